@@ -1,0 +1,121 @@
+"""The lab's configuration: architecture, training hyperparameters and data source.
+
+Every notebook and the headless trainer (`python -m lab_utils.train`) start from
+`LabConfig()`; change a value here, or pass one with `LabConfig(epochs=10)`, and
+the whole lab follows. Values are checked when the config is made, so a typo
+fails here with a clear message rather than deep inside TensorFlow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from lab_utils.errors import ConfigError
+
+DATASETS = ("mnist-5k", "mnist")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "gelu", "elu")
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """The lab's settings; the defaults are the values the notebooks are written for.
+
+    `hidden_units` lists the width of each hidden Dense layer, input to output.
+    The output layer has `n_classes` units with a linear activation: it returns
+    logits, and softmax is applied by the loss (see `lab_utils.model`).
+    """
+
+    hidden_units: tuple[int, ...] = (25, 15)
+    hidden_activation: str = "relu"
+    n_classes: int = 10
+    output_activation: str = "linear"
+    learning_rate: float = 1e-3
+    batch_size: int = 32
+    epochs: int = 40
+    validation_fraction: float = 0.1
+    seed: int = 1234
+    dataset: str = "mnist-5k"
+    data_path: str | None = None
+
+    def __post_init__(self) -> None:
+        # Accept lists (and JSON round trips) but store a tuple: the config is hashable.
+        try:
+            units = tuple(self.hidden_units)
+        except TypeError:
+            raise ConfigError(
+                f"hidden_units must be a sequence of layer widths such as (25, 15), got {self.hidden_units!r}"
+            ) from None
+        object.__setattr__(self, "hidden_units", units)
+        _check(
+            all(_is_int(u) and u > 0 for u in units),
+            f"hidden_units must be positive whole numbers, got {units}",
+        )
+        _check(
+            self.hidden_activation in ACTIVATIONS,
+            f"hidden_activation {self.hidden_activation!r} is unknown; use one of {', '.join(ACTIVATIONS)}",
+        )
+        _check(
+            self.output_activation == "linear",
+            "output_activation must be 'linear': the output layer returns logits and "
+            "the loss applies softmax itself (from_logits=True)",
+        )
+        _check(
+            _is_int(self.n_classes) and self.n_classes >= 2,
+            f"n_classes must be a whole number of at least 2, got {self.n_classes!r}",
+        )
+        _check(
+            _is_number(self.learning_rate) and 0 < self.learning_rate <= 10,
+            f"learning_rate must be a positive number such as 0.001, got {self.learning_rate!r}",
+        )
+        _check(
+            _is_int(self.batch_size) and self.batch_size > 0,
+            f"batch_size must be a positive whole number such as 32, got {self.batch_size!r}",
+        )
+        _check(
+            _is_int(self.epochs) and self.epochs > 0,
+            f"epochs must be a positive whole number, got {self.epochs!r}",
+        )
+        _check(
+            _is_number(self.validation_fraction) and 0 <= self.validation_fraction < 1,
+            f"validation_fraction must be at least 0 and below 1, got {self.validation_fraction!r}",
+        )
+        _check(
+            _is_int(self.seed) and self.seed >= 0,
+            f"seed must be a non-negative whole number, got {self.seed!r}",
+        )
+        _check(
+            self.dataset in DATASETS,
+            f"dataset {self.dataset!r} is unknown; use one of {', '.join(DATASETS)}",
+        )
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        """Widths of every layer, input to output: [784, 25, 15, 10] by default."""
+        return [784, *self.hidden_units, self.n_classes]
+
+    def replace(self, **changes: object) -> LabConfig:
+        """A copy with some values changed, checked like a new config."""
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise ConfigError(f"LabConfig has no setting {', '.join(unknown)}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, object]:
+        """The config as plain JSON-ready values."""
+        values = dataclasses.asdict(self)
+        values["hidden_units"] = list(self.hidden_units)
+        return values
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)

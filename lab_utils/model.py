@@ -1,0 +1,76 @@
+"""The reference model: a dense network that maps 784 pixels to 10 logits.
+
+The output layer is linear: it returns logits, and the loss
+(`SparseCategoricalCrossentropy(from_logits=True)`) applies softmax inside
+itself. Keeping softmax out of the model is the numerically stable choice:
+the loss can then use log-sum-exp on the logits directly, where a softmax
+output followed by log() underflows to log(0) for confident predictions.
+Probabilities for people come from `predict_proba`, which applies softmax
+after the fact. Introduced in notebook 02; trained in notebook 03.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's C++ start-up chatter in notebooks
+
+import keras
+import numpy as np
+
+from lab_utils.config import LabConfig
+from lab_utils.data import N_PIXELS
+
+# Several batches per call into TensorFlow: on a 2-core CPU this model is so
+# small that per-step Python overhead dominates (see bench/).
+STEPS_PER_EXECUTION = 32
+
+
+def build_model(cfg: LabConfig = LabConfig()) -> keras.Sequential:
+    """A compiled Sequential model: 784 inputs, the configured hidden Dense layers, linear logits."""
+    keras.utils.set_random_seed(cfg.seed)
+    layers = [keras.Input(shape=(N_PIXELS,))]
+    layers += [
+        keras.layers.Dense(units, activation=cfg.hidden_activation, name=f"hidden_{i}")
+        for i, units in enumerate(cfg.hidden_units, start=1)
+    ]
+    layers.append(keras.layers.Dense(cfg.n_classes, activation="linear", name="logits"))
+    model = keras.Sequential(layers, name="digits")
+    compile_model(model, cfg)
+    return model
+
+
+def compile_model(model: keras.Model, cfg: LabConfig = LabConfig()) -> keras.Model:
+    """Compile `model` with Adam at the config's learning rate and the from-logits loss."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=cfg.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
+    return model
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Probabilities from logits, stably (the max is subtracted first).
+
+    z: (..., K) logits. Returns (..., K) probabilities summing to 1 on the last axis.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def predict_logits(model: keras.Model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """The model's logits. x: (n, 784) pixels. Returns (n, K) float32."""
+    x = np.asarray(x, dtype=np.float32)
+    # Calling the model directly avoids `predict`'s per-call set-up, which costs
+    # far more than the arithmetic for the few digits a widget asks about.
+    if len(x) <= batch_size:
+        return np.asarray(model(x, training=False))
+    return model.predict(x, batch_size=batch_size, verbose=0)
+
+
+def predict_proba(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """Class probabilities: softmax of the logits. x: (n, 784) pixels. Returns (n, K)."""
+    return softmax(predict_logits(model, x))
