@@ -46,6 +46,8 @@ Mistakes = list[tuple[str, Callable[[], Any]]]
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return value
     if isinstance(value, np.ndarray) or isinstance(value, (list, tuple)) and value and not isinstance(value[0], str):
         arr = np.asarray(value)
         if arr.size > 24:
@@ -116,7 +118,8 @@ def _array(result: Any, function: str, case: str, shape: tuple[int, ...], shape_
     if isinstance(result, (list, tuple)):
         _fail(function, case, f"a NumPy array of shape {shape}", result, LIST_HINT.format(kind=type(result).__name__))
     if not isinstance(result, np.ndarray):
-        _fail(function, case, f"a NumPy array of shape {shape}", f"a {type(result).__name__}: {result!r}")
+        hint = shape_hint if isinstance(result, (int, float, np.number)) else None
+        _fail(function, case, f"a NumPy array of shape {shape}", f"a {type(result).__name__}: {result!r}", hint)
     if result.shape != shape:
         hint = shape_hint or "the result must have one value per input value"
         _fail(function, case, f"shape {shape}", f"shape {result.shape}", hint)
@@ -165,6 +168,8 @@ def _log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def _broadcast_hint(exc: Exception) -> str | None:
+    if isinstance(exc, np.exceptions.AxisError):
+        return "use axis=-1 (the last axis, the classes), so 1-D logits and batches both work"
     if isinstance(exc, ValueError) and "broadcast" in str(exc):
         return "the shapes don't line up: keep the class axis with keepdims=True, e.g. z.max(axis=-1, keepdims=True)"
     return None
