@@ -139,12 +139,12 @@ def _close(got: Any, expected: Any, dtype: np.dtype = np.float64, equal_nan: boo
         return False
 
 
-def _diagnose(got: Any, mistakes: Mistakes) -> str | None:
+def _diagnose(got: Any, mistakes: Mistakes, dtype: np.dtype = np.float64) -> str | None:
     """The hint of the first known mistake whose (wrong) answer is what the learner returned."""
     for hint, wrong in mistakes:
         with np.errstate(all="ignore"):
             try:
-                if _close(got, wrong(), equal_nan=True):
+                if _close(got, wrong(), dtype, equal_nan=True):
                     return hint
             except (ValueError, IndexError, ZeroDivisionError):
                 continue
@@ -389,6 +389,7 @@ def _verify_model(model: Any, cfg: LabConfig) -> None:
                     lambda: _forward(dense, x, relu, relu),
                 ),
             ],
+            np.float32,
         )
         fail("ReLU hidden layers and a linear output", "other outputs for the same weights", hint)
 
@@ -718,6 +719,7 @@ def _verify_prediction(result: Any, logits: np.ndarray, image: np.ndarray, model
                     lambda: _softmax(np.asarray(model(image.reshape(1, 784) / 255.0, training=False))[0]),
                 ),
             ],
+            np.float32,
         )
         _fail(function, case, expected, got, hint)
     if _is_tf(digit) or isinstance(digit, (float, np.floating, bool)) or not isinstance(digit, (int, np.integer)):
