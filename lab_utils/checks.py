@@ -87,7 +87,7 @@ def _call(
         raise
     except Exception as exc:
         hint = on_error(exc)
-        message = f"{function} raised {type(exc).__name__}: {exc}\n  for {case}"
+        message = f"{function} raised {_describe(exc)}\n  for {case}"
         raise CheckFailure(message + (f"\n  hint: {hint}" if hint else "")) from exc
     if result is None and not allow_none:
         raise NotImplementedYet(f"{function} returned None: not implemented yet (or a `return` is missing)")
@@ -98,6 +98,12 @@ def _call(
                 "item assignment); compute into a new array instead, e.g. z = z - z.max()"
             )
     return result
+
+
+def _describe(exc: Exception) -> str:
+    """`Type: message`, cut to its first line: TensorFlow's messages run to pages."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:300]}"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -547,27 +553,18 @@ def _verify_loss(loss: Any) -> None:
     logits = np.random.default_rng(5).normal(0.0, 3.0, size=(4, 10)).astype(np.float32)
     case, expected = "model.loss on integer labels and logits", _cross_entropy(logits, y)
     want = "SparseCategoricalCrossentropy(from_logits=True)"
+    hint = f"the loss must be {want}"
     if fn is None:
-        _fail(
-            "compile_model",
-            "model.loss",
-            want,
-            None,
-            "pass loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
-        )
+        _fail("compile_model", "model.loss", want, None, f"pass loss=keras.losses.{want}")
     try:
         got = float(np.mean(np.asarray(fn(y, logits))))
     except Exception as exc:
-        _fail(
-            "compile_model",
-            case,
-            want,
-            f"{type(exc).__name__}: {exc}",
-            "the labels are integers 0..9: use the *Sparse* categorical cross-entropy, with from_logits=True",
-        )
+        name = loss if isinstance(loss, str) else getattr(loss, "name", getattr(loss, "__name__", ""))
+        if "categorical" in str(name).lower():
+            hint = "the labels are integers 0..9: use the *Sparse* categorical cross-entropy, with from_logits=True"
+        _fail("compile_model", case, want, _describe(exc), hint)
     if not _close(got, expected, np.float32):
         as_probabilities = float(np.mean(np.asarray(keras.losses.sparse_categorical_crossentropy(y, logits))))
-        hint = f"the loss must be {want}"
         if _close(got, as_probabilities, np.float32):
             hint = (
                 "softmax placement: this loss treats the outputs as probabilities, but the model's output layer "
