@@ -81,8 +81,9 @@ class LabConfig:
             f"validation_fraction must be at least 0 and below 1, got {self.validation_fraction!r}",
         )
         _check(
-            _is_int(self.seed) and self.seed >= 0,
-            f"seed must be a non-negative whole number, got {self.seed!r}",
+            # NumPy's and Keras' global seeding accept only 32-bit seeds.
+            _is_int(self.seed) and 0 <= self.seed < 2**32,
+            f"seed must be a whole number from 0 to 4294967295 (2**32 - 1), got {self.seed!r}",
         )
         _check(
             self.dataset in DATASETS,

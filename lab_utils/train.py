@@ -10,28 +10,36 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+# Set before TensorFlow loads (as lab_utils.model does), or its C++ start-up notes clutter the CLI's stderr.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 import keras
 import numpy as np
+import tensorflow as tf
 
 from lab_utils.config import LabConfig
 from lab_utils.data import Dataset, load_dataset, split_validation
-from lab_utils.errors import LabError
+from lab_utils.errors import DataError, LabError
 from lab_utils.model import build_model, predict_proba
+from lab_utils.plots import plot_confusion_matrix, plot_history, plot_misclassified, save_figure
 
 
 @dataclass
 class TrainResult:
-    """A trained model with its per-epoch history and the seconds `fit` took."""
+    """A trained model with its per-epoch history, the seconds `fit` took and the validation split's size."""
 
     model: keras.Model
     history: dict[str, list[float]]
     seconds: float
     data: Dataset
+    n_validation: int = 0
 
 
 @dataclass
@@ -87,7 +95,7 @@ def train(
         callbacks=callbacks or [],
     )
     seconds = time.perf_counter() - start
-    return TrainResult(model=model, history=history.history, seconds=seconds, data=data)
+    return TrainResult(model=model, history=history.history, seconds=seconds, data=data, n_validation=len(y_val))
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
@@ -122,7 +130,7 @@ def most_confused_pairs(confusion: np.ndarray, top: int = 3) -> list[tuple[int, 
     off = confusion.copy()
     np.fill_diagonal(off, 0)
     order = np.argsort(off, axis=None, kind="stable")[::-1][:top]
-    pairs = [(int(i), int(j), int(off[i, j])) for i, j in zip(*np.unravel_index(order, off.shape))]
+    pairs = [(int(i), int(j), int(off[i, j])) for i, j in zip(*np.unravel_index(order, off.shape), strict=True)]
     return [p for p in pairs if p[2] > 0]
 
 
@@ -148,3 +156,154 @@ def evaluate(model: keras.Model, data: Dataset) -> Evaluation:
         misclassified=np.flatnonzero(test_pred != data.y_test),
         test_proba=test_proba,
     )
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated whole numbers such as 128,64, got {text!r}"
+        ) from None
+
+
+# Command-line flags that override the LabConfig field of the same name;
+# LabConfig itself checks the values, so the CLI only converts types.
+CONFIG_FLAGS = {
+    "dataset": (str, "data source: mnist-5k (embedded, offline) or mnist (full 60,000/10,000)"),
+    "data_path": (str, "path of a Keras-layout mnist.npz (dataset mnist only)"),
+    "hidden_units": (_int_list, "widths of the hidden layers, e.g. 128,64"),
+    "hidden_activation": (str, "activation of the hidden layers, e.g. relu"),
+    "learning_rate": (float, "Adam's learning rate"),
+    "batch_size": (int, "digits per gradient step"),
+    "epochs": (int, "passes over the training digits"),
+    "seed": (int, "seed of the weights, the shuffling and the validation split"),
+    "validation_fraction": (float, "share of the training digits held out for validation (0 for none)"),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    defaults = LabConfig()
+    parser = argparse.ArgumentParser(
+        prog="python -m lab_utils.train",
+        description="Train the lab's dense network on MNIST, evaluate it on the held-out test digits, and write "
+        "loss_curve.png, confusion_matrix.png, misclassified.png, metrics.json and model.keras.",
+    )
+    for field, (convert, help_text) in CONFIG_FLAGS.items():
+        default = getattr(defaults, field)
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        parser.add_argument(f"--{field.replace('_', '-')}", type=convert, help=f"{help_text} (default: {shown})")
+    parser.add_argument("--output-dir", default="results", help="folder for the figures, metrics and model")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar while training")
+    return parser
+
+
+def _config_from_args(args: argparse.Namespace) -> LabConfig:
+    """The default config with every given flag applied (and checked by LabConfig)."""
+    changes = {field: getattr(args, field) for field in CONFIG_FLAGS if getattr(args, field) is not None}
+    return LabConfig().replace(**changes)
+
+
+def _output_dir(name: str) -> Path:
+    # Made before training, so an unwritable folder fails in a second, not after the run.
+    path = Path(name)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DataError(f"cannot create the output folder {path}: {e.strerror}") from None
+    return path
+
+
+def _progress_verbosity() -> int:
+    # A live progress bar on a terminal; one plain line per epoch in logs and pipes,
+    # where the bar's redraws would pile up as escape codes.
+    return 1 if sys.stdout.isatty() else 2
+
+
+def _report(cfg: LabConfig, result: TrainResult, evaluation: Evaluation) -> str:
+    data = result.data
+    lines = [
+        f"{data.name}: {len(data.y_train):,} training / {len(data.y_test):,} test digits, "
+        f"model {'-'.join(map(str, cfg.layer_sizes))}, {cfg.epochs} epochs in {result.seconds:.1f} s",
+        f"train accuracy: {evaluation.train_accuracy:.2%}",
+        f"test accuracy:  {evaluation.test_accuracy:.2%}",
+        "confusion matrix (rows: true digit, columns: predicted digit):",
+        _confusion_text(evaluation.confusion),
+    ]
+    return "\n".join(lines)
+
+
+def _confusion_text(confusion: np.ndarray) -> str:
+    """confusion: (K, K) counts, as an aligned table with the digits as headers."""
+    width = max(len(str(confusion.max())), 2) + 1
+    header = " " * 3 + "".join(f"{j:>{width}}" for j in range(len(confusion)))
+    rows = [f"{i:>3}" + "".join(f"{count:>{width}}" for count in row) for i, row in enumerate(confusion)]
+    return "\n".join([header, *rows])
+
+
+def _write_artifacts(output_dir: Path, cfg: LabConfig, result: TrainResult, evaluation: Evaluation) -> list[Path]:
+    data = result.data
+    figures = {
+        "loss_curve.png": plot_history(result.history),
+        "confusion_matrix.png": plot_confusion_matrix(evaluation.confusion),
+        "misclassified.png": plot_misclassified(data.x_test, data.y_test, evaluation.test_pred, evaluation.test_proba),
+    }
+    paths = [save_figure(fig, output_dir / name) for name, fig in figures.items()]
+    metrics_path = output_dir / "metrics.json"
+    metrics_path.write_text(json.dumps(_metrics(cfg, result, evaluation), indent=2) + "\n")
+    model_path = output_dir / "model.keras"
+    result.model.save(model_path)
+    return [*paths, metrics_path, model_path]
+
+
+def _metrics(cfg: LabConfig, result: TrainResult, evaluation: Evaluation) -> dict[str, object]:
+    return {
+        "train_accuracy": evaluation.train_accuracy,
+        "test_accuracy": evaluation.test_accuracy,
+        "training_seconds": round(result.seconds, 3),
+        "config": cfg.to_dict(),
+        "dataset": {
+            "name": result.data.name,
+            "n_train": len(result.data.y_train),
+            "n_fit": len(result.data.y_train) - result.n_validation,
+            "n_validation": result.n_validation,
+            "n_test": len(result.data.y_test),
+        },
+        # NaN (a class never predicted or absent) is not JSON: it becomes null.
+        "per_class": {
+            "precision": [None if np.isnan(p) else round(float(p), 4) for p in evaluation.precision],
+            "recall": [None if np.isnan(r) else round(float(r), 4) for r in evaluation.recall],
+        },
+        "n_misclassified": len(evaluation.misclassified),
+        "history": result.history,
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The headless trainer: train, evaluate, print the scores, write figures, metrics and model.
+
+    argv: the command-line arguments (default `sys.argv[1:]`). Returns the exit status;
+    unusable settings or data print one `error: ...` line to stderr and return 2.
+    """
+    args = _parser().parse_args(argv)
+    try:
+        cfg = _config_from_args(args)
+        data = load_dataset(cfg)
+        output_dir = _output_dir(args.output_dir)
+        result = train(cfg, data, verbose=0 if args.quiet else _progress_verbosity())
+        evaluation = evaluate(result.model, data)
+    except LabError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    print(_report(cfg, result, evaluation))
+    for path in _write_artifacts(output_dir, cfg, result, evaluation):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
