@@ -16,6 +16,7 @@ Keras is imported only by the checks that need a model (notebooks 02 to 04).
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -46,14 +47,20 @@ Mistakes = list[tuple[str, Callable[[], Any]]]
 
 
 def _show(value: Any) -> str:
+    """A short, one-line picture of a value for a failure message."""
     if isinstance(value, str):
         return value
-    if isinstance(value, np.ndarray) or isinstance(value, (list, tuple)) and value and not isinstance(value[0], str):
-        arr = np.asarray(value)
-        if arr.size > 24:
+    if isinstance(value, (np.ndarray, list, tuple)):
+        try:
+            arr = np.asarray(value, dtype=float) if not isinstance(value, np.ndarray) else value
+        except (TypeError, ValueError):
+            arr = None  # a ragged or mixed sequence: its repr says more
+        if arr is not None and arr.size > 24:
             return f"array of shape {arr.shape}, dtype {arr.dtype}"
-        return np.array2string(arr, precision=4, separator=", ").replace("\n", "")
-    return repr(value)
+        if arr is not None:
+            return np.array2string(arr, precision=4, separator=", ").replace("\n", "")
+    text = repr(value).replace("\n", " ")
+    return text if len(text) <= 200 else text[:200] + " ..."
 
 
 def _fail(function: str, case: str, expected: Any, got: Any, hint: str | None = None) -> NoReturn:
@@ -628,7 +635,9 @@ def check_compile(compile_model: Callable) -> None:
                 hint = "that is Adam's default ('adam' or Adam()); pass learning_rate=cfg.learning_rate"
             _fail("compile_model", case, rate, lr, hint)
         _verify_loss(model.loss)
-        _verify_metrics(model.get_compile_config().get("metrics"))
+        with warnings.catch_warnings():  # Keras warns when it serializes a learner's lambda loss; harmless here
+            warnings.simplefilter("ignore")
+            _verify_metrics(model.get_compile_config().get("metrics"))
     _passed("check_compile", f"Adam at cfg.learning_rate ({', '.join(map(str, rates))}), from-logits loss, accuracy")
 
 
