@@ -7,7 +7,8 @@ expected, what came back and, for the mistakes learners commonly make, a hint.
 A stub (returning None or raising NotImplementedError) raises `NotImplementedYet`.
 Exceptions from the learner's code become a `CheckFailure` naming their type, never
 a crash inside the lab. In IPython a failure shows as a short red message, but the
-cell still ends in an error, so nbval, Run All and `lab_utils.grade` see it.
+cell still ends in an error (`CheckFailure._render_traceback_`), so nbval, Run All and
+`lab_utils.grade` see it.
 
 The NumPy checks take an optional `cases`, to run them on inputs of your own.
 Keras is imported only by the checks that need a model (notebooks 02 to 04).
@@ -34,6 +35,17 @@ LARGE = 700.0  # np.exp overflows float64 a little above this
 
 class CheckFailure(LabError, AssertionError):
     """An exercise gave a wrong answer; the message says for which input and why."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: the message in red, no frames from the lab.
+
+        IPython (and so Jupyter, nbclient and nbval) still records the cell as an error
+        with this exception's name and message, so Run All stops and the grader sees it.
+        """
+        mark = "… " if isinstance(self, NotImplementedYet) else "✗ "
+        lines = str(self).splitlines() or [""]
+        lines[0] = f"{mark}{type(self).__name__}: {lines[0]}"
+        return [f"{RED}{line}{RESET}" for line in lines]
 
 
 class NotImplementedYet(CheckFailure):
@@ -784,28 +796,3 @@ def exercises_in(notebook: str) -> tuple[Exercise, ...]:
     """The exercises of one notebook, e.g. "02_model" (a path such as notebooks/02_model.ipynb works too)."""
     stem = notebook.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".ipynb")
     return tuple(ex for ex in EXERCISES if ex.notebook == stem)
-
-
-# ---------------------------------------------------------------- IPython display
-
-
-def _compact_traceback(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
-    """A failed check as a short red message instead of a traceback; the cell still ends in an error."""
-    mark = "… " if isinstance(value, NotImplementedYet) else "✗ "
-    return [
-        f"{RED}{mark}{etype.__name__}: {line}{RESET}" if i == 0 else f"{RED}{line}{RESET}"
-        for i, line in enumerate(str(value).splitlines() or [""])
-    ]
-
-
-def _install_ipython_display() -> None:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is not None:
-        shell.set_custom_exc((CheckFailure,), _compact_traceback)
-
-
-_install_ipython_display()

@@ -1,0 +1,140 @@
+"""Specification of what every check shares: stubs, learner exceptions, the registry, and how failures look.
+
+The per-exercise behaviour (correct answers accepted, known mistakes named) is in
+test_checks_softmax.py, test_checks_model.py, test_checks_training.py and test_checks_evaluation.py.
+"""
+
+import inspect
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from lab_utils import checks
+from lab_utils.checks import EXERCISES, CheckFailure, Exercise, NotImplementedYet, exercises_in
+from lab_utils.config import LabConfig
+from lab_utils.errors import LabError
+from lab_utils.model import build_model
+
+
+@pytest.fixture(scope="module")
+def model():
+    return build_model(LabConfig(hidden_units=(4,)))
+
+
+def run_check(exercise, fn, model):
+    if exercise.needs_model:
+        exercise.check(fn, model)
+    else:
+        exercise.check(fn)
+
+
+def returns_none(*args):
+    return None
+
+
+def raises_not_implemented(*args):
+    raise NotImplementedError("Replace this line with your code")
+
+
+def divides_by_zero(*args):
+    return 1 / 0
+
+
+def uses_an_undefined_name(*args):
+    return undefined_variable  # noqa: F821
+
+
+by_function = pytest.mark.parametrize("exercise", EXERCISES, ids=[ex.function for ex in EXERCISES])
+
+
+@by_function
+@pytest.mark.parametrize("stub", [returns_none, raises_not_implemented], ids=["returns-none", "raises-not-implemented"])
+def test_a_stub_is_reported_as_not_implemented_yet(exercise, stub, model):
+    with pytest.raises(NotImplementedYet, match="not implemented yet"):
+        run_check(exercise, stub, model)
+
+
+@by_function
+@pytest.mark.parametrize(
+    "broken, text",
+    [(divides_by_zero, "ZeroDivisionError: division by zero"), (uses_an_undefined_name, "NameError: name 'undefined")],
+    ids=["zero-division", "name-error"],
+)
+def test_an_exception_in_learner_code_is_a_failure_naming_its_type_and_message(exercise, broken, text, model):
+    with pytest.raises(CheckFailure, match=text) as failure:
+        run_check(exercise, broken, model)
+    assert not isinstance(failure.value, NotImplementedYet)
+    assert f"{exercise.function} raised" in str(failure.value)
+
+
+@by_function
+def test_passing_something_that_is_not_a_function_is_a_failure(exercise, model):
+    with pytest.raises(CheckFailure, match="needs your function"):
+        run_check(exercise, 42, model)
+
+
+def test_check_failure_is_an_assertion_error_and_a_lab_error():
+    assert issubclass(CheckFailure, AssertionError)
+    assert issubclass(CheckFailure, LabError)
+    assert issubclass(NotImplementedYet, CheckFailure)
+
+
+def test_a_passing_check_prints_one_green_line(capsys):
+    checks.check_count_params(lambda s: sum(a * b + b for a, b in zip(s[:-1], s[1:], strict=True)))
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert out.startswith("\033[32m✓ check_count_params passed:")
+
+
+def test_registry_names_each_exercise_once_with_its_notebook():
+    assert [ex.function for ex in EXERCISES] == [
+        "my_softmax",
+        "stable_softmax",
+        "count_params",
+        "build_model",
+        "my_dense",
+        "cross_entropy_from_logits",
+        "compile_model",
+        "my_confusion_matrix",
+        "predict_digit",
+    ]
+    assert {ex.notebook for ex in EXERCISES} == {"01_softmax", "02_model", "03_training", "04_evaluation"}
+    assert all(isinstance(ex, Exercise) and ex.points > 0 for ex in EXERCISES)
+
+
+def test_registry_holds_every_check_of_the_module():
+    public_checks = {obj for name, obj in inspect.getmembers(checks, inspect.isfunction) if name.startswith("check_")}
+    assert {ex.check for ex in EXERCISES} == public_checks
+
+
+def test_only_predict_digit_needs_a_model():
+    assert [ex.function for ex in EXERCISES if ex.needs_model] == ["predict_digit"]
+
+
+def test_exercises_in_accepts_a_notebook_name_or_path():
+    assert [ex.function for ex in exercises_in("02_model")] == ["count_params", "build_model", "my_dense"]
+    assert exercises_in("notebooks/03_training.ipynb") == exercises_in("03_training")
+    assert exercises_in("05_going_further") == ()
+
+
+def test_in_a_notebook_a_failed_check_is_a_short_red_error_that_still_stops_the_run(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("from lab_utils.checks import check_softmax, check_count_params"),
+        nbformat.v4.new_code_cell("check_count_params(lambda s: sum(a * b + b for a, b in zip(s, s[1:])))"),
+        nbformat.v4.new_code_cell("def my_softmax(z):\n    raise NotImplementedError\ncheck_softmax(my_softmax)"),
+        nbformat.v4.new_code_cell("print('never reached')"),
+    ]
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    with pytest.raises(CellExecutionError, match="not implemented yet") as failure:
+        client.execute()
+    assert "NotImplementedYet" in str(failure.value)
+    passed, failed, after = nb.cells[1].outputs, nb.cells[2].outputs, nb.cells[3].outputs
+    assert "✓ check_count_params passed" in passed[0]["text"]
+    assert failed[0]["output_type"] == "error"
+    assert failed[0]["ename"] == "NotImplementedYet"
+    assert failed[0]["traceback"][0].startswith("\033[31m")
+    assert not any("checks.py" in line for line in failed[0]["traceback"])  # no trace through the lab's code
+    assert after == []
