@@ -1,0 +1,264 @@
+"""Specification of lab_utils.widgets: what each widget shows, checked without a browser.
+
+The drawing preprocessing is checked against MNIST's own recipe and, end to end, by redrawing real
+MNIST test digits on a large canvas and asking a trained model to read them back.
+"""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from lab_utils.config import LabConfig
+from lab_utils.errors import ConfigError, DataError
+from lab_utils.model import build_model, predict_proba
+from lab_utils.train import train
+from lab_utils.widgets import (
+    LiveCurves,
+    draw_digit_pad,
+    prediction_explorer,
+    preprocess_drawing,
+    softmax_explorer,
+)
+
+SEVEN = [(60, 50), (180, 50), (110, 200)]
+
+
+def drawing(size=280, offset=(0, 0), points=SEVEN, width=20, scale=1):
+    """A (size, size) uint8 canvas with white strokes through `points` on black, shifted by `offset`."""
+    canvas = Image.new("L", (size, size), 0)
+    shifted = [(scale * x + offset[1], scale * y + offset[0]) for x, y in points]
+    ImageDraw.Draw(canvas).line(shifted, fill=255, width=width * scale, joint="curve")
+    return np.asarray(canvas)
+
+
+def centre_of_mass(image):
+    rows, cols = np.indices(image.shape)
+    return np.array([(rows * image).sum(), (cols * image).sum()]) / image.sum()
+
+
+@pytest.fixture(scope="module")
+def trained_model():
+    return train(LabConfig(epochs=5)).model
+
+
+# preprocess_drawing
+
+
+def test_blank_drawing_raises_a_data_error_asking_for_a_digit():
+    with pytest.raises(DataError, match="blank: draw a digit first"):
+        preprocess_drawing(np.zeros((280, 280), dtype=np.uint8))
+
+
+@pytest.mark.parametrize(
+    "pixels",
+    [np.zeros(784), np.zeros((28, 28, 2)), np.full((28, 28), 300.0), np.full((28, 28), np.nan), [["a"]]],
+    ids=["flat", "two-channels", "out-of-range", "nan", "strings"],
+)
+def test_unusable_pixels_raise_a_data_error(pixels):
+    with pytest.raises(DataError, match="drawing"):
+        preprocess_drawing(pixels)
+
+
+def test_result_is_784_float32_pixels_in_unit_range():
+    digit = preprocess_drawing(drawing())
+    assert digit.shape == (784,)
+    assert digit.dtype == np.float32
+    assert digit.min() >= 0 and digit.max() <= 1 and digit.max() > 0.9
+
+
+def test_centre_of_mass_is_moved_to_the_centre_of_the_28x28_field():
+    digit = preprocess_drawing(drawing(offset=(70, -40))).reshape(28, 28)
+    np.testing.assert_allclose(centre_of_mass(digit), [14, 14], atol=1.0)
+
+
+def test_bounding_box_is_scaled_so_its_larger_side_is_20_pixels_keeping_aspect():
+    tall_bar = np.zeros((280, 280))
+    tall_bar[40:190, 100:160] = 1.0  # 150 x 60 px: 20 x 8 px after scaling
+    digit = preprocess_drawing(tall_bar).reshape(28, 28)
+    rows, cols = np.nonzero(digit > 0)
+    assert rows.max() - rows.min() + 1 == 20
+    assert cols.max() - cols.min() + 1 == 8
+
+
+def test_where_the_digit_was_drawn_does_not_matter():
+    np.testing.assert_array_equal(
+        preprocess_drawing(drawing(offset=(0, 0))), preprocess_drawing(drawing(offset=(60, 80)))
+    )
+
+
+def test_canvas_size_does_not_matter():
+    np.testing.assert_array_equal(preprocess_drawing(drawing(size=280)), preprocess_drawing(drawing(size=500)))
+
+
+def test_a_twice_as_large_drawing_gives_nearly_the_same_digit():
+    small, large = preprocess_drawing(drawing()), preprocess_drawing(drawing(size=560, scale=2))
+    assert np.abs(small - large).mean() < 0.02
+
+
+def test_grayscale_rgb_rgba_and_float_versions_give_the_same_digit():
+    gray = drawing()
+    rgb = np.repeat(gray[..., None], 3, axis=2)
+    rgba = np.concatenate([rgb, np.full_like(gray, 255)[..., None]], axis=2)
+    expected = preprocess_drawing(gray)
+    for version in (rgb, rgba, gray / 255.0, rgba / 255.0):
+        np.testing.assert_allclose(preprocess_drawing(version), expected, atol=1e-6)
+
+
+def test_transparent_background_counts_as_black():
+    gray = drawing()
+    white_ink_on_transparent = np.stack([np.full_like(gray, 255)] * 3 + [gray], axis=2)
+    np.testing.assert_allclose(preprocess_drawing(white_ink_on_transparent), preprocess_drawing(gray), atol=1e-6)
+
+
+def test_dark_ink_on_a_light_background_is_inverted_first():
+    gray = drawing()
+    np.testing.assert_allclose(preprocess_drawing(255 - gray), preprocess_drawing(gray), atol=1e-6)
+
+
+def test_real_mnist_digits_redrawn_on_a_large_canvas_are_still_recognised(mnist_5k, trained_model):
+    rng = np.random.default_rng(5)
+    redrawn = []
+    for image in mnist_5k.x_test[:100].reshape(-1, 28, 28):
+        enlarged = Image.fromarray(np.uint8(image * 255)).resize((200, 200), Image.Resampling.BILINEAR)
+        canvas = np.zeros((280, 280), dtype=np.uint8)
+        top, left = rng.integers(0, 80, size=2)
+        canvas[top : top + 200, left : left + 200] = np.asarray(enlarged)
+        redrawn.append(preprocess_drawing(canvas))
+    predicted = predict_proba(trained_model, np.array(redrawn)).argmax(axis=1)
+    assert (predicted == mnist_5k.y_test[:100]).mean() >= 0.85
+
+
+# softmax_explorer
+
+
+def test_softmax_explorer_bars_show_the_softmax_of_the_sliders():
+    explorer = softmax_explorer(n_logits=3)
+    for slider, z in zip(explorer.sliders, [1.0, -2.0, 0.5], strict=True):
+        slider.value = z
+    expected = np.exp([1.0, -2.0, 0.5]) / np.exp([1.0, -2.0, 0.5]).sum()
+    np.testing.assert_allclose(explorer.bars.values, expected, rtol=1e-7)
+    assert [text.value for text in explorer.bars.texts] == [f"p = {p:.3f}" for p in expected]
+
+
+def test_moving_one_logit_changes_every_probability_and_they_still_sum_to_one():
+    explorer = softmax_explorer()
+    before = explorer.bars.values
+    explorer.sliders[-1].value = 4.0
+    after = explorer.bars.values
+    assert np.all(after != before)
+    assert after[-1] > before[-1]
+    assert after.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("n_logits", [1, 11, 2.5, True])
+def test_softmax_explorer_rejects_an_unusable_number_of_logits(n_logits):
+    with pytest.raises(ConfigError, match="n_logits"):
+        softmax_explorer(n_logits)
+
+
+# LiveCurves
+
+
+@pytest.fixture(scope="module")
+def small_fit(mnist_5k):
+    """`fit(callback, epochs)` on a tiny model, shared so that TensorFlow traces its training step once."""
+    model = build_model(LabConfig(hidden_units=(8,)))
+    x, y = mnist_5k.x_train[:256], mnist_5k.y_train[:256]
+
+    def fit(callback, epochs=3):
+        return model.fit(x, y, validation_data=(x[:64], y[:64]), epochs=epochs, verbose=0, callbacks=[callback])
+
+    return fit
+
+
+def test_live_curves_collects_every_metric_once_per_epoch_without_a_front_end(small_fit):
+    curves = LiveCurves()
+    history = small_fit(curves).history
+    assert curves.live is False and curves.image is None
+    assert set(curves.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    for key, values in curves.history.items():
+        np.testing.assert_allclose(values, history[key], rtol=1e-6)
+        assert len(values) == 3
+
+
+def test_live_curves_draws_the_final_figure_once_training_ends(small_fit):
+    curves = LiveCurves()
+    small_fit(curves, epochs=2)
+    assert [line.get_label() for line in curves.figure.axes[0].lines] == ["training", "validation"]
+    assert len(curves.figure.axes[0].lines[0].get_xdata()) == 2
+
+
+def test_live_curves_prints_one_line_per_epoch_when_verbose(small_fit, capsys):
+    small_fit(LiveCurves(verbose=True), epochs=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 1", "epoch 2"]
+    assert "val_accuracy" in lines[0]
+
+
+def test_live_curves_in_a_front_end_redraws_its_image_widget(small_fit):
+    curves = LiveCurves(live=True, min_interval=0.0)
+    small_fit(curves, epochs=2)
+    assert bytes(curves.image.value).startswith(b"\x89PNG")
+
+
+# prediction_explorer
+
+
+def test_prediction_explorer_shows_the_true_label_and_probabilities_of_the_chosen_digit(mnist_5k, trained_model):
+    explorer = prediction_explorer(trained_model, mnist_5k)
+    explorer.slider.value = 17
+    assert explorer.true_label.value == f"true label: {mnist_5k.y_test[17]}"
+    expected = predict_proba(trained_model, mnist_5k.x_test[17:18])[0]
+    np.testing.assert_allclose(explorer.bars.values, expected, rtol=1e-5)
+    assert bytes(explorer.image.value).startswith(b"\x89PNG")
+
+
+def test_next_error_jumps_to_the_next_misclassified_digit(mnist_5k, trained_model):
+    wrong = np.flatnonzero(predict_proba(trained_model, mnist_5k.x_test).argmax(axis=1) != mnist_5k.y_test)
+    explorer = prediction_explorer(trained_model, mnist_5k)
+    explorer.slider.value = int(wrong[2])
+    explorer.next_error_button.click()
+    assert explorer.slider.value == wrong[3]
+    assert "wrong" in explorer.prediction.value
+
+
+def test_next_error_wraps_round_to_the_first_error(mnist_5k, trained_model):
+    wrong = np.flatnonzero(predict_proba(trained_model, mnist_5k.x_test).argmax(axis=1) != mnist_5k.y_test)
+    explorer = prediction_explorer(trained_model, mnist_5k)
+    explorer.slider.value = int(wrong[-1])
+    explorer.next_error_button.click()
+    assert explorer.slider.value == wrong[0]
+
+
+# draw_digit_pad
+
+
+def test_classifying_a_blank_pad_asks_for_a_drawing_instead_of_guessing(trained_model):
+    pad = draw_digit_pad(trained_model)
+    assert pad.classify_pixels(np.zeros((280, 280, 4), dtype=np.uint8)) is None
+    assert "draw a digit first" in pad.message.value
+    assert not pad.bars.values.any()
+
+
+def test_classify_before_the_front_end_sent_any_pixels_asks_for_a_drawing(trained_model):
+    pad = draw_digit_pad(trained_model)
+    assert pad.classify() is None
+    assert "draw a digit first" in pad.message.value
+
+
+def test_classifying_a_drawing_shows_the_models_probabilities(trained_model):
+    pad = draw_digit_pad(trained_model)
+    pixels = drawing()
+    proba = pad.classify_pixels(pixels)
+    expected = predict_proba(trained_model, preprocess_drawing(pixels)[None])[0]
+    np.testing.assert_allclose(pad.bars.values, expected, rtol=1e-5)
+    assert proba.sum() == pytest.approx(1.0)
+    assert f"prediction: <b>{expected.argmax()}</b>" in pad.message.value
+
+
+def test_clear_forgets_the_last_prediction(trained_model):
+    pad = draw_digit_pad(trained_model)
+    pad.classify_pixels(drawing())
+    pad.clear_button.click()
+    assert not pad.bars.values.any()
+    assert "Draw a digit" in pad.message.value
