@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.special
 import tensorflow as tf
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -210,7 +210,8 @@ def test_check_softmax_accepts_the_plain_formula_on_any_moderate_logits(z):
 
 
 @settings(max_examples=40, deadline=None)
-@given(hnp.arrays(np.float64, st.integers(2, 12), elements=st.floats(-50, 50), unique=True))
-def test_check_softmax_rejects_the_sign_flip_on_any_distinct_logits(z):
+@given(hnp.arrays(np.float64, st.integers(2, 12), elements=st.floats(-50, 50)))
+def test_check_softmax_rejects_the_sign_flip_on_any_logits_that_are_not_all_equal(z):
+    assume(np.ptp(z) > 1e-3)
     with pytest.raises(CheckFailure):
         check_softmax(lambda v: np.exp(-v) / np.sum(np.exp(-v)), cases=[z])
