@@ -137,6 +137,8 @@ def plot_probabilities(proba: np.ndarray, ax: Axes | None = None, true_label: in
     proba = np.asarray(proba, dtype=np.float64)
     if proba.ndim != 1 or not len(proba) or not np.isfinite(proba).all():
         raise DataError(f"proba must be one digit's (K,) vector of finite probabilities, got shape {proba.shape}")
+    if true_label is not None and not 0 <= true_label < len(proba):
+        raise DataError(f"true_label must be a class from 0 to {len(proba) - 1}, got {true_label!r}")
     if ax is None:
         ax = Figure(figsize=(4.5, 2.8), layout="constrained").subplots()
     predicted = int(proba.argmax())

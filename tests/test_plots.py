@@ -163,6 +163,7 @@ def test_save_figure_refuses_a_path_that_is_not_png(tmp_path, close_figures):
         (plot_confusion_matrix, (np.zeros((3, 4)),), "square"),
         (plot_confusion_matrix, (-np.eye(3),), "non-negative"),
         (plot_probabilities, (np.zeros((2, 10)),), r"\(K,\)"),
+        (plot_probabilities, (np.full(10, 0.1), None, 10), "true_label"),
     ],
 )
 def test_bad_input_raises_data_error(plot, args, message):
