@@ -66,11 +66,38 @@ def predict_digit(model, image):
 """
 
 
+SOLVED = (IMPORTS, MY_SOFTMAX, "check_softmax(my_softmax)", STABLE_SOFTMAX, "check_stable_softmax(stable_softmax)")
+STUBBED = (
+    IMPORTS,
+    MY_SOFTMAX_STUB,
+    "check_softmax(my_softmax)",
+    STABLE_SOFTMAX_STUB,
+    "check_stable_softmax(stable_softmax)",
+)
+TAMPERED = (
+    IMPORTS,
+    MY_SOFTMAX_STUB,
+    "pass",
+    STABLE_SOFTMAX_STUB,
+    'print("✓ check_stable_softmax passed")',
+    "import lab_utils.checks\n"
+    "lab_utils.checks.check_softmax = lambda f: None\n"
+    "lab_utils.checks.check_stable_softmax = lambda f: None\n"
+    "check_softmax = check_stable_softmax = lambda f: None",
+)
+
+
 def write_notebook(path: Path, *sources: str) -> Path:
     """A notebook at `path` with one code cell per source."""
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources]), path)
     return path
+
+
+def grade_cells(tmp_path_factory, sources, timeout=60):
+    """The grade of a notebook named 01_softmax made of these cells."""
+    notebook = write_notebook(tmp_path_factory.mktemp("notebook") / "01_softmax.ipynb", *sources)
+    return grade_notebook(notebook, timeout=timeout)
 
 
 def by_exercise(grade):
@@ -84,14 +111,7 @@ def by_exercise(grade):
 def solved_cli(tmp_path_factory):
     """A solved notebook graded through the command line's `main`, with --json."""
     tmp = tmp_path_factory.mktemp("solved")
-    notebook = write_notebook(
-        tmp / "01_softmax.ipynb",
-        IMPORTS,
-        MY_SOFTMAX,
-        "check_softmax(my_softmax)",
-        STABLE_SOFTMAX,
-        "check_stable_softmax(stable_softmax)",
-    )
+    notebook = write_notebook(tmp / "01_softmax.ipynb", *SOLVED)
     before = notebook.read_bytes(), notebook.stat().st_mtime_ns
     out = tmp / "grade.json"
     with pytest.MonkeyPatch.context() as mp:
@@ -104,59 +124,34 @@ def solved_cli(tmp_path_factory):
 @pytest.fixture(scope="module")
 def stub_grade(tmp_path_factory):
     """The learner's version: stubs and the check cells as handed out."""
-    notebook = write_notebook(
-        tmp_path_factory.mktemp("stub") / "01_softmax.ipynb",
-        IMPORTS,
-        MY_SOFTMAX_STUB,
-        "check_softmax(my_softmax)",
-        STABLE_SOFTMAX_STUB,
-        "check_stable_softmax(stable_softmax)",
-    )
-    return grade_notebook(notebook, timeout=60)
+    return grade_cells(tmp_path_factory, STUBBED)
 
 
 @pytest.fixture(scope="module")
 def tampered_grade(tmp_path_factory):
     """The learner's version whose check cells were replaced by `pass`, a fake success and monkeypatches."""
-    notebook = write_notebook(
-        tmp_path_factory.mktemp("tampered") / "01_softmax.ipynb",
-        IMPORTS,
-        MY_SOFTMAX_STUB,
-        "pass",
-        STABLE_SOFTMAX_STUB,
-        'print("✓ check_stable_softmax passed")',
-        "import lab_utils.checks\n"
-        "lab_utils.checks.check_softmax = lambda f: None\n"
-        "lab_utils.checks.check_stable_softmax = lambda f: None\n"
-        "check_softmax = check_stable_softmax = lambda f: None",
-    )
-    return grade_notebook(notebook, timeout=60)
+    return grade_cells(tmp_path_factory, TAMPERED)
 
 
 @pytest.fixture(scope="module")
 def broken_grade(tmp_path_factory):
     """my_softmax is solved, then a cell fails before it defines stable_softmax."""
-    notebook = write_notebook(
-        tmp_path_factory.mktemp("broken") / "01_softmax.ipynb",
-        IMPORTS,
-        MY_SOFTMAX,
-        "raise RuntimeError('learner cell broke here')\n" + STABLE_SOFTMAX,
+    return grade_cells(
+        tmp_path_factory, (IMPORTS, MY_SOFTMAX, "raise RuntimeError('learner cell broke here')\n" + STABLE_SOFTMAX)
     )
-    return grade_notebook(notebook, timeout=60)
 
 
 @pytest.fixture(scope="module")
 def looping_grade(tmp_path_factory):
     """A check that never returns, a cell that loops, a cell that ignores the interrupt, then a solved exercise."""
-    notebook = write_notebook(
-        tmp_path_factory.mktemp("loops") / "01_softmax.ipynb",
+    cells = (
         "import numpy as np",
         "def my_softmax(z):\n    while True:\n        pass",
         "while True:\n    pass",
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
         STABLE_SOFTMAX,
     )
-    return grade_notebook(notebook, timeout=SHORT)
+    return grade_cells(tmp_path_factory, cells, timeout=SHORT)
 
 
 # --- a solved notebook, through the command line ---------------------------------------------------------
