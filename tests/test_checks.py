@@ -127,7 +127,9 @@ def test_in_a_notebook_a_failed_check_is_a_short_red_error_that_still_stops_the_
         nbformat.v4.new_code_cell("def my_softmax(z):\n    raise NotImplementedError\ncheck_softmax(my_softmax)"),
         nbformat.v4.new_code_cell("print('never reached')"),
     ]
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        nb, timeout=600, startup_timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )  # generous: the first cell loads TensorFlow, slow on a busy 2-core machine
     with pytest.raises(CellExecutionError, match="not implemented yet") as failure:
         client.execute()
     assert "NotImplementedYet" in str(failure.value)

@@ -115,6 +115,13 @@ def functional(cfg):
     return keras.Model(inputs, keras.layers.Dense(cfg.n_classes)(x))
 
 
+def input_shape_argument(cfg):
+    first, *rest = cfg.hidden_units
+    layers = [keras.layers.Dense(first, activation="relu", input_shape=(784,))]
+    layers += [keras.layers.Dense(units, activation="relu") for units in rest]
+    return keras.Sequential([*layers, keras.layers.Dense(10, activation="linear")])
+
+
 @pytest.mark.parametrize(
     "build_model",
     [
@@ -122,6 +129,11 @@ def functional(cfg):
         pytest.param(sequential_with_add, id="add-in-a-loop"),
         pytest.param(separate_activation_layers, id="relu-layers"),
         pytest.param(functional, id="functional-api"),
+        pytest.param(
+            input_shape_argument,
+            id="input-shape-argument",
+            marks=pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`"),
+        ),
         pytest.param(reference.build_model, id="lab-reference-compiled"),
     ],
 )
