@@ -189,7 +189,9 @@ def notebook_page(tmp_path_factory):
                 page = browser.new_page()
                 page.set_default_timeout(UI_TIMEOUT_MS)
                 page.goto(f"{base_url}/lab/tree/{name}?token={token}")
-                idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+                # The status bar names the kernel only once the notebook is attached to it; running
+                # cells before that makes JupyterLab ask which kernel to start instead.
+                idle = page.get_by_role("contentinfo").get_by_role("button", name=re.compile(r"\(ipykernel\) \| Idle$"))
                 expect(idle).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
                 page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
                 page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
@@ -221,7 +223,12 @@ def test_no_widget_fails_to_display(notebook_page):
 def test_live_curves_draw_in_the_browser(notebook_page):
     from playwright.sync_api import expect
 
-    expect(notebook_page.get_by_text("live curves: True 2")).to_be_visible()
+    cell = notebook_page.locator(".jp-CodeCell", has_text="live curves:")
+    expect(cell.get_by_text("live curves: True 2")).to_be_visible()
+    expect(cell.locator(".jp-OutputArea-output img")).to_have_count(1)
+    path = ARTIFACTS / "live_curves.png"
+    cell.locator(".jp-OutputArea").screenshot(path=path)
+    print(f"live curves screenshot: {path}")
 
 
 def test_softmax_sliders_move_the_probability_bars(notebook_page):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from lab_utils import widgets as widgets_module
 from lab_utils.config import LabConfig
 from lab_utils.errors import ConfigError, DataError
 from lab_utils.model import build_model, predict_proba
@@ -171,21 +172,51 @@ def small_fit(mnist_5k):
     return fit
 
 
-def test_live_curves_collects_every_metric_once_per_epoch_without_a_front_end(small_fit):
+class RecordingHandle:
+    """Stands in for IPython's DisplayHandle: records what LiveCurves shows and when."""
+
+    calls: list[tuple[str, bytes]] = []
+
+    def display(self, image):
+        self.calls.append(("display", image.data[:4]))
+
+    def update(self, image):
+        self.calls.append(("update", image.data[:4]))
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    monkeypatch.setattr(widgets_module, "DisplayHandle", RecordingHandle)
+    RecordingHandle.calls = []
+    return RecordingHandle.calls
+
+
+def test_live_curves_collects_every_metric_once_per_epoch(small_fit):
     curves = LiveCurves()
     history = small_fit(curves).history
-    assert curves.live is False and curves.image is None
     assert set(curves.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     for key, values in curves.history.items():
         np.testing.assert_allclose(values, history[key], rtol=1e-6)
         assert len(values) == 3
 
 
-def test_live_curves_draws_the_final_figure_once_training_ends(small_fit):
+def test_live_curves_without_a_front_end_only_keeps_the_final_figure(small_fit, shown):
     curves = LiveCurves()
     small_fit(curves, epochs=2)
+    assert curves.live is False
+    assert shown == []
     assert [line.get_label() for line in curves.figure.axes[0].lines] == ["training", "validation"]
     assert len(curves.figure.axes[0].lines[0].get_xdata()) == 2
+
+
+def test_live_curves_in_a_front_end_redraws_one_image_in_place_every_epoch(small_fit, shown):
+    small_fit(LiveCurves(live=True, min_interval=0.0), epochs=2)
+    assert shown == [("display", b"\x89PNG"), ("update", b"\x89PNG"), ("update", b"\x89PNG")]
+
+
+def test_live_curves_redraws_at_most_every_min_interval(small_fit, shown):
+    small_fit(LiveCurves(live=True, min_interval=3600.0), epochs=3)
+    assert [call for call, _ in shown] == ["display", "update"]  # after the first epoch, and at the end
 
 
 def test_live_curves_prints_one_line_per_epoch_when_verbose(small_fit, capsys):
@@ -193,12 +224,6 @@ def test_live_curves_prints_one_line_per_epoch_when_verbose(small_fit, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == ["epoch 1", "epoch 2"]
     assert "val_accuracy" in lines[0]
-
-
-def test_live_curves_in_a_front_end_redraws_its_image_widget(small_fit):
-    curves = LiveCurves(live=True, min_interval=0.0)
-    small_fit(curves, epochs=2)
-    assert bytes(curves.image.value).startswith(b"\x89PNG")
 
 
 # prediction_explorer
@@ -254,6 +279,12 @@ def test_classifying_a_drawing_shows_the_models_probabilities(trained_model):
     np.testing.assert_allclose(pad.bars.values, expected, rtol=1e-5)
     assert proba.sum() == pytest.approx(1.0)
     assert f"prediction: <b>{expected.argmax()}</b>" in pad.message.value
+
+
+def test_widgets_have_a_short_stable_text_form_for_saved_notebooks(mnist_5k, trained_model):
+    assert repr(softmax_explorer(3)) == "SoftmaxExplorer(n_logits=3)"
+    assert repr(prediction_explorer(trained_model, mnist_5k)) == "PredictionExplorer(1000 test digits)"
+    assert repr(draw_digit_pad(trained_model)) == "DigitPad(280x280 canvas)"
 
 
 def test_clear_forgets_the_last_prediction(trained_model):
