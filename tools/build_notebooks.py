@@ -70,6 +70,16 @@ def _looks_like_marker(line: str) -> bool:
     return re.search(r"code\W*here", line, re.IGNORECASE) is not None
 
 
+def _is_boundary_line(line: str) -> bool:
+    """True for a markdown line shaped like a solution marker ("### BEGIN SOLUTION"), not for prose about one."""
+    text = line.strip()
+    return (
+        text.startswith("#")
+        and re.search(r"\b(begin|end)\b", text, re.IGNORECASE) is not None
+        and any(_looks_like_solution_word(w) for w in WORD.findall(text))
+    )
+
+
 def strip_solutions(source: str, where: str) -> str:
     """The cell source with every solution block replaced by the stub, at the block's indentation.
 
@@ -132,7 +142,8 @@ def learner_version(solution: nbformat.NotebookNode, source_name: str) -> nbform
             new.outputs = []
             new.execution_count = None
         else:
-            marker = next((line for line in cell.source.splitlines() if _looks_like_marker(line)), None)
+            # Prose may say "solution"; a line that names a block boundary is a marker in the wrong place.
+            marker = next((line for line in cell.source.splitlines() if _is_boundary_line(line)), None)
             if marker is not None:
                 raise MarkerError(f"{where}: solution marker {marker.strip()!r} outside a code cell")
         nb.cells.append(new)
