@@ -185,9 +185,9 @@ def notebook_page(tmp_path_factory):
                 headless=True,
                 viewport={"width": 1280, "height": 1400},
             )
+            page = browser.new_page()
+            page.set_default_timeout(UI_TIMEOUT_MS)
             try:
-                page = browser.new_page()
-                page.set_default_timeout(UI_TIMEOUT_MS)
                 page.goto(f"{base_url}/lab/tree/{name}?token={token}")
                 # The status bar names the kernel only once the notebook is attached to it; running
                 # cells before that makes JupyterLab ask which kernel to start instead.
@@ -198,11 +198,10 @@ def notebook_page(tmp_path_factory):
                 expect(page.locator(".lab-digit-pad canvas")).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
                 expect(idle).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
                 yield page
-            except Exception:
-                page.screenshot(path=ARTIFACTS / "failure.png", full_page=True)
-                print(f"screenshot of the failing page: {ARTIFACTS / 'failure.png'}")
-                raise
             finally:
+                # The whole notebook as the tests left it: the first thing to look at when one fails.
+                page.screenshot(path=ARTIFACTS / "notebook.png", full_page=True)
+                print(f"\nnotebook screenshot: {ARTIFACTS / 'notebook.png'}")
                 browser.close()
     finally:
         stop_jupyterlab(server, base_url, token)
@@ -278,6 +277,9 @@ def test_digit_pad_classifies_a_digit_drawn_with_the_mouse(notebook_page):
         }""",
         arg=canvas.element_handle(),
     )
+    # ipycanvas sends the pixels to the kernel asynchronously after drawing them; give it the
+    # moment a person takes to reach the button.
+    notebook_page.wait_for_timeout(1000)
     pad.get_by_role("button", name="Classify").click()
 
     expect(pad.get_by_text("prediction:")).to_be_visible()
