@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -76,7 +77,8 @@ def train(
     """Fit a model (by default a fresh `build_model(cfg)`) with the config's hyperparameters.
 
     The validation split is shuffled and stratified with the config's seed, and
-    the test set is never touched. `verbose=2` prints one line per epoch.
+    the test set is never touched. The learning rate follows `cfg.lr_schedule`
+    (see `learning_rate_at`). `verbose=2` prints one line per epoch.
     """
     data = data if data is not None else load_dataset(cfg)
     model = model if model is not None else build_model(cfg)
@@ -92,10 +94,21 @@ def train(
         validation_data=validation,
         shuffle=True,
         verbose=verbose,
-        callbacks=callbacks or [],
+        callbacks=[*(callbacks or []), _schedule(cfg)],
     )
     seconds = time.perf_counter() - start
     return TrainResult(model=model, history=history.history, seconds=seconds, data=data, n_validation=len(y_val))
+
+
+def learning_rate_at(cfg: LabConfig, epoch: int) -> float:
+    """The learning rate of `epoch` (counted from 0): constant, or cosine-decayed towards 0."""
+    if cfg.lr_schedule == "constant":
+        return cfg.learning_rate
+    return cfg.learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
+
+
+def _schedule(cfg: LabConfig) -> keras.callbacks.Callback:
+    return keras.callbacks.LearningRateScheduler(lambda epoch, _: learning_rate_at(cfg, epoch))
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
@@ -175,6 +188,7 @@ CONFIG_FLAGS = {
     "hidden_units": (_int_list, "widths of the hidden layers, e.g. 128,64"),
     "hidden_activation": (str, "activation of the hidden layers, e.g. relu"),
     "learning_rate": (float, "Adam's learning rate"),
+    "lr_schedule": (str, "cosine (decays towards 0 over the epochs) or constant"),
     "batch_size": (int, "digits per gradient step"),
     "epochs": (int, "passes over the training digits"),
     "seed": (int, "seed of the weights, the shuffling and the validation split"),

@@ -56,6 +56,7 @@ def test_hidden_units_given_as_a_list_are_stored_as_a_tuple():
         ("seed", -1),
         ("seed", 2**32),
         ("dataset", "foo"),
+        ("lr_schedule", "step"),
     ],
 )
 def test_a_bad_value_raises_config_error_naming_the_field(field, value):

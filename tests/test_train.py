@@ -13,7 +13,16 @@ import pytest
 from lab_utils.config import LabConfig
 from lab_utils.data import Dataset
 from lab_utils.model import build_model
-from lab_utils.train import accuracy, confusion_matrix, evaluate, main, most_confused_pairs, precision_recall, train
+from lab_utils.train import (
+    accuracy,
+    confusion_matrix,
+    evaluate,
+    learning_rate_at,
+    main,
+    most_confused_pairs,
+    precision_recall,
+    train,
+)
 
 SMALL = LabConfig(hidden_units=(16,), epochs=3, seed=5)
 
@@ -51,6 +60,26 @@ def test_validation_fraction_zero_trains_without_validation(small_data):
     result = train(SMALL.replace(epochs=1, validation_fraction=0.0), small_data)
     assert result.n_validation == 0
     assert "val_loss" not in result.history
+
+
+def test_cosine_schedule_starts_at_the_learning_rate_and_falls_towards_zero():
+    cfg = LabConfig(learning_rate=0.01, epochs=4, lr_schedule="cosine")
+    rates = [learning_rate_at(cfg, epoch) for epoch in range(4)]
+    assert rates[0] == pytest.approx(0.01)
+    assert rates[2] == pytest.approx(0.005)
+    assert rates == sorted(rates, reverse=True)
+    assert 0 < rates[-1] < 0.002
+
+
+def test_constant_schedule_keeps_the_learning_rate():
+    cfg = LabConfig(learning_rate=0.01, epochs=4, lr_schedule="constant")
+    assert [learning_rate_at(cfg, epoch) for epoch in range(4)] == [0.01] * 4
+
+
+def test_training_applies_the_schedule_epoch_by_epoch(small_data):
+    cfg = SMALL.replace(epochs=2, learning_rate=0.004)
+    history = train(cfg, small_data).history
+    assert history["learning_rate"] == pytest.approx([0.004, 0.002])
 
 
 # --- evaluation ------------------------------------------------------------------------------------------------------
