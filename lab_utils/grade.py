@@ -25,12 +25,14 @@ import argparse
 import ast
 import importlib
 import json
+import pkgutil
 import re
 import subprocess
 import sys
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from lab_utils.errors import LabError
@@ -136,13 +138,24 @@ def _emit(payload: dict[str, Any]) -> None:
     display({MIME: payload}, raw=True)
 
 
+def _fresh_checks() -> ModuleType:
+    """`lab_utils.checks` re-read from its files, undoing any monkeypatching done by the notebook.
+
+    Its submodules are reloaded first, `core` before the checks that import from it, then the package.
+    """
+    import lab_utils.checks
+
+    names = sorted(m.name for m in pkgutil.iter_modules(lab_utils.checks.__path__))
+    for name in sorted(names, key=lambda n: n != "core"):
+        importlib.reload(importlib.import_module(f"lab_utils.checks.{name}"))
+    return importlib.reload(lab_utils.checks)
+
+
 class KernelSession:
     """Runs inside the learner's kernel: loads a fresh copy of the checks and grades one function per call."""
 
     def __init__(self, namespace: dict[str, Any], stem: str, defined: list[str]) -> None:
-        import lab_utils.checks
-
-        self.checks = importlib.reload(lab_utils.checks)  # undo any monkeypatching done by the notebook
+        self.checks = _fresh_checks()
         self.namespace = namespace
         self.exercises = {ex.function: ex for ex in select_exercises(stem, set(defined), self.checks.EXERCISES)}
         self.model = None

@@ -80,7 +80,8 @@ TAMPERED = (
     "pass",
     STABLE_SOFTMAX_STUB,
     'print("✓ check_stable_softmax passed")',
-    "import lab_utils.checks\n"
+    "import lab_utils.checks.softmax\n"
+    "lab_utils.checks.softmax.check_softmax = lambda f: None\n"
     "lab_utils.checks.check_softmax = lambda f: None\n"
     "lab_utils.checks.check_stable_softmax = lambda f: None\n"
     "check_softmax = check_stable_softmax = lambda f: None",
