@@ -49,7 +49,8 @@ CELLS = [
     "from lab_utils.widgets import LiveCurves, draw_digit_pad, softmax_explorer",
     "softmax_explorer()",
     "curves = LiveCurves()\n"
-    "model = train(LabConfig(epochs=2), callbacks=[curves]).model\n"
+    # 10 epochs of the embedded data (a few seconds) recognise a cleanly drawn 7 (p ~0.96 in a trial).
+    "model = train(LabConfig(epochs=10), callbacks=[curves]).model\n"
     "print('live curves:', curves.live, len(curves.history['loss']))",
     "draw_digit_pad(model)",
 ]
@@ -223,7 +224,7 @@ def test_live_curves_draw_in_the_browser(notebook_page):
     from playwright.sync_api import expect
 
     cell = notebook_page.locator(".jp-CodeCell", has_text="live curves:")
-    expect(cell.get_by_text("live curves: True 2")).to_be_visible()
+    expect(cell.get_by_text("live curves: True 10")).to_be_visible()
     expect(cell.locator(".jp-OutputArea-output img")).to_have_count(1)
     path = ARTIFACTS / "live_curves.png"
     cell.locator(".jp-OutputArea").screenshot(path=path)
@@ -255,7 +256,7 @@ def test_softmax_sliders_move_the_probability_bars(notebook_page):
     print(f"softmax explorer screenshot: {path}")
 
 
-def test_digit_pad_classifies_a_digit_drawn_with_the_mouse(notebook_page):
+def test_digit_pad_recognises_a_digit_drawn_with_the_mouse(notebook_page):
     from playwright.sync_api import expect
 
     pad = notebook_page.locator(".lab-digit-pad")
@@ -285,6 +286,7 @@ def test_digit_pad_classifies_a_digit_drawn_with_the_mouse(notebook_page):
     expect(pad.get_by_text("prediction:")).to_be_visible()
     shown = shown_probabilities(pad)
     assert len(shown) == 10 and sum(shown) == pytest.approx(1.0, abs=0.01)
+    assert re.search(r"prediction:\s*7\b", pad.inner_text()), pad.inner_text()
     path = ARTIFACTS / "digit_pad.png"
     pad.screenshot(path=path)
     print(f"digit pad screenshot: {path}")
