@@ -19,10 +19,14 @@ import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lab_utils.errors import DataError
+
+if TYPE_CHECKING:
+    from lab_utils.config import LabConfig
 
 N_PIXELS = 784
 IMAGE_SHAPE = (28, 28)
@@ -69,7 +73,7 @@ def load_mnist(source: str = "mnist-5k", path: str | Path | None = None) -> Data
     raise DataError(f"unknown dataset {source!r}; use 'mnist-5k' (embedded, offline) or 'mnist' (full 60,000/10,000)")
 
 
-def load_dataset(cfg) -> Dataset:
+def load_dataset(cfg: LabConfig) -> Dataset:
     """The data set a `LabConfig` names (its `dataset` and `data_path`)."""
     return load_mnist(cfg.dataset, cfg.data_path)
 
