@@ -24,7 +24,7 @@ from ipycanvas import Canvas
 from IPython import get_ipython
 from IPython.display import DisplayHandle
 from IPython.display import Image as StaticImage
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from lab_utils.data import IMAGE_SHAPE, N_CLASSES, Dataset, check_arrays
 from lab_utils.errors import ConfigError, DataError
@@ -240,11 +240,19 @@ def prediction_explorer(model: keras.Model, data: Dataset) -> PredictionExplorer
 
 
 class DigitPad(widgets.VBox):
-    """A black canvas to draw a digit on in white, a Classify and a Clear button, and the probability bars."""
+    """A black canvas to draw a digit on in white, a Classify and a Clear button, and the probability bars.
+
+    The kernel keeps its own copy of the drawing (`ink`), drawn stroke by stroke by the same mouse
+    handlers that draw on the canvas, and classifies that. Reading the pixels back from the browser
+    instead raced with the click: they arrive asynchronously, and a Classify pressed right after
+    drawing saw only part of the digit.
+    """
 
     def __init__(self, model: keras.Model, size: int = PAD_SIZE) -> None:
         self.model = model
-        self.canvas = Canvas(width=size, height=size, sync_image_data=True)
+        self.canvas = Canvas(width=size, height=size)
+        self.ink = Image.new("L", (size, size))
+        self._pen = ImageDraw.Draw(self.ink)
         self.canvas.layout = widgets.Layout(width=f"{size}px", height=f"{size}px", border="1px solid #888")
         self.classify_button = widgets.Button(description="Classify", button_style="primary", icon="check")
         self.clear_button = widgets.Button(description="Clear", icon="eraser")
@@ -252,10 +260,10 @@ class DigitPad(widgets.VBox):
         self.preview = widgets.Image(format="png", layout=widgets.Layout(width="84px", height="84px"))
         self.bars = ProbabilityBars(DIGITS)
         self._last: tuple[float, float] | None = None
-        self.canvas.on_mouse_down(self._pen_down)
-        self.canvas.on_mouse_move(self._pen_move)
-        self.canvas.on_mouse_up(self._pen_up)
-        self.canvas.on_mouse_out(self._pen_up)
+        self.canvas.on_mouse_down(self.pen_down)
+        self.canvas.on_mouse_move(self.pen_move)
+        self.canvas.on_mouse_up(self.pen_up)
+        self.canvas.on_mouse_out(self.pen_up)
         self.canvas.on_client_ready(self.clear)
         self.classify_button.on_click(self.classify)
         self.clear_button.on_click(self.clear)
@@ -278,17 +286,14 @@ class DigitPad(widgets.VBox):
         self.canvas.line_width = PAD_STROKE
         self.canvas.line_cap = "round"
         self.canvas.line_join = "round"
+        self._pen.rectangle((0, 0, *self.ink.size), fill=0)
         self.bars.clear()
         self.preview.value = b""
         self.message.value = "Draw a digit with the mouse, then press <b>Classify</b>."
 
     def classify(self, _button: object = None) -> np.ndarray | None:
-        """Classify what is on the canvas (see `classify_pixels`)."""
-        try:
-            pixels = self.canvas.get_image_data()
-        except RuntimeError:  # the front end has not sent any pixels yet: nothing was drawn
-            pixels = np.zeros((self.canvas.height, self.canvas.width))
-        return self.classify_pixels(pixels)
+        """Classify what was drawn on the canvas (see `classify_pixels`)."""
+        return self.classify_pixels(np.asarray(self.ink))
 
     def classify_pixels(self, pixels: np.ndarray) -> np.ndarray | None:
         """Show the model's probabilities for a drawing; return them as (10,), or None for a blank drawing.
@@ -309,17 +314,28 @@ class DigitPad(widgets.VBox):
         self.message.value = f"prediction: <b>{guess}</b> (p = {proba[guess]:.3f})"
         return proba
 
-    def _pen_down(self, x: float, y: float) -> None:
+    def pen_down(self, x: float, y: float) -> None:
+        """Mouse handler: start a stroke at canvas pixel (x, y)."""
         self._last = (x, y)
         self.canvas.fill_circle(x, y, PAD_STROKE / 2)
+        self._ink_dot(x, y)
 
-    def _pen_move(self, x: float, y: float) -> None:
+    def pen_move(self, x: float, y: float) -> None:
+        """Mouse handler: continue the stroke, if the pen is down, to (x, y)."""
         if self._last is not None:
             self.canvas.stroke_line(*self._last, x, y)
+            self._pen.line([*self._last, x, y], fill=255, width=PAD_STROKE)
+            self._ink_dot(x, y)
             self._last = (x, y)
 
-    def _pen_up(self, x: float, y: float) -> None:
+    def pen_up(self, x: float, y: float) -> None:
+        """Mouse handler: end the stroke."""
         self._last = None
+
+    def _ink_dot(self, x: float, y: float) -> None:
+        # The canvas draws round caps and joins; PIL's lines are square-ended, so each point gets a dot.
+        r = PAD_STROKE / 2
+        self._pen.ellipse((x - r, y - r, x + r, y + r), fill=255)
 
 
 def draw_digit_pad(model: keras.Model) -> DigitPad:

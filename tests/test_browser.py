@@ -278,9 +278,6 @@ def test_digit_pad_recognises_a_digit_drawn_with_the_mouse(notebook_page):
         }""",
         arg=canvas.element_handle(),
     )
-    # ipycanvas sends the pixels to the kernel asynchronously after drawing them; give it the
-    # moment a person takes to reach the button.
-    notebook_page.wait_for_timeout(1000)
     pad.get_by_role("button", name="Classify").click()
 
     expect(pad.get_by_text("prediction:")).to_be_visible()

@@ -265,10 +265,32 @@ def test_classifying_a_blank_pad_asks_for_a_drawing_instead_of_guessing(trained_
     assert not pad.bars.values.any()
 
 
-def test_classify_before_the_front_end_sent_any_pixels_asks_for_a_drawing(trained_model):
+def test_classify_before_anything_was_drawn_asks_for_a_drawing(trained_model):
     pad = draw_digit_pad(trained_model)
     assert pad.classify() is None
     assert "draw a digit first" in pad.message.value
+
+
+def test_the_pad_classifies_the_strokes_its_mouse_handlers_received(trained_model):
+    pad = draw_digit_pad(trained_model)
+    pad.pen_down(70, 60)
+    pad.pen_move(200, 60)
+    pad.pen_move(120, 230)
+    pad.pen_up(120, 230)
+    ink = np.asarray(pad.ink)
+    assert ink[60, 70:200].min() == 255 and ink[150, 30] == 0  # the top bar is inked, the corner is not
+    proba = pad.classify()
+    assert proba is not None and proba.sum() == pytest.approx(1.0)
+    assert "prediction:" in pad.message.value
+
+
+def test_clearing_the_pad_wipes_the_kernels_copy_of_the_drawing(trained_model):
+    pad = draw_digit_pad(trained_model)
+    pad.pen_down(140, 140)
+    pad.pen_move(140, 200)
+    pad.clear()
+    assert not np.asarray(pad.ink).any()
+    assert pad.classify() is None
 
 
 def test_classifying_a_drawing_shows_the_models_probabilities(trained_model):
