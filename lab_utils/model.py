@@ -11,10 +11,6 @@ after the fact. Introduced in notebook 02; trained in notebook 03.
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's C++ start-up chatter in notebooks
-
 import keras
 import numpy as np
 
@@ -56,14 +52,14 @@ def compile_model(model: keras.Model, cfg: LabConfig = LabConfig()) -> keras.Mod
     return model
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    """Probabilities from logits, stably (the max is subtracted first).
+def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Probabilities from logits, stably (the max is subtracted first), in float64.
 
-    z: (..., K) logits. Returns (..., K) probabilities summing to 1 on the last axis.
+    z: (..., K) logits with the classes on `axis`. Returns probabilities of z's shape, summing to 1 on `axis`.
     """
     z = np.asarray(z, dtype=np.float64)
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def predict_logits(model: keras.Model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:

@@ -11,15 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-# Set before TensorFlow loads (as lab_utils.model does), or its C++ start-up notes clutter the CLI's stderr.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 import numpy as np

@@ -164,12 +164,6 @@ def _passed(check: str, detail: str) -> None:
     print(f"{GREEN}✓ {check} passed: {detail}{RESET}")
 
 
-def _softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
 def _log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     z = np.asarray(z, dtype=np.float64)
     shifted = z - z.max(axis=axis, keepdims=True)

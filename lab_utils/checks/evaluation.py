@@ -18,8 +18,8 @@ from lab_utils.checks.core import (
     _is_tf,
     _passed,
     _show,
-    _softmax,
 )
+from lab_utils.model import softmax
 
 
 def _confusion_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
@@ -74,7 +74,7 @@ def _digit_images() -> list[np.ndarray]:
 
 def _verify_prediction(result: Any, logits: np.ndarray, image: np.ndarray, model: Any, case: str) -> None:
     function = "predict_digit"
-    expected = _softmax(logits)
+    expected = softmax(logits)
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         _fail(function, case, "(digit, probabilities)", result, "return a pair: return digit, probabilities")
     digit, proba = result
@@ -96,11 +96,11 @@ def _verify_prediction(result: Any, logits: np.ndarray, image: np.ndarray, model
             got,
             [
                 ("you returned the logits; probabilities are softmax(logits)", lambda: logits),
-                ("you applied softmax twice", lambda: _softmax(expected)),
+                ("you applied softmax twice", lambda: softmax(expected)),
                 ("that is the sigmoid; use softmax of the logits", sigmoid),
                 (
                     "the images are already scaled to [0, 1]; don't divide by 255",
-                    lambda: _softmax(np.asarray(model(image.reshape(1, 784) / 255.0, training=False))[0]),
+                    lambda: softmax(np.asarray(model(image.reshape(1, 784) / 255.0, training=False))[0]),
                 ),
             ],
             np.float32,

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from lab_utils.checks.core import Mistakes, _array, _call, _close, _diagnose, _fail, _passed, _softmax
+from lab_utils.checks.core import Mistakes, _array, _call, _close, _diagnose, _fail, _passed
 from lab_utils.config import LabConfig
+from lab_utils.model import softmax
 
 
 def _count_mistakes(sizes: list[int]) -> Mistakes:
@@ -88,7 +89,7 @@ def _verify_model(model: Any, cfg: LabConfig) -> None:
             [
                 (
                     "softmax in the output layer while the loss takes logits: keep the output layer linear",
-                    lambda: _softmax(_forward(dense, x, relu, linear)),
+                    lambda: softmax(_forward(dense, x, relu, linear)),
                 ),
                 (
                     "the hidden layers need activation='relu' (cfg.hidden_activation)",

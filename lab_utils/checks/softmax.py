@@ -17,8 +17,8 @@ from lab_utils.checks.core import (
     _log_softmax,
     _passed,
     _show,
-    _softmax,
 )
+from lab_utils.model import softmax
 
 LARGE = 700.0  # np.exp overflows float64 a little above this
 
@@ -55,7 +55,7 @@ def _softmax_mistakes(z: np.ndarray) -> Mistakes:
             "that is the sigmoid of each logit; softmax divides exp(z) by the sum over all classes",
             lambda: 1 / (1 + 1 / e),
         ),
-        ("the sign is flipped (exp(-z)): the smallest logit got the largest probability", lambda: _softmax(-z)),
+        ("the sign is flipped (exp(-z)): the smallest logit got the largest probability", lambda: softmax(-z)),
         ("you returned log-probabilities; return the probabilities themselves", lambda: _log_softmax(z)),
         ("you returned a one-hot of the largest logit; softmax gives every class a probability", lambda: onehot),
     ]
@@ -71,7 +71,7 @@ def _softmax_cases() -> list[np.ndarray]:
 def _verify_probabilities(function: str, z: np.ndarray, result: Any, mistakes: Mistakes) -> None:
     case = f"z = {_show(z)}"
     got = _array(result, function, case, z.shape, "return one probability per logit, same shape as z")
-    expected = _softmax(z)
+    expected = softmax(z)
     if _close(got, expected, z.dtype):
         return
     hint = _diagnose(got, mistakes)
