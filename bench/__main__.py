@@ -17,7 +17,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--data-path", help="Keras-layout mnist.npz (default: the Keras cache, then ../shared/data)")
-    parser.add_argument("--quick", action="store_true", help="few epochs, notebook 05 shortened, no nbval run")
+    parser.add_argument("--quick", action="store_true", help="few epochs, notebook 06 shortened, no nbval run")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON file to write (default: {RESULTS})")
     return parser
 
@@ -58,9 +58,9 @@ def _notebook_rows(data_path: Path, quick: bool) -> list[Row]:
         seconds, nb = runs.execute_notebook(runs.GOING_FURTHER)
     accuracy, train_seconds = runs.best_configuration(nb)
     kind = "shortened" if quick else "full"
-    rows.append(Row("test accuracy, notebook 05 best configuration", accuracy, "%", f"{kind} run, goal >= 98.5 %"))
-    rows.append(Row("training time, notebook 05 best configuration", train_seconds, "s", "goal <= 60 s"))
-    rows.append(Row(f"wall time, notebook 05 ({kind})", seconds, "s", "nbclient, fresh kernel"))
+    rows.append(Row("test accuracy, notebook 06 best configuration", accuracy, "%", f"{kind} run, goal >= 98.5 %"))
+    rows.append(Row("training time, notebook 06 best configuration", train_seconds, "s", "goal <= 60 s"))
+    rows.append(Row(f"wall time, notebook 06 ({kind})", seconds, "s", "nbclient, fresh kernel"))
     total = 0.0
     with runs.environment(LAB_MNIST_PATH=str(data_path), LAB_FULL_RUN="0"):
         for path in runs.solved_notebooks():

@@ -1,7 +1,7 @@
 """Measurements that run other processes: the solved notebooks, the nbval suite, the headless trainer.
 
 Notebooks run with nbclient, each in a fresh kernel that inherits this
-process's environment; `LAB_MNIST_PATH` tells notebook 05 where full MNIST is
+process's environment; `LAB_MNIST_PATH` tells notebook 06 where full MNIST is
 and `LAB_FULL_RUN=1` makes it run its full experiments instead of the
 shortened version that nbval runs.
 """
@@ -24,9 +24,9 @@ from bench.report import BenchError
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
-GOING_FURTHER = SOLUTIONS / "05_going_further.ipynb"
+GOING_FURTHER = SOLUTIONS / "06_going_further.ipynb"
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
-# Printed by the last experiment of notebook 05, e.g.
+# Printed by the last experiment of notebook 06, e.g.
 # "Best configuration: 98.62 % test accuracy after 48.1 s of training".
 BEST_LINE = re.compile(r"Best configuration: (?P<acc>[\d.]+) % test accuracy after (?P<sec>[\d.]+) s of training")
 
@@ -66,13 +66,13 @@ def solved_notebooks() -> list[Path]:
 
 
 def best_configuration(nb: nbformat.NotebookNode) -> tuple[float, float]:
-    """(test accuracy in %, training seconds) of notebook 05's best configuration, from its printed line."""
+    """(test accuracy in %, training seconds) of notebook 06's best configuration, from its printed line."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             match = BEST_LINE.search(output.get("text", ""))
             if match:
                 return float(match["acc"]), float(match["sec"])
-    raise BenchError(f"notebook 05 printed no line matching {BEST_LINE.pattern!r}")
+    raise BenchError(f"notebook 06 printed no line matching {BEST_LINE.pattern!r}")
 
 
 def nbval_suite() -> tuple[float, str]:

@@ -6,7 +6,7 @@ itself. Keeping softmax out of the model is the numerically stable choice:
 the loss can then use log-sum-exp on the logits directly, where a softmax
 output followed by log() underflows to log(0) for confident predictions.
 Probabilities for people come from `predict_proba`, which applies softmax
-after the fact. Introduced in notebook 02; trained in notebook 03.
+after the fact. Introduced in notebook 02; trained in notebook 04.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 `train(cfg)` fits the reference model on the configured data with a seeded,
 stratified validation split; `evaluate(model, data)` measures it on the
 held-out test set. `python -m lab_utils.train --help` runs both without a
-notebook and writes the figures and `metrics.json`. Used from notebook 03 on.
+notebook and writes the figures and `metrics.json`. Used from notebook 04 on.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Every interactive widget of the lab, built from ipywidgets (and ipycanvas for the drawing pad).
 
 - `softmax_explorer()` (notebook 01): logit sliders and the softmax probabilities as live bars.
-- `LiveCurves` (notebook 03): a Keras callback redrawing loss and accuracy every epoch while `fit` runs.
-- `prediction_explorer(model, data)` (notebook 04): browse the test digits, jump to the next error.
-- `draw_digit_pad(model)` (notebook 04): draw a digit with the mouse and let the model classify it.
+- `LiveCurves` (notebook 04): a Keras callback redrawing loss and accuracy every epoch while `fit` runs.
+- `prediction_explorer(model, data)` (notebook 05): browse the test digits, jump to the next error.
+- `draw_digit_pad(model)` (notebook 05): draw a digit with the mouse and let the model classify it.
 - `preprocess_drawing(pixels)`: turns a drawing into an MNIST-style (784,) digit; the pad uses it.
 
 Probabilities are shown as progress bars with the number written beside them ("p = 0.643"), so they read
@@ -139,7 +139,7 @@ def _figure_png(figure) -> bytes:
 
 
 class LiveCurves(keras.callbacks.Callback):
-    """Keras callback: loss and accuracy (training and validation) redrawn every epoch of `fit` (notebook 03).
+    """Keras callback: loss and accuracy (training and validation) redrawn every epoch of `fit` (notebook 04).
 
     In JupyterLab (`live=None` finds out when training starts) the figure is shown after the first epoch
     and redrawn in place at most every `min_interval` seconds and at the end. Without an interactive

@@ -100,7 +100,7 @@ def test_registry_names_each_exercise_once_with_its_notebook():
         "my_confusion_matrix",
         "predict_digit",
     ]
-    assert {ex.notebook for ex in EXERCISES} == {"01_softmax", "02_model", "03_training", "04_evaluation"}
+    assert {ex.notebook for ex in EXERCISES} == {"01_softmax", "02_model", "04_training", "05_evaluation"}
     assert all(isinstance(ex, Exercise) and ex.points > 0 for ex in EXERCISES)
 
 
@@ -115,8 +115,8 @@ def test_only_predict_digit_needs_a_model():
 
 def test_exercises_in_accepts_a_notebook_name_or_path():
     assert [ex.function for ex in exercises_in("02_model")] == ["count_params", "build_model", "my_dense"]
-    assert exercises_in("notebooks/03_training.ipynb") == exercises_in("03_training")
-    assert exercises_in("05_going_further") == ()
+    assert exercises_in("notebooks/04_training.ipynb") == exercises_in("04_training")
+    assert exercises_in("06_going_further") == ()
 
 
 def test_in_a_notebook_a_failed_check_is_a_short_red_error_that_still_stops_the_run(tmp_path):

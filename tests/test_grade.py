@@ -295,7 +295,7 @@ def test_unusable_file_gives_a_one_line_error_and_nonzero_exit(tmp_path, capsys,
 
 # --- the series notebooks, once they exist ---------------------------------------------------------------
 
-# Notebooks without exercises (05_going_further) are left out: grading them would take minutes to check nothing.
+# Notebooks without exercises (06_going_further) are left out: grading them would take minutes to check nothing.
 SERIES = [
     path
     for path in sorted(ROOT.glob("solutions/*.ipynb")) + sorted(ROOT.glob("notebooks/*.ipynb"))

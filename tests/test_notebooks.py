@@ -28,8 +28,8 @@ _spec.loader.exec_module(build_notebooks)
 CHECK_CALLS = {
     "01_softmax": ["check_softmax(my_softmax)", "check_stable_softmax(stable_softmax)"],
     "02_model": ["check_count_params(count_params)", "check_model(build_model)", "check_dense(my_dense)"],
-    "03_training": ["check_cross_entropy(cross_entropy_from_logits)", "check_compile(compile_model)"],
-    "04_evaluation": ["check_confusion_matrix(my_confusion_matrix)", "check_predict_digit(predict_digit, model)"],
+    "04_training": ["check_cross_entropy(cross_entropy_from_logits)", "check_compile(compile_model)"],
+    "05_evaluation": ["check_confusion_matrix(my_confusion_matrix)", "check_predict_digit(predict_digit, model)"],
 }
 CHECK_CALL = re.compile(r"^check_\w+\(", re.MULTILINE)
 EXERCISE = """\

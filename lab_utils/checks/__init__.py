@@ -65,10 +65,10 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("count_params", check_count_params, 10, "02_model"),
     Exercise("build_model", check_model, 15, "02_model"),
     Exercise("my_dense", check_dense, 10, "02_model"),
-    Exercise("cross_entropy_from_logits", check_cross_entropy, 15, "03_training"),
-    Exercise("compile_model", check_compile, 10, "03_training"),
-    Exercise("my_confusion_matrix", check_confusion_matrix, 10, "04_evaluation"),
-    Exercise("predict_digit", check_predict_digit, 5, "04_evaluation", needs_model=True),
+    Exercise("cross_entropy_from_logits", check_cross_entropy, 15, "04_training"),
+    Exercise("compile_model", check_compile, 10, "04_training"),
+    Exercise("my_confusion_matrix", check_confusion_matrix, 10, "05_evaluation"),
+    Exercise("predict_digit", check_predict_digit, 5, "05_evaluation", needs_model=True),
 )
 
 

@@ -1,4 +1,4 @@
-"""Checks of notebook 04 (evaluation): `check_confusion_matrix` and `check_predict_digit`."""
+"""Checks of notebook 05 (evaluation): `check_confusion_matrix` and `check_predict_digit`."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def _confusion_mistakes(expected: np.ndarray) -> Mistakes:
 
 
 def check_confusion_matrix(my_confusion_matrix: Callable, cases: Iterable[tuple] | None = None) -> None:
-    """Check `my_confusion_matrix(y_true, y_pred, n_classes)` -> (K, K) int counts, rows true (notebook 04)."""
+    """Check `my_confusion_matrix(y_true, y_pred, n_classes)` -> (K, K) int counts, rows true (notebook 05)."""
     cases = _confusion_cases() if cases is None else list(cases)
     function = "my_confusion_matrix"
     for y_true, y_pred, k in cases:
@@ -115,7 +115,7 @@ def _verify_prediction(result: Any, logits: np.ndarray, image: np.ndarray, model
 
 
 def check_predict_digit(predict_digit: Callable, model: Any) -> None:
-    """Check `predict_digit(model, image)` on images of shape (784,) and (28, 28) with the given model (notebook 04)."""
+    """Check `predict_digit(model, image)` on images of shape (784,) and (28, 28) with the given model (notebook 05)."""
     if not callable(model):
         raise CheckFailure(
             "check_predict_digit needs your trained model too: check_predict_digit(predict_digit, model)"

@@ -1,4 +1,4 @@
-"""Checks of notebook 03 (training): `check_cross_entropy` and `check_compile`."""
+"""Checks of notebook 04 (training): `check_cross_entropy` and `check_compile`."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def _cross_entropy_mistakes(logits: np.ndarray, y: np.ndarray, expected: float) 
 
 
 def check_cross_entropy(cross_entropy_from_logits: Callable, cases: Iterable[tuple] | None = None) -> None:
-    """Check `cross_entropy_from_logits(logits, y)`: (m, K) logits, (m,) labels -> mean loss (notebook 03)."""
+    """Check `cross_entropy_from_logits(logits, y)`: (m, K) logits, (m,) labels -> mean loss (notebook 04)."""
     cases = _cross_entropy_cases() if cases is None else list(cases)
     function = "cross_entropy_from_logits"
     for logits, y in cases:
@@ -148,7 +148,7 @@ def _verify_metrics(metrics: Any) -> None:
 
 
 def check_compile(compile_model: Callable) -> None:
-    """Check `compile_model(model, cfg)`: Adam at cfg.learning_rate, from-logits loss, accuracy (notebook 03)."""
+    """Check `compile_model(model, cfg)`: Adam at cfg.learning_rate, from-logits loss, accuracy (notebook 04)."""
     import keras
 
     rates = (0.02, 3e-4)  # neither is Adam's default, so a hard-coded rate fails
