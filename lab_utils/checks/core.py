@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import linecache
 import os
+import re
 import sys
 from collections.abc import Callable
 from types import TracebackType
@@ -191,12 +192,16 @@ def _same(before: Any, after: Any) -> bool:
 
 
 def _text(exc: BaseException) -> str:
-    """The first line of an exception's message: TensorFlow's run to pages."""
+    """The first line of an exception's message that says something: TensorFlow's run to pages, and
+    Keras puts "Exception encountered when calling ..." before the reason."""
     try:
-        text = str(exc).strip()
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
     except Exception:
-        text = ""
-    return text.splitlines()[0][:MAX_TEXT] if text else ""
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].startswith("Exception encountered when calling"):
+        lines = lines[1:]
+    return lines[0][:MAX_TEXT] if lines else ""
 
 
 def learner_line(tb: TracebackType | None) -> str | None:
