@@ -12,8 +12,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from lab_utils import checks
-from lab_utils.checks import core
-from lab_utils.checks import EXERCISES, CheckFailure, Exercise, NotImplementedYet, exercises_in
+from lab_utils.checks import EXERCISES, CheckFailure, Exercise, NotImplementedYet, core, exercises_in
 from lab_utils.errors import LabError
 
 

@@ -82,7 +82,11 @@ class ConfusionMatrixCheck(ExerciseCheck):
         got = returned_array(self.function, case, obs, (k, k), hint)
         if got.dtype.kind not in "iu" and close(got, expected):
             fail(
-                self.function, case.label, "integer counts", f"dtype {got.dtype}", "counts are whole numbers: dtype=int"
+                self.function,
+                case.label,
+                "integer counts",
+                f"dtype {got.dtype}",
+                "counts are whole numbers: give the zeros an integer dtype",
             )
         if not np.array_equal(got, expected):
             fail(self.function, case.label, expected, got, diagnose(got, _confusion_mistakes(expected)))
@@ -181,7 +185,7 @@ class PredictDigitCheck(ExerciseCheck):
             isinstance(digit["value"], np.ndarray) and digit["value"].dtype.kind in "iu" and digit["value"].ndim == 0
         )
         if not whole:
-            fail_(digit_expected, digit["value"], "return the digit as a Python int, int(...)")
+            fail_(digit_expected, digit["value"], "return the digit as an int (a Python int, int(...))")
         if int(digit["value"]) != digit_expected:
             fail_(digit_expected, int(digit["value"]), "the digit is the class of highest probability, np.argmax")
 

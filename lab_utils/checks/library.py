@@ -110,11 +110,18 @@ def _parse(text: str) -> ast.Module | None:
     as an expression. None when it still does not parse."""
     lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines()]
     code = textwrap.dedent("\n".join(lines))
-    for attempt in (code, f"(\n{code.strip().rstrip(',')}\n)"):
-        try:
-            return ast.parse(attempt)
-        except (SyntaxError, ValueError):
-            continue
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError):
+        pass
+    # inspect.getsource of a lambda gives its whole lines, often cut inside a call: try shorter cuts
+    for end in range(len(lines), 0, -1):
+        fragment = "\n".join(lines[:end]).strip().rstrip(",")
+        for wrapped in (f"(\n{fragment}\n)", f"_(\n{fragment}\n)"):  # an expression, or a call's arguments
+            try:
+                return ast.parse(wrapped)
+            except (SyntaxError, ValueError):
+                continue
     return None
 
 

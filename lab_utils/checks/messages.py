@@ -48,7 +48,8 @@ def show(value: Any) -> str:
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
-        return f"{float(value):.6g}"
+        text = f"{float(value):.6g}"
+        return text if any(c in text for c in ".en") else f"{text}.0"  # 7.0 stays a float: 7 would look like an int
     if isinstance(value, np.ndarray):
         if value.size > MAX_SHOWN:
             return f"array of shape {value.shape}, dtype {value.dtype}"

@@ -8,6 +8,7 @@ given came back. The judge compares the loss value with its own NumPy cross-entr
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -160,6 +161,17 @@ def _metric_names(metrics: Any) -> list[str]:
     return [metrics if isinstance(metrics, str) else str(getattr(metrics, "__name__", type(metrics).__name__))]
 
 
+def _from_logits(loss: Any) -> Any:
+    """A loss object's from_logits setting, or a loss function's default for it (None if it has none)."""
+    if hasattr(loss, "get_config"):
+        return loss.get_config().get("from_logits")
+    try:
+        parameter = inspect.signature(loss).parameters.get("from_logits")
+    except (TypeError, ValueError):
+        return None
+    return None if parameter is None else parameter.default
+
+
 def describe_compiled(model: Any, y: np.ndarray, logits: np.ndarray) -> dict:
     """KERNEL SIDE: what compile set on model, as plain data, with the loss's value on (y, logits)."""
     import keras
@@ -174,8 +186,7 @@ def describe_compiled(model: Any, y: np.ndarray, logits: np.ndarray) -> dict:
         loss = model.loss
         fn = keras.losses.get(loss) if isinstance(loss, str) else loss
         name = loss if isinstance(loss, str) else getattr(loss, "name", getattr(loss, "__name__", type(loss).__name__))
-        config = fn.get_config() if hasattr(fn, "get_config") else {}
-        desc["loss"] = {"name": plain(str(name)), "from_logits": plain(config.get("from_logits"))}
+        desc["loss"] = {"name": plain(str(name)), "from_logits": plain(_from_logits(fn))}
         try:
             desc["loss"]["value"] = plain(float(np.mean(np.asarray(fn(y, logits)))))
         except Exception as exc:
