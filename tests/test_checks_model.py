@@ -233,7 +233,7 @@ def test_check_dense_accepts_correct_implementations(my_dense, capsys):
         pytest.param(lambda a_in, W, b, g: a_in @ W + b, "forgot to apply the activation", id="forgot-g"),
         pytest.param(lambda a_in, W, b, g: g(a_in @ W), "forgot to add the bias", id="forgot-b"),
         pytest.param(lambda a_in, W, b, g: g(a_in @ W) + b, "before adding b", id="g-before-b"),
-        pytest.param(lambda a_in, W, b, g: g(a_in @ W.T + b), "no transpose", id="transposed-W"),
+        pytest.param(lambda a_in, W, b, g: g(a_in @ W.T + b), "you used W.T", id="transposed-W"),
         pytest.param(lambda a_in, W, b, g: g(a_in @ W - b), "subtracted b", id="subtracted-b"),
         pytest.param(lambda a_in, W, b, g: g(a_in[0] @ W + b), "one row per example", id="only-first-example"),
         pytest.param(lambda a_in, W, b, g: g(W.T @ a_in.T + b[:, None]), "transposed", id="transposed-result"),

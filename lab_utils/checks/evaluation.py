@@ -22,7 +22,7 @@ from lab_utils.checks.core import (
     run_check,
     type_name,
 )
-from lab_utils.checks.messages import CheckFailure, Mistakes, close, diagnose, fail, show
+from lab_utils.checks.messages import CheckFailure, Mistakes, close, diagnose, equal, fail, show
 from lab_utils.checks.model import ACTIVATIONS, forward, linear
 from lab_utils.model import softmax
 
@@ -88,7 +88,7 @@ class ConfusionMatrixCheck(ExerciseCheck):
                 f"dtype {got.dtype}",
                 "counts are whole numbers: give the zeros an integer dtype",
             )
-        if not np.array_equal(got, expected):
+        if not equal(got, expected):
             fail(self.function, case.label, expected, got, diagnose(got, _confusion_mistakes(expected)))
 
     def summary(self, cases: list[Case]) -> str:

@@ -31,7 +31,13 @@ LIBRARY_DIRS = tuple(
     }
     if p
 )
-LIBRARIES = {"tensorflow": "TensorFlow", "keras": "Keras", "scipy": "SciPy", "sklearn": "scikit-learn"}
+LIBRARIES = {
+    "tensorflow": "TensorFlow",
+    "keras": "Keras",
+    "scipy": "SciPy",
+    "sklearn": "scikit-learn",
+    "lab_utils": "the lab",
+}
 
 
 class _Check(Protocol):
@@ -56,9 +62,8 @@ def library_hint(
             hit = next((f for f in check.library_calls if f".{f}." in f".{path}."), None)
             if hit:
                 library = LIBRARIES.get(path.split(".")[0], "a library")
-                return (
-                    f"{check.function} calls {spelled}, {library}'s own {hit.rsplit('.', 1)[-1]}: {check.library_hint}"
-                )
+                library = "the lab's" if library == "the lab" else f"{library}'s"
+                return f"{check.function} calls {spelled}, {library} own {hit.rsplit('.', 1)[-1]}: {check.library_hint}"
     return None
 
 

@@ -263,7 +263,10 @@ class DenseCheck(ExerciseCheck):
         def normal(*shape: int, dtype: type = np.float64) -> np.ndarray:
             return rng.normal(0.0, 1.0, size=shape).astype(dtype)
 
+        square = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0], [2.0, 1.0, 1.0]])
         return [
+            # fixed: a square W, where using W.T does not fail by shape, with rows that ReLU cuts
+            _dense_case(np.array([[1.0, -2.0, 0.5], [-1.0, 0.0, 2.0]]), square, np.array([0.5, -0.5, 0.0]), "relu"),
             _dense_case(normal(4, 3), normal(3, 2), normal(2), "relu"),
             _dense_case(normal(1, 3), normal(3, 5), normal(5), "sigmoid"),  # a batch of one
             _dense_case(normal(5, 3), normal(3, 3), normal(3), "relu"),  # square W: W.T does not fail by shape
