@@ -153,6 +153,20 @@ def test_in_a_notebook_the_failing_line_is_named_by_its_cell_as_ipython_names_it
     assert "Cell In[2], line 3, in count_params: return layer_sizes[i]" in error["evalue"]
 
 
+def test_in_a_notebook_a_library_imported_in_another_cell_is_recognised(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import scipy.special as sp\nfrom lab_utils.checks import check_softmax"),
+        nbformat.v4.new_code_cell("def my_softmax(z):\n    return sp.softmax(z)"),
+        nbformat.v4.new_code_cell("check_softmax(my_softmax)"),
+    ]
+    client = NotebookClient(
+        nb, timeout=300, startup_timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    with pytest.raises(CellExecutionError, match="my_softmax calls sp.softmax, SciPy's own softmax"):
+        client.execute()
+
+
 # ---------------------------------------------------------------- hints point at the idea
 
 

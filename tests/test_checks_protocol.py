@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from lab_utils.checks import EXERCISES, CheckFailure, check_count_params, check_softmax, wire
-from lab_utils.checks.core import Case, call_learner
+from lab_utils.checks.core import Case, call_learner, observe_case
 from lab_utils.model import compile_model, softmax
 
 # ---------------------------------------------------------------- the wire
@@ -152,7 +152,7 @@ def observe_all(function: str, fn, seed: int) -> dict:
     check = next(ex.check for ex in EXERCISES if ex.function == function)
     cases = check.cases(np.random.default_rng(seed))
     sent = [Case(*wire.decode(wire.encode(list(case)))) for case in cases]
-    return {"function": function, "seed": seed, "observations": [check.observe(fn, case) for case in sent]}
+    return {"function": function, "seed": seed, "observations": [observe_case(check, fn, case) for case in sent]}
 
 
 JUDGE = """
@@ -289,3 +289,13 @@ def test_the_instant_check_prints_the_same_line_every_run(capsys):
     check_softmax(numpy_softmax)
     first, second = capsys.readouterr().out.splitlines()
     assert first == second
+
+
+class FailsToConvert:
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("no numbers here")
+
+
+def test_an_object_that_breaks_while_observed_is_judged_as_a_wrong_answer_not_a_crash():
+    with pytest.raises(CheckFailure, match="wrong answer"):
+        check_softmax(lambda z: FailsToConvert())
