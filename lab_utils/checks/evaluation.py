@@ -159,11 +159,14 @@ class PredictDigitCheck(ExerciseCheck):
         expected, digit_expected = softmax(logits), int(np.argmax(logits))
         fail_ = lambda want, got, hint=None: fail(self.function, case.label, want, got, hint)  # noqa: E731
         items = obs.get("items")
+        returned = obs["value"]
+        if obs["type"] == "builtins.tuple" and isinstance(returned, list):
+            returned = tuple(returned)  # the wire carries tuples as lists
         if items is None or len(items) != 2:
-            fail_("(digit, probabilities)", obs["value"], "return a pair: the digit, then the probabilities")
+            fail_("(digit, probabilities)", returned, "return a pair: the digit, then the probabilities")
         digit, proba = items
         if np.shape(digit["value"]) == (10,) and np.ndim(proba["value"]) == 0:
-            fail_("(digit, probabilities)", obs["value"], "you swapped them: the digit first, then the probabilities")
+            fail_("(digit, probabilities)", returned, "you swapped them: the digit first, then the probabilities")
         if isinstance(digit["value"], (np.ndarray, list)) and np.size(digit["value"]) > 1:
             fail_(
                 digit_expected,
