@@ -274,6 +274,15 @@ def test_the_library_check_reads_the_definition_and_its_helpers_in_a_notebooks_c
     assert library_hint(STABLE_SOFTMAX, cells) is None
 
 
+def test_a_function_the_learner_defines_is_theirs_even_if_a_library_had_its_name():
+    cells = [
+        "from scipy.special import softmax",
+        "def softmax(z):\n    e = np.exp(z - z.max())\n    return e / e.sum()",
+        "def my_softmax(z):\n    return softmax(z)",
+    ]
+    assert library_hint(SOFTMAX, cells) is None
+
+
 def test_a_keras_loss_in_cross_entropy_is_refused_whatever_its_spelling():
     source = (
         "def cross_entropy_from_logits(logits, y):\n"

@@ -56,8 +56,10 @@ def library_hint(
     if not check.library_calls:
         return None
     trees = [tree for text in ([source] if isinstance(source, str) else source) if (tree := _parse(text))]
-    names = {**CONVENTIONS, **_imports(trees), **(aliases or {})}
-    for node in _definition(trees, name or check.function):
+    defs = _defs(trees)
+    # a name the learner defines is theirs, even where an import or their kernel bound it to a library first
+    names = {k: v for k, v in {**CONVENTIONS, **_imports(trees), **(aliases or {})}.items() if k not in defs}
+    for node in _definition(trees, defs, name or check.function):
         for spelled, path in _paths(node, names):
             hit = next((f for f in check.library_calls if f".{f}." in f".{path}."), None)
             if hit:
@@ -142,8 +144,8 @@ def _imports(trees: list[ast.Module]) -> dict[str, str]:
     return names
 
 
-def _definition(trees: list[ast.Module], name: str) -> list[ast.AST]:
-    """The nodes that define `name`, with the functions they call that the source defines too."""
+def _defs(trees: list[ast.Module]) -> dict[str, ast.AST]:
+    """Every function the source defines (`def f` or `f = ...`): its last definition, by name."""
     defs: dict[str, ast.AST] = {}
     for tree in trees:
         for node in ast.walk(tree):
@@ -151,6 +153,11 @@ def _definition(trees: list[ast.Module], name: str) -> list[ast.AST]:
                 defs[node.name] = node
             elif isinstance(node, ast.Assign):
                 defs.update({t.id: node.value for t in node.targets if isinstance(t, ast.Name)})
+    return defs
+
+
+def _definition(trees: list[ast.Module], defs: dict[str, ast.AST], name: str) -> list[ast.AST]:
+    """The nodes that define `name`, with the functions they call that the source defines too."""
     if name not in defs:
         return list(trees)
     found, todo = [], [name]
