@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import inspect
 import os
+import site
 import sys
 import sysconfig
 import textwrap
@@ -25,9 +26,8 @@ LIBRARY_DIRS = tuple(
     os.path.realpath(p)
     for p in {
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # lab_utils itself
-        sys.prefix,
-        sys.base_prefix,
         *(sysconfig.get_paths().get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")),
+        site.getusersitepackages(),
     }
     if p
 )
