@@ -118,7 +118,10 @@ def _logits(layers: list[dict], x: np.ndarray) -> np.ndarray:
 
 
 class PredictDigitCheck(ExerciseCheck):
-    """predict_digit(model, image): image (784,) or (28, 28) -> (digit: int, probabilities: (10,) ndarray)."""
+    """predict_digit(model, image): image (784,) or (28, 28) -> (digit: int, probabilities: (10,) ndarray).
+
+    A case's args are [None, image]: the kernel puts there the model it builds from probe["layers"]
+    (784 -> 8 ReLU -> 10 linear, weights drawn from the case's rng)."""
 
     function, name = "predict_digit", "check_predict_digit"
 
