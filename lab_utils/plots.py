@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from lab_utils.data import IMAGE_SHAPE, N_PIXELS
@@ -23,6 +24,9 @@ from lab_utils.errors import DataError
 
 GRID_COLUMNS = 10
 WRONG_COLOR = "tab:red"
+PREDICTED_COLOR = "tab:blue"
+OTHER_COLOR = "tab:gray"
+MAX_EPOCH_TICKS = 12
 PNG_DPI = 100
 
 
@@ -82,9 +86,7 @@ def plot_history(history: Mapping[str, Sequence[float]]) -> Figure:
     history: a Keras `History.history` dict (or the `History` itself) with lists of
     length `epochs` under "loss" and optionally "accuracy", "val_loss", "val_accuracy".
     """
-    history = getattr(history, "history", history)
-    if not isinstance(history, Mapping) or not len(history.get("loss", ())):
-        raise DataError("history must be a Keras History.history dict with a non-empty 'loss' list")
+    history = _history_dict(history)
     metrics = ["loss"] + (["accuracy"] if "accuracy" in history else [])
     fig = Figure(figsize=(5 * len(metrics), 3.5), layout="constrained")
     for ax, metric in zip(fig.subplots(1, len(metrics), squeeze=False)[0], metrics, strict=True):
@@ -92,10 +94,34 @@ def plot_history(history: Mapping[str, Sequence[float]]) -> Figure:
             if key in history:
                 epochs = np.arange(1, len(history[key]) + 1)
                 ax.plot(epochs, history[key], marker="." if len(epochs) < 30 else None, label=label)
-        ax.set(xlabel="epoch", ylabel=metric, title=metric)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
+        ax.set(ylabel=metric, title=metric)
+        _epoch_axis(ax, len(history["loss"]))
         ax.legend()
+    return fig
+
+
+def plot_runs(runs: Mapping[str, Mapping[str, Sequence[float]]], title: str) -> Figure:
+    """Several training runs compared: loss (validation solid, training dashed) and validation accuracy per epoch.
+
+    runs: run name -> Keras `History.history` dict with "loss", "val_loss" and "val_accuracy" lists
+    (accuracy as a fraction, drawn in %). Used by notebook 06 to compare its experiments.
+    """
+    runs = {name: _history_dict(history, ("val_loss", "val_accuracy")) for name, history in runs.items()}
+    if not runs:
+        raise DataError("runs must map at least one run name to its History.history dict")
+    fig = Figure(figsize=(9, 3.3), layout="constrained")
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    for name, history in runs.items():
+        epochs = np.arange(1, len(history["loss"]) + 1)
+        (line,) = ax_loss.plot(epochs, history["val_loss"], marker="o", label=f"{name}, validation")
+        ax_loss.plot(epochs, history["loss"], linestyle="--", color=line.get_color(), label=f"{name}, training")
+        ax_acc.plot(epochs, 100 * np.asarray(history["val_accuracy"]), marker="o", label=name)
+    ax_loss.set(ylabel="loss", title="loss")
+    ax_acc.set(ylabel="validation accuracy (%)", title="validation accuracy")
+    for ax in (ax_loss, ax_acc):
+        _epoch_axis(ax, max(len(history["loss"]) for history in runs.values()))
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
     return fig
 
 
@@ -128,11 +154,11 @@ def plot_confusion_matrix(cm: np.ndarray, title: str = "Confusion matrix (test s
 
 
 def plot_probabilities(proba: np.ndarray, ax: Axes | None = None, true_label: int | None = None) -> Figure:
-    """A bar chart of the probability of each class; the predicted class is highlighted.
+    """A bar chart of the probability of each class; the predicted class in blue, named in a legend.
 
     proba: (K,) probabilities of one digit. ax: draw into these axes (for example a
     widget's) instead of a new figure. true_label: marks the true class in red when
-    the prediction is wrong. Returns the figure holding the axes.
+    the prediction is wrong (the legend then names red too). Returns the figure holding the axes.
     """
     proba = np.asarray(proba, dtype=np.float64)
     if proba.ndim != 1 or not len(proba) or not np.isfinite(proba).all():
@@ -142,10 +168,12 @@ def plot_probabilities(proba: np.ndarray, ax: Axes | None = None, true_label: in
     if ax is None:
         ax = Figure(figsize=(4.5, 2.8), layout="constrained").subplots()
     predicted = int(proba.argmax())
-    colors = ["tab:gray"] * len(proba)
-    colors[predicted] = "tab:blue"
+    colors = [OTHER_COLOR] * len(proba)
+    colors[predicted] = PREDICTED_COLOR
+    legend = {"predicted": PREDICTED_COLOR}
     if true_label is not None and true_label != predicted:
         colors[true_label] = WRONG_COLOR
+        legend["true digit"] = WRONG_COLOR
     ax.bar(range(len(proba)), proba, color=colors)
     ax.set(
         xticks=range(len(proba)),
@@ -154,6 +182,7 @@ def plot_probabilities(proba: np.ndarray, ax: Axes | None = None, true_label: in
         ylabel="probability",
         title=f"predicted {predicted} ({proba[predicted]:.0%})",
     )
+    ax.legend(handles=[Patch(color=color, label=label) for label, color in legend.items()], loc="best", fontsize=8)
     return ax.figure
 
 
@@ -180,6 +209,28 @@ def _digit_grid(images: np.ndarray, titles: Sequence[str], wrong: Sequence[bool]
         ax.imshow(image, cmap="gray_r", vmin=0, vmax=_pixel_max(image))
         ax.set_title(title, fontsize=9, color=WRONG_COLOR if is_wrong else "black")
     return fig
+
+
+def _history_dict(history: object, required: Sequence[str] = ()) -> Mapping[str, Sequence[float]]:
+    """The dict of a Keras `History` (or the dict itself), with a non-empty 'loss' list and the `required` keys."""
+    history = getattr(history, "history", history)
+    if not isinstance(history, Mapping) or not len(history.get("loss", ())):
+        raise DataError("history must be a Keras History.history dict with a non-empty 'loss' list")
+    missing = [key for key in required if key not in history]
+    if missing:
+        raise DataError(f"history has no {', '.join(map(repr, missing))}: train with validation data to plot it")
+    return history
+
+
+def _epoch_axis(ax: Axes, n_epochs: int) -> None:
+    """An x axis of whole epochs: every epoch ticked for short runs (a 1-epoch run would get 0.95, 0.96...)."""
+    ax.set_xlabel("epoch")
+    if n_epochs <= MAX_EPOCH_TICKS:
+        ax.set_xticks(range(1, n_epochs + 1))
+        ax.set_xlim(0.5, n_epochs + 0.5)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
 
 
 def _as_image_stack(images: np.ndarray) -> np.ndarray:

@@ -8,12 +8,14 @@ from matplotlib.figure import Figure
 from lab_utils.errors import DataError
 from lab_utils.plots import (
     PNG_DPI,
+    PREDICTED_COLOR,
     WRONG_COLOR,
     plot_confusion_matrix,
     plot_digits,
     plot_history,
     plot_misclassified,
     plot_probabilities,
+    plot_runs,
     save_figure,
 )
 
@@ -105,6 +107,80 @@ def test_plot_history_with_only_a_loss_draws_one_panel(close_figures):
     fig = plot_history({"loss": [0.9, 0.4]})
     close_figures(fig)
     assert len(fig.axes) == 1
+
+
+@pytest.mark.parametrize("n_epochs", [1, 2, 40])
+def test_plot_history_ticks_whole_epochs_only(n_epochs, close_figures):
+    fig = plot_history({"loss": np.linspace(1.0, 0.1, n_epochs), "accuracy": np.linspace(0.5, 0.9, n_epochs)})
+    close_figures(fig)
+    for ax in fig.axes:
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_plot_history_ticks_every_epoch_of_a_short_run(close_figures):
+    fig = plot_history({"loss": [0.9, 0.4]})
+    close_figures(fig)
+    assert list(fig.axes[0].get_xticks()) == [1, 2]
+
+
+def run_history(val_loss, val_accuracy):
+    return {"loss": [v - 0.1 for v in val_loss], "val_loss": val_loss, "val_accuracy": val_accuracy}
+
+
+def test_plot_runs_draws_each_runs_validation_and_training_loss_and_validation_accuracy(close_figures):
+    runs = {"small": run_history([0.5, 0.4], [0.90, 0.92]), "big": run_history([0.3, 0.35], [0.95, 0.96])}
+    fig = plot_runs(runs, "two networks")
+    close_figures(fig)
+    loss_ax, accuracy_ax = fig.axes
+    assert [line.get_label() for line in loss_ax.lines] == [
+        "small, validation",
+        "small, training",
+        "big, validation",
+        "big, training",
+    ]
+    np.testing.assert_allclose(accuracy_ax.lines[1].get_ydata(), [95.0, 96.0])
+    assert fig.get_suptitle() == "two networks"
+    assert list(accuracy_ax.get_xticks()) == [1, 2]
+
+
+def test_plot_runs_of_one_epoch_has_a_single_whole_epoch_tick(close_figures):
+    fig = plot_runs({"one epoch": run_history([0.5], [0.9])}, "short")
+    close_figures(fig)
+    assert [list(ax.get_xticks()) for ax in fig.axes] == [[1], [1]]
+
+
+@pytest.mark.parametrize(
+    ("runs", "message"),
+    [({}, "at least one run"), ({"no validation": {"loss": [0.5]}}, "train with validation data")],
+)
+def test_plot_runs_bad_input_raises_data_error(runs, message):
+    with pytest.raises(DataError, match=message):
+        plot_runs(runs, "title")
+
+
+def legend_entries(ax):
+    """(label, face colour) of each legend entry."""
+    legend = ax.get_legend()
+    entries = zip(legend.texts, legend.legend_handles, strict=True)
+    return [(text.get_text(), handle.get_facecolor()) for text, handle in entries]
+
+
+def test_plot_probabilities_legend_names_the_blue_predicted_bar(close_figures):
+    fig = plot_probabilities(np.array([0.1, 0.8, 0.1]))
+    close_figures(fig)
+    assert legend_entries(fig.axes[0]) == [("predicted", plt.matplotlib.colors.to_rgba(PREDICTED_COLOR))]
+
+
+def test_plot_probabilities_legend_names_the_red_true_digit_when_the_prediction_is_wrong(close_figures):
+    fig = plot_probabilities(np.array([0.1, 0.8, 0.1]), true_label=2)
+    close_figures(fig)
+    to_rgba = plt.matplotlib.colors.to_rgba
+    assert legend_entries(fig.axes[0]) == [
+        ("predicted", to_rgba(PREDICTED_COLOR)),
+        ("true digit", to_rgba(WRONG_COLOR)),
+    ]
+    assert fig.axes[0].patches[2].get_facecolor() == to_rgba(WRONG_COLOR)
 
 
 def test_plot_confusion_matrix_writes_each_count_with_true_rows_and_predicted_columns(close_figures):
