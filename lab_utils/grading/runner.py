@@ -24,9 +24,9 @@ import zmq
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
+from lab_utils.grading.kernel_side import MIME
 from lab_utils.grading.sandbox import Sandbox
 
-MIME = "application/vnd.lab-grade.observations+json"  # how kernel_side hands observations back
 MAX_MESSAGE = 64 * 1024**2  # bytes: a larger message from the kernel drops its connection
 MAX_KEPT = 16 * 1024**2  # bytes of observations kept per cell
 STARTUP_TIMEOUT = 120  # seconds for a kernel to answer its first request (a loaded machine is slow)
@@ -126,7 +126,8 @@ class Kernel:
                 return CellRun(status="dead", reason=reason, output_bytes=result.output_bytes)
             if time.monotonic() > deadline:
                 if interrupted:
-                    return CellRun(status="dead", reason="the cell ignored the interrupt", output_bytes=result.output_bytes)
+                    reason = "the cell ignored the interrupt"
+                    return CellRun(status="dead", reason=reason, output_bytes=result.output_bytes)
                 self._interrupt()
                 interrupted, deadline = True, time.monotonic() + INTERRUPT_GRACE
             try:

@@ -89,7 +89,11 @@ class Cgroup:
     def __init__(self, limits: Limits) -> None:
         self.dirs: list[Path] = []
         name = f"lab-grade-{os.getpid()}-{time.monotonic_ns()}"
-        settings = {"pids": {"pids.max": limits.processes}, "memory": {"memory.limit_in_bytes": limits.memory}}
+        settings = {
+            "pids": {"pids.max": limits.processes},
+            "memory": {"memory.limit_in_bytes": limits.memory},
+            "cpuacct": {},  # accounting only: the CPU seconds of every process, reaped or not
+        }
         for controller, path in _own_cgroups().items():
             if controller not in settings:
                 continue
@@ -105,6 +109,13 @@ class Cgroup:
     @property
     def procs_files(self) -> list[str]:
         return [str(d / "cgroup.procs") for d in self.dirs]
+
+    def cpu_seconds(self) -> float:
+        """CPU time used by the cgroup's processes so far (0 without a cpuacct cgroup)."""
+        for directory in self.dirs:
+            if (directory / "cpuacct.usage").exists():
+                return int((directory / "cpuacct.usage").read_text()) / 1e9
+        return 0.0
 
     def kill_all(self) -> None:
         """SIGKILL every process in the cgroups, until none is left (a fork bomb keeps forking meanwhile)."""
