@@ -62,7 +62,7 @@ class Limits:
     so memory is limited by RLIMIT_DATA (and the cgroup), never RLIMIT_AS, which would break it."""
 
     memory: int = 4 * GiB  # bytes, RLIMIT_DATA and the cgroup's memory limit
-    processes: int = 512  # tasks (threads count: TensorFlow starts one pool per core), cgroup pids.max
+    processes: int = 1024  # tasks (threads count: TensorFlow starts pools sized by the cores), cgroup pids.max
     file_size: int = 256 * 1024**2  # bytes, the largest file the kernel may write (RLIMIT_FSIZE)
     cpu_seconds: int = 3600  # CPU time of each process (RLIMIT_CPU): a backstop, wall-clock limits come first
     open_files: int = 4096  # RLIMIT_NOFILE

@@ -22,7 +22,7 @@ from lab_utils.checks import Exercise, exercises_in
 from lab_utils.errors import LabError
 from lab_utils.grading import judge
 from lab_utils.grading.cells import cells_to_run
-from lab_utils.grading.results import ERROR, MISSING, TIMEOUT, NotebookResult, SubmissionResult
+from lab_utils.grading.results import ERROR, MISSING, TIMEOUT, ExerciseResult, NotebookResult, SubmissionResult
 from lab_utils.grading.runner import Kernel, KernelStartError, one_line
 from lab_utils.grading.sandbox import Limits, Sandbox, bwrap_available
 
@@ -89,6 +89,7 @@ class _Grader:
         self.sandbox, self.seed, self.timeout, self.notebook_timeout = sandbox, seed, timeout, notebook_timeout
         self.kernel = Kernel(sandbox)
         self.fresh = False  # whether the kernel's namespace is empty
+        self.completed: list[str] = []  # the current notebook's cells that ran, replayed after a restart
 
     def close(self) -> float:
         """Stop everything; returns the CPU seconds the sandbox used."""
@@ -138,7 +139,9 @@ class _Grader:
         if self.kernel.run(judge.PRELOAD, self.kernel.startup_timeout).status != "ok":
             raise KernelStartError("the grading kernel could not import lab_utils.grading.kernel_side")
 
-    def _run_cells(self, nb: NotebookResult, stem: str, cells: list[tuple[int, str, str]], exercises) -> None:
+    def _run_cells(
+        self, nb: NotebookResult, stem: str, cells: list[tuple[int, str, str]], exercises: tuple[Exercise, ...]
+    ) -> None:
         if not self.kernel.alive():
             self._start()
         if not self.fresh and self.kernel.run("%reset -f\n" + judge.PRELOAD, self.timeout).status != "ok":
@@ -146,7 +149,7 @@ class _Grader:
         self.fresh = False
         plan = cells_to_run(cells, stem, [ex.function for ex in exercises])
         deadline = time.monotonic() + self.notebook_timeout
-        self.completed: list[str] = []
+        self.completed = []
         for number, source in plan:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -175,9 +178,7 @@ class _Grader:
                 self._start()  # give up replaying: grade what a fresh kernel has
                 return
 
-    def _grade_one(self, nb: NotebookResult, ex: Exercise, cells: list[tuple[int, str, str]]):
-        if not judge.judgeable(ex):
-            return judge.result(ex, ERROR, f"the check of {ex.function} cannot judge outside the kernel yet")
+    def _grade_one(self, nb: NotebookResult, ex: Exercise, cells: list[tuple[int, str, str]]) -> ExerciseResult:
         cases = judge.cases(ex, self.seed)
         run = self.kernel.run(judge.request(ex, cases), self.timeout)
         if run.status == "dead":
