@@ -136,6 +136,20 @@ attempt("delete", lambda: os.remove({str(other)!r}))
 attempt("outside", lambda: open({str(sentinel)!r}, "w").write("forged"))
 attempt("net", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=2) and "connected")
 attempt("procs", lambda: len([p for p in os.listdir("/proc") if p.isdigit()]))
+
+def plant():
+    # Symlinks to a host file where the grader might write later: its connection file, the submission copies.
+    args = open("/proc/self/cmdline").read().split("\0")
+    connection = args[args.index("-f") + 1]
+    os.remove(connection)
+    os.symlink({str(sentinel)!r}, connection)
+    os.symlink({str(sentinel)!r}, os.path.join(os.path.dirname(connection), "kernel-2.json"))
+    for name in ("01_softmax.ipynb", "02_model.ipynb"):
+        if os.path.exists(name):
+            os.remove(name)
+        os.symlink({str(sentinel)!r}, name)
+    return "planted"
+attempt("plant", plant)
 """
     daemon = (
         "import subprocess, sys\n"
@@ -148,8 +162,8 @@ attempt("procs", lambda: len([p for p in os.listdir("/proc") if p.isdigit()]))
     )
     return (
         "import json, os, signal\nimport numpy as np",
-        "os.kill(os.getppid(), signal.SIGKILL)\nos.killpg(0, signal.SIGKILL)",  # the kernel is restarted
         probes,
+        "os.kill(os.getppid(), signal.SIGKILL)\nos.killpg(0, signal.SIGKILL)",  # the kernel is restarted
         daemon,
         fork_bomb,
         f"hog = bytearray({2 * LIMITS.memory})",
@@ -228,6 +242,7 @@ def test_the_sandbox_hid_the_host_and_refused_writes_deletes_and_network(batch):
     assert found["write_lab"] in ("OSError", "PermissionErr")
     assert found["delete"] == found["outside"] == "FileNotFoundE"[:12]
     assert found["net"] != "connected"
+    assert found["plant"] == "planted"  # and yet nothing was written through them (see the next test)
     assert int(found["procs"]) <= 3  # bwrap's init and the kernel: no process of the grader's
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import symtable
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import nbformat
@@ -53,7 +53,7 @@ def names(code: str) -> tuple[set[str], set[str]]:
     return bound, used
 
 
-@cache
+@lru_cache(maxsize=4096)  # learners' cells repeat the handed-out ones; the rest should not pile up in a batch
 def statements(source: str) -> tuple[Statement, ...] | None:
     """The cell's top-level statements as IPython runs them (magics made Python), or None when it does not parse."""
     try:

@@ -1,12 +1,14 @@
 """The sandbox around a grading kernel: a bubblewrap command line, resource limits, and a process-tree kill.
 
-`Sandbox` owns one private directory per learner: `ipc/` (the kernel's connection file and its IPC
-sockets) and `submission/` (private copies of the learner's notebooks, the kernel's working directory).
+`Sandbox` owns one private directory per learner: `ipc-N/` (a fresh one per kernel start: the kernel's
+connection file and its IPC sockets) and `submission/` (private copies of the learner's notebooks, the
+kernel's working directory, all copied before the first kernel starts). The grader never writes into a
+directory after a kernel could reach it, so a symlink planted there cannot redirect the grader's writes.
 `Sandbox.command(argv)` wraps a command so that it runs:
 - in bubblewrap (`bwrap`), with every namespace unshared (no network, its own PIDs, no IPC with the
   host), all capabilities dropped, and a filesystem made only of the system directories, the Python
   installation and environment, and the grader's `lab_utils`, all read-only, plus the private
-  `submission/` and `ipc/` (read-write) and an empty private /tmp and $HOME. `solutions/`, the rest of
+  `submission/` and the current `ipc-N/` (read-write) and an empty private /tmp and $HOME. `solutions/`, the rest of
   the project, other learners' files, the instructor's home and the host's /etc are not there;
 - under rlimits (data segment, file size, CPU time, open files) set by a tiny launcher before bwrap
   starts, and inherited by everything inside;
@@ -172,9 +174,8 @@ class Sandbox:
         self.limits, self.enabled = limits, enabled
         # Short: IPC socket paths must fit in 107 bytes.
         self.root = Path(tempfile.mkdtemp(prefix="lab-grade-"))
-        self.ipc = self.root / "ipc"
+        self.ipc = self.root / "ipc-0"
         self.submission = self.root / "submission"
-        self.ipc.mkdir()
         self.submission.mkdir()
         self.cgroup = Cgroup(limits)
 
@@ -183,10 +184,17 @@ class Sandbox:
         """The kernel's working directory, as the kernel sees it."""
         return WORKDIR if self.enabled else str(self.submission)
 
-    def add_copy(self, name: str, data: bytes) -> str:
-        """Copy a learner's file into the submission; returns its path as the kernel sees it."""
-        (self.submission / name).write_bytes(data)
-        return f"{self.workdir}/{name}"
+    def add_copy(self, name: str, data: bytes) -> None:
+        """Copy a learner's file into the submission; only before the first kernel starts (see above)."""
+        fd = os.open(self.submission / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+
+    def new_ipc_dir(self) -> Path:
+        """A fresh directory for the next kernel's connection file and sockets, bound by `command`."""
+        self.ipc = self.root / f"ipc-{int(self.ipc.name.split('-')[1]) + 1}"
+        self.ipc.mkdir()
+        return self.ipc
 
     def environment(self) -> dict[str, str]:
         """The kernel's whole environment: nothing of the grader's but what Python needs."""

@@ -10,6 +10,7 @@ grading goes on, in a restarted kernel if need be (the notebook's completed cell
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import sys
 import time
@@ -63,7 +64,13 @@ def grade_submission(
         print("grade: warning: bubblewrap not available, grading WITHOUT a sandbox", file=sys.stderr)
     started, cpu_before = time.monotonic(), _own_cpu()
     submission = SubmissionResult(student=student, seed=seed, sandbox=enabled)
-    grader = _Grader(Sandbox(limits or Limits(), enabled=enabled), seed, timeout, notebook_timeout)
+    private = Sandbox(limits or Limits(), enabled=enabled)
+    for stem, path in notebooks.items():  # all before the kernel starts: never write where it can reach
+        # An unreadable or oversize file is reported when its turn comes.
+        with contextlib.suppress(OSError):
+            if path is not None and Path(path).stat().st_size <= MAX_NOTEBOOK_BYTES:
+                private.add_copy(f"{stem}.ipynb", Path(path).read_bytes())
+    grader = _Grader(private, seed, timeout, notebook_timeout)
     try:
         for stem, path in notebooks.items():
             result = grader.grade(stem, path)
@@ -108,8 +115,7 @@ class _Grader:
                 return nb
             try:
                 cells = _read(Path(path))
-                self.sandbox.add_copy(f"{stem}.ipynb", Path(path).read_bytes())
-            except (ValueError, OSError) as e:
+            except ValueError as e:
                 nb.status = f"unreadable: {one_line(e, 120)}"
                 nb.exercises = [judge.result(ex, ERROR, f"notebook unreadable: {one_line(e)}") for ex in exercises]
                 return nb
