@@ -174,7 +174,8 @@ class Sandbox:
         self.limits, self.enabled = limits, enabled
         # Short: IPC socket paths must fit in 107 bytes.
         self.root = Path(tempfile.mkdtemp(prefix="lab-grade-"))
-        self.ipc = self.root / "ipc-0"
+        self.ipc: Path | None = None  # the current kernel's, see new_ipc_dir
+        self.starts = 0
         self.submission = self.root / "submission"
         self.submission.mkdir()
         self.cgroup = Cgroup(limits)
@@ -192,7 +193,8 @@ class Sandbox:
 
     def new_ipc_dir(self) -> Path:
         """A fresh directory for the next kernel's connection file and sockets, bound by `command`."""
-        self.ipc = self.root / f"ipc-{int(self.ipc.name.split('-')[1]) + 1}"
+        self.starts += 1
+        self.ipc = self.root / f"ipc-{self.starts}"
         self.ipc.mkdir()
         return self.ipc
 
@@ -246,7 +248,9 @@ class Sandbox:
             args += ["--ro-bind", path, path]
         package = _lab_utils_root() / "lab_utils"
         args += ["--ro-bind", str(package), str(package)]
-        args += ["--bind", str(self.submission), WORKDIR, "--bind", str(self.ipc), str(self.ipc)]
+        args += ["--bind", str(self.submission), WORKDIR]
+        if self.ipc is not None:
+            args += ["--bind", str(self.ipc), str(self.ipc)]
         args += ["--chdir", WORKDIR, "--"]
         return args + argv
 
