@@ -324,9 +324,10 @@ class GdStepCheck(ExerciseCheck):
 
 
 def _loss_as_probabilities(logits: np.ndarray, y: np.ndarray) -> float:
-    """What SparseCategoricalCrossentropy() without from_logits makes of logits: it reads them as probabilities."""
-    p = np.clip(logits / logits.sum(axis=-1, keepdims=True), 1e-7, 1 - 1e-7)
-    return float(-np.mean(np.log(p[np.arange(len(y)), y])))
+    """What SparseCategoricalCrossentropy() without from_logits makes of logits: it reads them as probabilities,
+    clipped to [1e-7, 1 - 1e-7] (Keras' epsilon) and renormalised."""
+    q = np.clip(logits, 1e-7, 1 - 1e-7)
+    return float(np.mean(np.log(q.sum(axis=-1)) - np.log(q[np.arange(len(y)), y])))
 
 
 def _loss_mistakes(logits: np.ndarray, y: np.ndarray, loss: float, loss_after: float) -> Mistakes:
