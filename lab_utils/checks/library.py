@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import inspect
 import os
+import site
 import sys
 import sysconfig
 import textwrap
@@ -25,13 +26,18 @@ LIBRARY_DIRS = tuple(
     os.path.realpath(p)
     for p in {
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # lab_utils itself
-        sys.prefix,
-        sys.base_prefix,
         *(sysconfig.get_paths().get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")),
+        site.getusersitepackages(),
     }
     if p
 )
-LIBRARIES = {"tensorflow": "TensorFlow", "keras": "Keras", "scipy": "SciPy", "sklearn": "scikit-learn"}
+LIBRARIES = {
+    "tensorflow": "TensorFlow",
+    "keras": "Keras",
+    "scipy": "SciPy",
+    "sklearn": "scikit-learn",
+    "lab_utils": "the lab",
+}
 
 
 class _Check(Protocol):
@@ -50,15 +56,16 @@ def library_hint(
     if not check.library_calls:
         return None
     trees = [tree for text in ([source] if isinstance(source, str) else source) if (tree := _parse(text))]
-    names = {**CONVENTIONS, **_imports(trees), **(aliases or {})}
-    for node in _definition(trees, name or check.function):
+    defs = _defs(trees)
+    # a name the learner defines is theirs, even where an import or their kernel bound it to a library first
+    names = {k: v for k, v in {**CONVENTIONS, **_imports(trees), **(aliases or {})}.items() if k not in defs}
+    for node in _definition(trees, defs, name or check.function):
         for spelled, path in _paths(node, names):
             hit = next((f for f in check.library_calls if f".{f}." in f".{path}."), None)
             if hit:
                 library = LIBRARIES.get(path.split(".")[0], "a library")
-                return (
-                    f"{check.function} calls {spelled}, {library}'s own {hit.rsplit('.', 1)[-1]}: {check.library_hint}"
-                )
+                library = "the lab's" if library == "the lab" else f"{library}'s"
+                return f"{check.function} calls {spelled}, {library} own {hit.rsplit('.', 1)[-1]}: {check.library_hint}"
     return None
 
 
@@ -110,11 +117,18 @@ def _parse(text: str) -> ast.Module | None:
     as an expression. None when it still does not parse."""
     lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines()]
     code = textwrap.dedent("\n".join(lines))
-    for attempt in (code, f"(\n{code.strip().rstrip(',')}\n)"):
-        try:
-            return ast.parse(attempt)
-        except (SyntaxError, ValueError):
-            continue
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError):
+        pass
+    # inspect.getsource of a lambda gives its whole lines, often cut inside a call: try shorter cuts
+    for end in range(len(lines), 0, -1):
+        fragment = "\n".join(lines[:end]).strip().rstrip(",")
+        for wrapped in (f"(\n{fragment}\n)", f"_(\n{fragment}\n)"):  # an expression, or a call's arguments
+            try:
+                return ast.parse(wrapped)
+            except (SyntaxError, ValueError):
+                continue
     return None
 
 
@@ -130,8 +144,8 @@ def _imports(trees: list[ast.Module]) -> dict[str, str]:
     return names
 
 
-def _definition(trees: list[ast.Module], name: str) -> list[ast.AST]:
-    """The nodes that define `name`, with the functions they call that the source defines too."""
+def _defs(trees: list[ast.Module]) -> dict[str, ast.AST]:
+    """Every function the source defines (`def f` or `f = ...`): its last definition, by name."""
     defs: dict[str, ast.AST] = {}
     for tree in trees:
         for node in ast.walk(tree):
@@ -139,6 +153,11 @@ def _definition(trees: list[ast.Module], name: str) -> list[ast.AST]:
                 defs[node.name] = node
             elif isinstance(node, ast.Assign):
                 defs.update({t.id: node.value for t in node.targets if isinstance(t, ast.Name)})
+    return defs
+
+
+def _definition(trees: list[ast.Module], defs: dict[str, ast.AST], name: str) -> list[ast.AST]:
+    """The nodes that define `name`, with the functions they call that the source defines too."""
     if name not in defs:
         return list(trees)
     found, todo = [], [name]
