@@ -411,7 +411,7 @@ class TrainStepCheck(ExerciseCheck):
             fail(self.function, case.label, want, float(np.asarray(got)), hint)
         after = obs.get("weights") or []
         if all(close(a, w, np.float32) for a, w in zip(after, weights, strict=False)):
-            hint = "the weights did not move: apply the gradients with the optimizer passed in"
+            hint = "the weights of the model passed in did not move: apply the gradients with the optimizer passed in"
             fail(self.function, case.label, "the weights one SGD step further", "the weights unchanged", hint)
         if len(after) != len(expected) or not all(
             close(a, e, np.float32) for a, e in zip(after, expected, strict=True)
@@ -433,7 +433,7 @@ class TrainStepCheck(ExerciseCheck):
         return None
 
     def summary(self, cases: list[Case]) -> str:
-        return f"{len(cases)} steps, weights and loss equal to a NumPy reference step, logits up to ~1e3"
+        return f"{len(cases)} steps, weights and loss equal to a NumPy reference step, logits in the thousands"
 
 
 def _step_hint(
