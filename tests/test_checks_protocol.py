@@ -312,3 +312,9 @@ class FailsToConvert:
 def test_an_object_that_breaks_while_observed_is_judged_as_a_wrong_answer_not_a_crash():
     with pytest.raises(CheckFailure, match="wrong answer"):
         check_softmax(lambda z: FailsToConvert())
+
+
+def test_the_checks_load_without_tensorflow_which_loads_quietly_when_first_needed():
+    code = "import sys, lab_utils.checks\nassert 'tensorflow' not in sys.modules\nimport keras\nkeras.layers.Dense(1)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stderr == ""
