@@ -28,7 +28,13 @@ _spec.loader.exec_module(build_notebooks)
 CHECK_CALLS = {
     "01_softmax": ["check_softmax(my_softmax)", "check_stable_softmax(stable_softmax)"],
     "02_model": ["check_count_params(count_params)", "check_model(build_model)", "check_dense(my_dense)"],
-    "04_training": ["check_cross_entropy(cross_entropy_from_logits)", "check_compile(compile_model)"],
+    "03_gradients": [
+        "check_cross_entropy(cross_entropy_from_logits)",
+        "check_softmax_cross_entropy_grad(softmax_cross_entropy_grad)",
+        "check_dense_backward(dense_backward)",
+        "check_gd_step(gd_step)",
+    ],
+    "04_training": ["check_model(build_model)", "check_compile(compile_model)", "check_train_step(train_step)"],
     "05_evaluation": ["check_confusion_matrix(my_confusion_matrix)", "check_predict_digit(predict_digit, model)"],
 }
 CHECK_CALL = re.compile(r"^check_\w+\(", re.MULTILINE)

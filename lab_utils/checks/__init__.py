@@ -16,7 +16,8 @@ The NumPy checks take an optional `cases`, to run them on inputs of your own.
 Where each part lives (import everything from `lab_utils.checks` itself):
 - `core`: `ExerciseCheck`, `Case`, `call_learner`, `run_check`; `messages`: `CheckFailure`,
   `NotImplementedYet` and the judge's comparisons; `library`: `library_hint`; `wire`: `encode`, `decode`;
-- `softmax`, `model`, `training`, `evaluation`: the checks of notebooks 01, 02, 04 and 05;
+- `softmax`, `model`, `training`, `evaluation`: the checks of notebooks 01, 02, 03-04 and 05;
+- `gradients`: the gradient, backward-pass and gradient-descent checks of notebook 03, and `train_step` of 04;
 - this module: the registry `Exercise`, `EXERCISES`, `exercises_in`, used by the grader.
 """
 
@@ -26,6 +27,16 @@ from dataclasses import dataclass
 
 from lab_utils.checks.core import ExerciseCheck
 from lab_utils.checks.evaluation import CONFUSION_MATRIX, PREDICT_DIGIT, check_confusion_matrix, check_predict_digit
+from lab_utils.checks.gradients import (
+    DENSE_BACKWARD,
+    GD_STEP,
+    SOFTMAX_CROSS_ENTROPY_GRAD,
+    TRAIN_STEP,
+    check_dense_backward,
+    check_gd_step,
+    check_softmax_cross_entropy_grad,
+    check_train_step,
+)
 from lab_utils.checks.messages import CheckFailure, NotImplementedYet
 from lab_utils.checks.model import BUILD_MODEL, COUNT_PARAMS, DENSE, check_count_params, check_dense, check_model
 from lab_utils.checks.softmax import SOFTMAX, STABLE_SOFTMAX, check_softmax, check_stable_softmax
@@ -41,10 +52,14 @@ __all__ = [
     "check_count_params",
     "check_cross_entropy",
     "check_dense",
+    "check_dense_backward",
+    "check_gd_step",
     "check_model",
     "check_predict_digit",
     "check_softmax",
+    "check_softmax_cross_entropy_grad",
     "check_stable_softmax",
+    "check_train_step",
     "exercises_in",
 ]
 
@@ -65,8 +80,12 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("count_params", COUNT_PARAMS, 10, "02_model"),
     Exercise("build_model", BUILD_MODEL, 15, "02_model"),
     Exercise("my_dense", DENSE, 10, "02_model"),
-    Exercise("cross_entropy_from_logits", CROSS_ENTROPY, 15, "04_training"),
+    Exercise("cross_entropy_from_logits", CROSS_ENTROPY, 15, "03_gradients"),
+    Exercise("softmax_cross_entropy_grad", SOFTMAX_CROSS_ENTROPY_GRAD, 10, "03_gradients"),
+    Exercise("dense_backward", DENSE_BACKWARD, 10, "03_gradients"),
+    Exercise("gd_step", GD_STEP, 5, "03_gradients"),
     Exercise("compile_model", COMPILE, 10, "04_training"),
+    Exercise("train_step", TRAIN_STEP, 10, "04_training"),
     Exercise("my_confusion_matrix", CONFUSION_MATRIX, 10, "05_evaluation"),
     Exercise("predict_digit", PREDICT_DIGIT, 5, "05_evaluation"),
 )

@@ -1,0 +1,489 @@
+"""Checks of notebook 03 (gradients by hand) and of `train_step` in notebook 04.
+
+- `softmax_cross_entropy_grad(logits, y)`: the gradient of the mean cross-entropy with respect to the logits;
+- `dense_backward(a_in, W, dz)`: a dense layer's backward pass, `(dW, db, da_in)`;
+- `gd_step(params, grads, learning_rate)`: one step of gradient descent on a list of arrays;
+- `train_step(model, optimizer, x, y)`: one Keras optimizer step with `tf.GradientTape`, returning the loss.
+
+Every judge here is NumPy only. For `train_step` the kernel builds a small Keras ReLU network from the
+weights in the case and a `keras.optimizers.SGD` at the case's learning rate, and reports the weights after
+the learner's step; the judge recomputes that step by NumPy backpropagation (`backprop`) from the same
+weights, since SGD's step is exactly `w - learning_rate * gradient`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from lab_utils.checks.core import Case, ExerciseCheck, call_learner, is_tensorflow, returned_array, run_check
+from lab_utils.checks.messages import Mistakes, close, diagnose, fail, log_softmax, show
+
+LARGE = 1000.0  # logits in the thousands: np.exp overflows float64 above about 709
+FIXED_SEED = 11  # the edge cases' own generator: they are the same whatever seed the grader draws
+AUTODIFF = ("tensorflow.GradientTape", "jax.grad", "torch.autograd")
+STABILITY_HINT = (
+    "np.exp overflows for logits in the thousands (inf / inf is nan): subtract each row's maximum first, "
+    "as in stable_softmax"
+)
+
+
+# ---------------------------------------------------------------- NumPy references (float64)
+
+
+def softmax_cross_entropy_grad_reference(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(softmax(logits) - onehot(y)) / m. logits: (m, K), y: (m,) integer labels. Returns (m, K) float64."""
+    grad = np.exp(log_softmax(logits))
+    grad[np.arange(len(y)), y] -= 1.0
+    return grad / len(y)
+
+
+def dense_backward_reference(
+    a_in: np.ndarray, W: np.ndarray, dz: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """a_in: (m, n_in), W: (n_in, n_out), dz: (m, n_out). Returns dW (n_in, n_out), db (n_out,), da_in (m, n_in)."""
+    a_in, W, dz = (np.asarray(v, dtype=np.float64) for v in (a_in, W, dz))
+    return a_in.T @ dz, dz.sum(axis=0), dz @ W.T
+
+
+def mean_cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
+    """The mean cross-entropy of integer labels y (m,) under the softmax of logits (m, K)."""
+    return float(-np.mean(log_softmax(logits)[np.arange(len(y)), y]))
+
+
+def forward(weights: list[np.ndarray], x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A dense ReLU network with linear logits. weights: [W1, b1, W2, b2, ...], x: (m, n_0).
+
+    Returns (zs, inputs): zs[l] is layer l's pre-activation (zs[-1] the logits), inputs[l] its input (inputs[0] = x).
+    """
+    inputs, zs = [], []
+    a = np.asarray(x, dtype=np.float64)
+    n_layers = len(weights) // 2
+    for layer in range(n_layers):
+        W, b = (np.asarray(w, dtype=np.float64) for w in weights[2 * layer : 2 * layer + 2])
+        inputs.append(a)
+        zs.append(a @ W + b)
+        a = np.maximum(zs[-1], 0.0)
+    return zs, inputs
+
+
+def backprop(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
+    """The mean cross-entropy of a dense ReLU network (see `forward`) on (x, y), and its gradient per weight."""
+    zs, inputs = forward(weights, x)
+    dz = softmax_cross_entropy_grad_reference(zs[-1], y)
+    grads: list[np.ndarray] = [np.empty(0)] * len(weights)
+    for layer in reversed(range(len(zs))):
+        grads[2 * layer], grads[2 * layer + 1], da_in = dense_backward_reference(inputs[layer], weights[2 * layer], dz)
+        if layer:
+            dz = da_in * (zs[layer - 1] > 0)
+    return mean_cross_entropy(zs[-1], y), grads
+
+
+# ---------------------------------------------------------------- softmax_cross_entropy_grad
+
+
+def _grad_mistakes(logits: np.ndarray, y: np.ndarray, expected: np.ndarray) -> Mistakes:
+    z = np.asarray(logits, dtype=np.float64)
+    m, k = z.shape
+    p = np.exp(log_softmax(z))
+    onehot = np.eye(k)[y]
+
+    def columns_for_every_row() -> np.ndarray:
+        wrong = p.copy()
+        wrong[:, y] -= 1.0
+        return wrong / m
+
+    return [
+        (
+            "the loss is the mean over the batch, so every row of its gradient carries a factor 1/m",
+            lambda: expected * m,
+        ),
+        (
+            "the sign is flipped: the loss falls as the true class's logit rises, so that entry must be negative",
+            lambda: -expected,
+        ),
+        ("the true class's entry also has the one-hot label taken off: probabilities minus one-hot", lambda: p / m),
+        (
+            "indexing with [:, y] changes whole columns in every row; pair each row with its own label",
+            columns_for_every_row,
+        ),
+        (
+            "softmax runs over the classes of each row (axis=1), not over the batch",
+            lambda: (np.exp(log_softmax(z, 0)) - onehot) / m,
+        ),
+        ("divide by the number of examples m, not by the number of classes K", lambda: (p - onehot) / k),
+        ("the gradient uses the probabilities softmax(logits), not the logits themselves", lambda: (z - onehot) / m),
+        (
+            "that is the loss's log-probabilities; the gradient is made of probabilities",
+            lambda: (log_softmax(z) - onehot) / m,
+        ),
+    ]
+
+
+class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
+    """softmax_cross_entropy_grad(logits, y): (m, K) logits, (m,) labels -> (m, K) gradient of the mean loss."""
+
+    function, name = "softmax_cross_entropy_grad", "check_softmax_cross_entropy_grad"
+    library_calls = AUTODIFF
+    library_hint = "the exercise asks you to write the gradient yourself, from the formula, with NumPy"
+
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        fixed = [
+            ([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], [0, 1]),
+            ([[1.0, 2.0, 3.0, 4.0]], [3]),  # a batch of one
+            (np.zeros((3, 4)), [0, 1, 3]),  # equal logits
+            ([[LARGE, 0.0, -LARGE], [-LARGE, LARGE, 0.0]], [2, 1]),
+            ([[-LARGE, -LARGE - 1, -LARGE - 2]], [2]),
+            ([[0.2, -1.0, 3.0], [1.5, 0.5, -0.5], [0.0, 2.0, 1.0]], [2, 2, 0]),  # square: a wrong axis can't hide
+        ]
+        cases = [_grad_case(np.array(z, dtype=np.float64), np.array(y)) for z, y in fixed]
+        m = int(rng.integers(6, 20))
+        cases.append(_grad_case(rng.normal(0.0, 3.0, size=(m, 10)), rng.integers(0, 10, size=m)))
+        z32 = rng.normal(0.0, 3.0, size=(8, 5)).astype(np.float32)
+        return cases + [_grad_case(z32, rng.integers(0, 5, size=8).astype(np.int32))]
+
+    def verify(self, case: Case, obs: dict) -> None:
+        logits, y = case.args
+        expected = softmax_cross_entropy_grad_reference(logits, y)
+        got = returned_array(self.function, case, obs, expected.shape, "one value per logit: the shape of logits")
+        if close(got, expected, logits.dtype):
+            return
+        hint = diagnose(got, _grad_mistakes(logits, y, expected), logits.dtype)
+        if hint is None and not np.all(np.isfinite(got)):
+            hint = STABILITY_HINT
+        fail(self.function, case.label, expected, got, hint)
+
+    def error_hint(self, case: Case, obs: dict) -> str | None:
+        if obs.get("type") == "IndexError":
+            return "y holds one integer label per row: use it to pick, in each row, the column of the true class"
+        return None
+
+    def summary(self, cases: list[Case]) -> str:
+        return f"{len(cases)} batches, logits up to 1e3, float32 and float64"
+
+
+def _grad_case(logits: np.ndarray, y: np.ndarray) -> Case:
+    return Case(f"logits = {show(logits)}, y = {show(y)}", [logits, y])
+
+
+# ---------------------------------------------------------------- dense_backward
+
+NAMES = ("dW", "db", "da_in")
+SHAPE_HINTS = {
+    "dW": "dW has the shape of W, (n_in, n_out): write down the shapes and find the product that gives it",
+    "db": "db has one value per output unit, shape (n_out,): add up over the batch axis",
+    "da_in": "da_in has the shape of a_in, (m, n_in): the gradient goes back through W to each input",
+}
+
+
+def _dense_mistakes(a_in: np.ndarray, W: np.ndarray, dz: np.ndarray) -> dict[str, Mistakes]:
+    a_in, W, dz = (np.asarray(v, dtype=np.float64) for v in (a_in, W, dz))
+    m = len(dz)
+    mean_again = "dz already carries the 1/m of the mean loss: over the batch, add up, don't average again"
+    return {
+        "dW": [
+            (mean_again, lambda: a_in.T @ dz / m),
+            ("dW pairs each input with each output: which factor is transposed?", lambda: dz.T @ a_in),
+        ],
+        "db": [(mean_again, lambda: dz.mean(axis=0))],
+        "da_in": [
+            (
+                "the activation's derivative is not part of dense_backward: the caller applies it to da_in",
+                lambda: (dz @ W.T) * (a_in > 0),
+            ),
+            ("the gradient goes back through W, from n_out values to n_in: that is W's transpose", lambda: dz @ W),
+        ],
+    }
+
+
+class DenseBackwardCheck(ExerciseCheck):
+    """dense_backward(a_in, W, dz) -> (dW, db, da_in) for the layer z = a_in @ W + b."""
+
+    function, name = "dense_backward", "check_dense_backward"
+    library_calls = AUTODIFF
+    library_hint = "the exercise asks you to write the three products yourself with NumPy"
+
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        fixed = np.random.default_rng(FIXED_SEED)
+        shapes = [
+            (fixed, "a small layer", 4, 3, 2),
+            (fixed, "a batch of one", 1, 5, 3),
+            (fixed, "a square layer", 3, 3, 3),
+        ]
+        shapes += [
+            (rng, "a random layer", int(rng.integers(5, 12)), 6, 4),
+            (rng, "784 inputs, like layer 1", 8, 784, 25),
+        ]
+        cases = []
+        for source, label, m, n_in, n_out in shapes:
+            a_in = np.maximum(source.normal(size=(m, n_in)), 0.0)  # ReLU outputs: zeros and positives
+            W = source.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_in, n_out))
+            cases.append(_dense_case(label, a_in, W, source.normal(0.0, 1.0 / m, size=(m, n_out))))
+        a_in, W, dz = (rng.normal(size=shape).astype(np.float32) for shape in ((6, 4), (4, 5), (6, 5)))
+        return cases + [_dense_case("float32 arrays", a_in, W, dz)]
+
+    def verify(self, case: Case, obs: dict) -> None:
+        a_in, W, dz = case.args
+        expected = dense_backward_reference(a_in, W, dz)
+        got = obs.get("value")
+        if is_tensorflow(obs.get("type")) or not isinstance(got, list) or len(got) != 3:
+            fail(self.function, case.label, "a tuple of three arrays (dW, db, da_in)", got, "return dW, db and da_in")
+        for name, want, value in zip(NAMES, expected, got, strict=True):
+            if not isinstance(value, np.ndarray) or value.shape != want.shape:
+                elsewhere = [n for n, e in zip(NAMES, expected, strict=True) if close(value, e, a_in.dtype)]
+                hint = f"that is {elsewhere[0]}: return (dW, db, da_in) in this order" if elsewhere else None
+                shape = value.shape if isinstance(value, np.ndarray) else type(value).__name__
+                fail(self.function, f"{name}, {case.label}", f"shape {want.shape}", shape, hint or SHAPE_HINTS[name])
+        mistakes = _dense_mistakes(a_in, W, dz)
+        for name, want, value in zip(NAMES, expected, got, strict=True):
+            if not close(value, want, a_in.dtype):
+                fail(self.function, f"{name}, {case.label}", want, value, diagnose(value, mistakes[name], a_in.dtype))
+
+    def error_hint(self, case: Case, obs: dict) -> str | None:
+        if obs.get("type") == "ValueError" and "matmul" in str(obs.get("message")):
+            return "the shapes of a product don't line up: write each one down, (a, b) @ (b, c) gives (a, c)"
+        return None
+
+    def summary(self, cases: list[Case]) -> str:
+        return f"{len(cases)} layers, a batch of one, a square layer and 784 inputs included"
+
+
+def _dense_case(label: str, a_in: np.ndarray, W: np.ndarray, dz: np.ndarray) -> Case:
+    return Case(f"{label}: a_in {a_in.shape}, W {W.shape}, dz {dz.shape}", [a_in, W, dz])
+
+
+# ---------------------------------------------------------------- gd_step
+
+
+def _step_mistakes(p: np.ndarray, g: np.ndarray, rate: float) -> Mistakes:
+    return [
+        ("gradient descent steps downhill: against the gradient, not along it", lambda: p + rate * g),
+        ("the step is the gradient scaled by the learning rate", lambda: p - g),
+        ("multiply the gradient by the learning rate, don't divide", lambda: p - g / rate),
+        ("return the new parameters, not the step itself", lambda: -rate * g),
+        ("return the new parameters, not the step itself", lambda: rate * g),
+        ("the parameters did not move: subtract the scaled gradient from each", lambda: p),
+    ]
+
+
+class GdStepCheck(ExerciseCheck):
+    """gd_step(params, grads, learning_rate) -> a new list, params[i] - learning_rate * grads[i]."""
+
+    function, name = "gd_step", "check_gd_step"
+
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        fixed = np.random.default_rng(FIXED_SEED)
+        net = ((6, 5), (5,), (5, 4), (4,), (4, 3), (3,))
+        specs = [
+            (fixed, "one weight matrix and its bias", ((3, 2), (2,)), 0.1, np.float64),
+            (fixed, "a single array", ((5,),), 0.5, np.float64),
+            (rng, "a three-layer network's weights", net, 0.01, np.float64),
+            (rng, "float32 weights", ((4, 3), (3,)), 0.3, np.float32),
+            (rng, "a learning rate above 1", ((2, 2), (2,)), 2.5, np.float64),
+        ]
+        cases = []
+        for source, label, shapes, rate, dtype in specs:
+            params, grads = ([source.normal(size=shape).astype(dtype) for shape in shapes] for _ in range(2))
+            cases.append(Case(f"{label}, learning_rate = {rate}", [params, grads, rate]))
+        return cases
+
+    def verify(self, case: Case, obs: dict) -> None:
+        params, grads, rate = case.args
+        got, kind = obs.get("value"), str(obs.get("type"))
+        want = f"a list of {len(params)} arrays"
+        if kind not in ("builtins.list", "builtins.tuple"):
+            hint = "build the list itself: list(...) of a generator, or a list comprehension"
+            fail(
+                self.function,
+                case.label,
+                want,
+                kind.rsplit(".", 1)[-1],
+                hint if "generator" in kind or "map" in kind else "return a list of new arrays",
+            )
+        if len(got) != len(params):
+            fail(self.function, case.label, want, f"a list of {len(got)}", "one new array per parameter, in order")
+        for i, (p, g, value) in enumerate(zip(params, grads, got, strict=True)):
+            expected = p - rate * g
+            label = f"params[{i}] of {case.label}"
+            if not isinstance(value, np.ndarray) or value.shape != p.shape:
+                shape = value.shape if isinstance(value, np.ndarray) else show(value)
+                fail(
+                    self.function,
+                    label,
+                    f"an array of shape {p.shape}",
+                    shape,
+                    "each new array has its parameter's shape",
+                )
+            if not close(value, expected, p.dtype):
+                fail(self.function, label, expected, value, diagnose(value, _step_mistakes(p, g, rate), p.dtype))
+
+    def error_hint(self, case: Case, obs: dict) -> str | None:
+        if obs.get("type") == "TypeError" and "list" in str(obs.get("message")):
+            return "params and grads are lists: arithmetic works on their arrays, pair by pair (zip)"
+        return None
+
+    def summary(self, cases: list[Case]) -> str:
+        return f"{len(cases)} parameter lists, float32 and float64, inputs left untouched"
+
+
+# ---------------------------------------------------------------- train_step
+
+
+def _loss_as_probabilities(logits: np.ndarray, y: np.ndarray) -> float:
+    """What SparseCategoricalCrossentropy() without from_logits makes of logits: it reads them as probabilities,
+    clipped to [1e-7, 1 - 1e-7] (Keras' epsilon) and renormalised."""
+    q = np.clip(logits, 1e-7, 1 - 1e-7)
+    return float(np.mean(np.log(q.sum(axis=-1)) - np.log(q[np.arange(len(y)), y])))
+
+
+def _loss_mistakes(logits: np.ndarray, y: np.ndarray, loss: float, loss_after: float) -> Mistakes:
+    return [
+        ("return the loss of the batch before the step: the one the gradients were computed from", lambda: loss_after),
+        ("the lab's loss is the mean over the batch, not the sum", lambda: loss * len(y)),
+        (
+            "this loss reads the logits as probabilities: the model returns logits, so the loss needs from_logits=True",
+            lambda: _loss_as_probabilities(logits, y),
+        ),
+        (
+            "softmax is applied twice: the model returns logits and the from-logits loss applies softmax itself",
+            lambda: mean_cross_entropy(np.exp(log_softmax(logits)), y),
+        ),
+    ]
+
+
+class TrainStepCheck(ExerciseCheck):
+    """train_step(model, optimizer, x, y): one optimizer step on (x, y); returns the loss before it, a float.
+
+    probe: {"weights": [W1, b1, ...] of a dense ReLU network with linear logits, "learning_rate": SGD's rate}.
+    """
+
+    function, name = "train_step", "check_train_step"
+    library_calls = ("train_on_batch", "fit")
+    library_hint = "write the step yourself: the loss under tf.GradientTape, its gradients, the optimizer's update"
+
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        fixed = np.random.default_rng(FIXED_SEED)
+        specs = [
+            (fixed, "a 6-5-4-3 ReLU network, 8 examples", (6, 5, 4, 3), 8, 0.1, 1.0),
+            (fixed, "a single dense layer, 5 examples", (4, 3), 5, 0.5, 1.0),
+            (rng, "a batch of one", (6, 5, 4, 3), 1, 0.05, 1.0),
+            (rng, "a 10-8-6-10 network, 16 examples", (10, 8, 6, 10), 16, 0.2, 1.0),
+            (rng, "logits in the thousands", (6, 5, 4, 3), 4, 1e-4, 40.0),
+        ]
+        cases = []
+        for source, label, sizes, m, rate, scale in specs:
+            weights = []
+            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+                weights.append((scale * source.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))).astype(np.float32))
+                weights.append((scale * source.normal(0.0, 0.1, size=n_out)).astype(np.float32))
+            x = source.uniform(0.0, 1.0, size=(m, sizes[0])).astype(np.float32)
+            y = source.integers(0, sizes[-1], size=m)
+            cases.append(
+                Case(f"{label}, SGD(learning_rate={rate})", [x, y], {"weights": weights, "learning_rate": rate})
+            )
+        return cases
+
+    def observe(self, fn: Callable, case: Case) -> dict:
+        """KERNEL SIDE: the model and optimizer built from the case, the learner's step, the weights after it."""
+        import keras
+
+        weights = [np.asarray(w, dtype=np.float32) for w in case.probe["weights"]]
+        layers: list[Any] = [keras.Input(shape=(weights[0].shape[0],))]
+        for i in range(0, len(weights), 2):
+            hidden = i < len(weights) - 2
+            layers.append(keras.layers.Dense(weights[i].shape[1], activation="relu" if hidden else None))
+        model = keras.Sequential(layers)
+        model.set_weights(weights)
+        optimizer = keras.optimizers.SGD(learning_rate=case.probe["learning_rate"])
+        obs, _ = call_learner(fn, [model, optimizer, *case.args])
+        obs["weights"] = [np.asarray(w, dtype=np.float32) for w in model.get_weights()]
+        obs["steps"] = int(np.asarray(optimizer.iterations))
+        return obs
+
+    def verify(self, case: Case, obs: dict) -> None:
+        x, y = case.args
+        weights, rate = case.probe["weights"], case.probe["learning_rate"]
+        loss, grads = backprop(weights, x, y)
+        expected = [w - rate * g for w, g in zip(weights, grads, strict=True)]
+        got, kind = obs.get("value"), str(obs.get("type"))
+        want = f"the batch's loss before the step as a float, {loss:.6g}"
+        if is_tensorflow(kind):
+            fail(self.function, case.label, want, f"a {kind.rsplit('.', 1)[-1]}", "turn the loss tensor into a float")
+        if not isinstance(got, (float, int, np.ndarray)) or isinstance(got, bool) or np.size(got) != 1:
+            fail(self.function, case.label, want, got, "return the batch's mean loss, one float")
+        zs, _ = forward(weights, x)
+        if not close(float(np.asarray(got)), loss, np.float32):
+            loss_after = mean_cross_entropy(forward(expected, x)[0][-1], y)
+            hint = diagnose(float(np.asarray(got)), _loss_mistakes(zs[-1], y, loss, loss_after), np.float32)
+            fail(self.function, case.label, want, float(np.asarray(got)), hint)
+        after = obs.get("weights") or []
+        if all(close(a, w, np.float32) for a, w in zip(after, weights, strict=False)):
+            hint = "the weights of the model passed in did not move: apply the gradients with the optimizer passed in"
+            fail(self.function, case.label, "the weights one SGD step further", "the weights unchanged", hint)
+        if len(after) != len(expected) or not all(
+            close(a, e, np.float32) for a, e in zip(after, expected, strict=True)
+        ):
+            fail(
+                self.function,
+                case.label,
+                "the weights after one SGD step",
+                "other weights",
+                _step_hint(weights, grads, rate, after, obs),
+            )
+
+    def error_hint(self, case: Case, obs: dict) -> str | None:
+        message = str(obs.get("message"))
+        if "No gradients provided" in message or "NoneType" in message:
+            return "the tape sees only what runs inside its `with` block: compute the model's output and the loss there"
+        if "compile" in message:
+            return self.library_hint
+        return None
+
+    def summary(self, cases: list[Case]) -> str:
+        return f"{len(cases)} steps, weights and loss equal to a NumPy reference step, logits in the thousands"
+
+
+def _step_hint(
+    weights: list[np.ndarray], grads: list[np.ndarray], rate: float, after: list[np.ndarray], obs: dict
+) -> str:
+    def moved(factor: float) -> bool:
+        steps = zip(after, weights, grads, strict=True)
+        return all(close(a, w - factor * rate * g, np.float32) for a, w, g in steps)
+
+    if obs.get("steps") == 0:
+        return "the weights changed, but not through the optimizer passed in: use that one (the caller keeps it)"
+    if moved(-1.0):
+        return "the step went uphill: give the optimizer the loss's own gradients, it subtracts them itself"
+    if obs.get("steps", 1) > 1 or moved(2.0):
+        return "one call of train_step is one optimizer step"
+    return "not the gradients of the mean from-logits cross-entropy of the batch: check the loss you differentiate"
+
+
+# ---------------------------------------------------------------- the notebooks' check functions
+
+SOFTMAX_CROSS_ENTROPY_GRAD = SoftmaxCrossEntropyGradCheck()
+DENSE_BACKWARD = DenseBackwardCheck()
+GD_STEP = GdStepCheck()
+TRAIN_STEP = TrainStepCheck()
+
+
+def check_softmax_cross_entropy_grad(softmax_cross_entropy_grad: Callable) -> None:
+    """Check `softmax_cross_entropy_grad(logits, y)`: (m, K) logits, (m,) labels -> (m, K) (notebook 03)."""
+    run_check(SOFTMAX_CROSS_ENTROPY_GRAD, softmax_cross_entropy_grad)
+
+
+def check_dense_backward(dense_backward: Callable) -> None:
+    """Check `dense_backward(a_in, W, dz)` -> (dW, db, da_in) (notebook 03)."""
+    run_check(DENSE_BACKWARD, dense_backward)
+
+
+def check_gd_step(gd_step: Callable) -> None:
+    """Check `gd_step(params, grads, learning_rate)` -> a new list of arrays (notebook 03)."""
+    run_check(GD_STEP, gd_step)
+
+
+def check_train_step(train_step: Callable) -> None:
+    """Check `train_step(model, optimizer, x, y)` -> the loss before one optimizer step (notebook 04)."""
+    run_check(TRAIN_STEP, train_step)
