@@ -25,8 +25,12 @@ STATE = HERE / "state"
 
 def environment(state: Path = STATE, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment JupyterLab runs in: `base` (default os.environ) with every Jupyter directory pointed here."""
+    env = dict(os.environ if base is None else base)
+    # Kernels inherit this environment; a matplotlib backend set in the shell (Agg, say) would stop
+    # notebooks from drawing their figures inline.
+    env.pop("MPLBACKEND", None)
     return dict(
-        os.environ if base is None else base,
+        env,
         JUPYTER_CONFIG_DIR=str(HERE / "config"),
         JUPYTER_DATA_DIR=str(state / "data"),
         JUPYTER_RUNTIME_DIR=str(state / "runtime"),

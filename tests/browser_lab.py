@@ -43,6 +43,9 @@ INSTALL_HINT = (
 SERVER_START_TIMEOUT = 60
 KERNEL_TIMEOUT_MS = 180_000  # starting a kernel and importing TensorFlow on a busy 2-core machine
 UI_TIMEOUT_MS = 20_000
+# The kernels get the environment a learner's would: without the quiet settings tests/conftest.py adds.
+TEST_ONLY_VARIABLES = ("TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")
+LEARNER_ENVIRONMENT = {key: value for key, value in os.environ.items() if key not in TEST_ONLY_VARIABLES}
 SCREENSHOT_COLOURS = 64  # screenshots of a notebook are mostly flat colours: a small palette keeps them small
 
 
@@ -55,7 +58,7 @@ def load_launcher():
 
 
 def chromium_path() -> str:
-    """Debian's Chromium; skips the test where it (or Playwright) is missing, fails under CI."""
+    """Debian's Chromium; skips the test where it (or Playwright) is missing, fails under CI and `make screenshots`."""
     path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
     try:
         import playwright.sync_api  # noqa: F401
@@ -63,7 +66,7 @@ def chromium_path() -> str:
         path = None
     if path is None:
         message = f"the browser test needs Chromium and Playwright: {INSTALL_HINT}"
-        if os.environ.get("CI"):
+        if os.environ.get("CI") or os.environ.get("LAB_SCREENSHOTS"):
             pytest.fail(message)
         pytest.skip(message)
     return path
@@ -94,7 +97,7 @@ class LabServer:
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 launcher.command(notebooks, flags),
-                env=launcher.environment(state),
+                env=launcher.environment(state, base=LEARNER_ENVIRONMENT),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

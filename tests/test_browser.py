@@ -62,7 +62,7 @@ WRONG_ANSWERS = {
 }
 PROBABILITY = re.compile(r"p = (\d\.\d{3})")
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
-WIDGET_VIEW = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'
+WIDGET_VIEW = ".jp-OutputArea-output > .jupyter-widgets"  # an output showing a widget (not the widgets inside it)
 
 
 # ---------------------------------------------------------------- the server, the browser, the notebooks
@@ -266,7 +266,8 @@ def test_the_digit_pad_shows_a_blank_preview_before_anything_is_drawn(solved):
     assert preview.evaluate(
         """img => {
             if (!img.complete || !img.naturalWidth) return false;
-            const canvas = Object.assign(document.createElement('canvas'), {width: img.naturalWidth, height: img.naturalHeight});
+            const canvas = document.createElement('canvas');
+            [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
             const context = canvas.getContext('2d');
             context.drawImage(img, 0, 0);
             return context.getImageData(0, 0, canvas.width, canvas.height).data.every((v, i) => i % 4 === 3 || v === 0);
@@ -319,25 +320,31 @@ class Exercise:
     """A learner notebook's first exercise: its function, the cell defining it, the check cell after it."""
 
     def __init__(self, name: str) -> None:
-        cells = [cell for cell in nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4).cells]
-        code = [cell for cell in cells if cell.cell_type == "code"]
+        notebook = nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
         index = next(i for i, cell in enumerate(code) if EXERCISE_START in cell.source)
-        header = re.search(r"def (\w+)\(([^)]*)\)", code[index].source)
+        self.stub = code[index].source
+        header = re.search(r"def (\w+)\(([^)]*)\)", self.stub)
         self.function = header.group(1)
         self.parameters = [p.split("=")[0].strip() for p in header.group(2).split(",") if p.strip()]
         self.definition = f"def {self.function}("
         self.check = code[index + 1].source.strip().splitlines()[0]
         self.check_index = index + 1
-        solution = nbformat.read(REPO / "solutions" / f"{name}.ipynb", as_version=4)
-        self.solution = next(cell.source for cell in solution.cells if self.definition in cell.source)
+        solved = nbformat.read(REPO / "solutions" / f"{name}.ipynb", as_version=4)
+        solution = next(cell.source for cell in solved.cells if self.definition in cell.source)
+        # What a learner would have written: the solution's code between the markers, without the
+        # generator's BEGIN/END SOLUTION lines.
+        self.solution = "\n".join(line for line in solution.splitlines() if "SOLUTION" not in line)
 
     def wrong_answer(self) -> str:
+        """The stub with its `raise NotImplementedError` line replaced by a wrong answer."""
         if self.function not in WRONG_ANSWERS:
             pytest.fail(f"tests/test_browser.py has no wrong answer for {self.function}: add one to WRONG_ANSWERS")
+        stub_line = re.search(r"^( *)raise NotImplementedError.*$", self.stub, re.MULTILINE)
+        indent = stub_line.group(1)
         body = WRONG_ANSWERS[self.function].format(*self.parameters)
-        return f"def {self.function}({', '.join(self.parameters)}):\n" + "\n".join(
-            f"    {line}" for line in body.splitlines()
-        )
+        lines = "\n".join(indent + line for line in body.splitlines())
+        return self.stub[: stub_line.start()] + lines + self.stub[stub_line.end() :]
 
 
 @pytest.fixture(scope="module", params=LEARNER)
