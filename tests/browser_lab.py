@@ -221,7 +221,7 @@ class NotebookPage:
         """Save a PNG of the cells from `first` to `last` (locators), as the notebook shows them."""
         first.evaluate("cell => cell.scrollIntoView({block: 'start'})")
         top, bottom = first.bounding_box(), last.bounding_box()
-        clip = dict(x=top["x"], y=top["y"], width=top["width"], height=bottom["y"] + bottom["height"] - top["y"])
+        clip = dict(x=top["x"], y=top["y"], width=top["width"], height=bottom["y"] + bottom["height"] - top["y"] + 8)
         path = ARTIFACTS / f"{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=path, clip=clip)
