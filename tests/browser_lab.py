@@ -46,7 +46,7 @@ UI_TIMEOUT_MS = 20_000
 # The kernels get the environment a learner's would: without the quiet settings tests/conftest.py adds.
 TEST_ONLY_VARIABLES = ("TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")
 LEARNER_ENVIRONMENT = {key: value for key, value in os.environ.items() if key not in TEST_ONLY_VARIABLES}
-SCREENSHOT_COLOURS = 64  # screenshots of a notebook are mostly flat colours: a small palette keeps them small
+SCREENSHOT_COLOURS = 256  # a palette PNG: a third of the size of a full-colour one, no visible banding
 
 
 def load_launcher():
