@@ -149,8 +149,14 @@ class NotebookPage:
 
     def __init__(self, page, server: LabServer, url: str) -> None:
         self.page, self.server = page, server
+        self.requests: list[str] = []  # every URL the page asked for, to prove the lab works offline
+        page.on("request", lambda request: self.requests.append(request.url))
         page.goto(url)
         self.wait_for_kernel_idle()
+
+    def foreign_requests(self) -> list[str]:
+        """The URLs the page asked for from anywhere but its own JupyterLab server."""
+        return [url for url in self.requests if not url.startswith((self.server.url, "data:", "blob:"))]
 
     @property
     def kernel_status(self):
