@@ -48,6 +48,10 @@ RUN_ALL_TIMEOUT_MS = 20 * 60_000  # 06_going_further trains several networks; a 
 WRONG_ANSWERS = {
     "my_softmax": "return np.exp({0})",
     "count_params": "return sum(a * b for a, b in zip({0}[:-1], {0}[1:]))",
+    "build_model": (
+        "return keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(25, activation='relu'),"
+        " keras.layers.Dense(15, activation='relu'), keras.layers.Dense(10)])"
+    ),
     "cross_entropy_from_logits": "return float(-np.mean({0}[np.arange(len({1})), {1}]))",
     "softmax_cross_entropy_grad": (
         "p = np.exp({0} - {0}.max(axis=1, keepdims=True))\n"
