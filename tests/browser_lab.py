@@ -10,7 +10,6 @@ as small palette PNGs (`make screenshots`).
 from __future__ import annotations
 
 import importlib.util
-import io
 import json
 import os
 import re
@@ -194,9 +193,6 @@ class NotebookPage:
         )
         self.wait_for_kernel_idle(timeout)
 
-    def code_cells(self):
-        return self.page.locator(".jp-Notebook .jp-CodeCell")
-
     def cell_with(self, text: str):
         """The code cell whose source contains `text`."""
         return self.page.locator(".jp-Notebook .jp-CodeCell", has=self.page.locator(".jp-InputArea", has_text=text))
@@ -253,6 +249,4 @@ def publish_screenshot(path: Path, name: str) -> None:
     target = Path(folder) if Path(folder).is_absolute() else REPO / folder
     target.mkdir(parents=True, exist_ok=True)
     image = Image.open(path).convert("RGB").quantize(SCREENSHOT_COLOURS, method=Image.Quantize.MEDIANCUT)
-    buffer = io.BytesIO()
-    image.save(buffer, "png", optimize=True)
-    (target / f"{name}.png").write_bytes(buffer.getvalue())
+    image.save(target / f"{name}.png", optimize=True)
