@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test test-unit test-notebooks train bench notebooks lint format clean
+.PHONY: lab screenshots test test-unit test-notebooks train bench notebooks lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/python jupyter/lab.py
+
+# The README's screenshots (docs/screenshots/), refreshed by the browser test: needs Chromium.
+screenshots: $(STAMP)
+	LAB_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/test_browser.py \
+		-k '01_softmax and (wrong_answer or typed_in) or live_training or heatmap or recognises'
 
 test: lint test-unit test-notebooks
 

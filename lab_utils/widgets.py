@@ -39,6 +39,7 @@ BOX_SIDE = 20
 INK_THRESHOLD = 0.2  # fainter pixels are anti-aliased fringes or noise, not part of the digit's box
 PAD_SIZE = 280
 PAD_STROKE = 20  # on a 280 px pad this becomes MNIST's 2 px stroke after scaling to 28 px
+PREVIEW_SIZE = 84  # px: the 28x28 digit the model sees, each pixel drawn 3x3
 
 
 class ProbabilityBars(widgets.VBox):
@@ -130,6 +131,14 @@ def _png(image: np.ndarray, size: int) -> bytes:
     buffer = io.BytesIO()
     picture.resize((size, size * image.shape[0] // image.shape[1]), Image.Resampling.NEAREST).save(buffer, "png")
     return buffer.getvalue()
+
+
+def _blank_preview() -> bytes:
+    """The pad's "what the model sees" before anything is classified: an empty (black) 28x28 field.
+
+    An empty value would show the browser's broken-image icon instead.
+    """
+    return _png(np.zeros(IMAGE_SHAPE), PREVIEW_SIZE)
 
 
 def _figure_png(figure) -> bytes:
@@ -257,7 +266,8 @@ class DigitPad(widgets.VBox):
         self.classify_button = widgets.Button(description="Classify", button_style="primary", icon="check")
         self.clear_button = widgets.Button(description="Clear", icon="eraser")
         self.message = widgets.HTML()
-        self.preview = widgets.Image(format="png", layout=widgets.Layout(width="84px", height="84px"))
+        size = f"{PREVIEW_SIZE}px"
+        self.preview = widgets.Image(format="png", layout=widgets.Layout(width=size, height=size))
         self.bars = ProbabilityBars(DIGITS)
         self._last: tuple[float, float] | None = None
         self.canvas.on_mouse_down(self.pen_down)
@@ -288,7 +298,7 @@ class DigitPad(widgets.VBox):
         self.canvas.line_join = "round"
         self._pen.rectangle((0, 0, *self.ink.size), fill=0)
         self.bars.clear()
-        self.preview.value = b""
+        self.preview.value = _blank_preview()
         self.message.value = "Draw a digit with the mouse, then press <b>Classify</b>."
 
     def classify(self, _button: object = None) -> np.ndarray | None:
@@ -304,11 +314,11 @@ class DigitPad(widgets.VBox):
             digit = preprocess_drawing(pixels)
         except DataError as error:
             self.bars.clear()
-            self.preview.value = b""
+            self.preview.value = _blank_preview()
             self.message.value = f"<b>{error}</b>"
             return None
         proba = predict_proba(self.model, digit[None])[0]
-        self.preview.value = _png(digit.reshape(IMAGE_SHAPE), 84)
+        self.preview.value = _png(digit.reshape(IMAGE_SHAPE), PREVIEW_SIZE)
         self.bars.show(proba)
         guess = int(proba.argmax())
         self.message.value = f"prediction: <b>{guess}</b> (p = {proba[guess]:.3f})"

@@ -4,6 +4,8 @@ The drawing preprocessing is checked against MNIST's own recipe and, end to end,
 MNIST test digits on a large canvas and asking a trained model to read them back.
 """
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -258,11 +260,31 @@ def test_next_error_wraps_round_to_the_first_error(mnist_5k, trained_model):
 # draw_digit_pad
 
 
+def shown_image(value: bytes) -> np.ndarray:
+    """The gray levels of a PNG an Image widget shows."""
+    return np.asarray(Image.open(io.BytesIO(bytes(value))).convert("L"))
+
+
+def test_before_anything_is_drawn_the_preview_is_a_blank_28x28_field(trained_model):
+    preview = shown_image(draw_digit_pad(trained_model).preview.value)
+    assert preview.shape[0] == preview.shape[1] and preview.shape[0] % 28 == 0  # whole pixels of a 28x28 field
+    assert not preview.any()
+
+
+def test_clearing_the_pad_blanks_the_preview_again(trained_model):
+    pad = draw_digit_pad(trained_model)
+    pad.classify_pixels(drawing())
+    assert shown_image(pad.preview.value).any()
+    pad.clear()
+    assert not shown_image(pad.preview.value).any()
+
+
 def test_classifying_a_blank_pad_asks_for_a_drawing_instead_of_guessing(trained_model):
     pad = draw_digit_pad(trained_model)
     assert pad.classify_pixels(np.zeros((280, 280, 4), dtype=np.uint8)) is None
     assert "draw a digit first" in pad.message.value
     assert not pad.bars.values.any()
+    assert not shown_image(pad.preview.value).any()
 
 
 def test_classify_before_anything_was_drawn_asks_for_a_drawing(trained_model):

@@ -1,0 +1,252 @@
+"""What tests/test_browser.py needs to drive the lab in JupyterLab: the server, as `make lab` starts it, and a
+notebook page with the actions a learner takes (Run All Cells, typing into a cell, running it).
+
+JupyterLab runs on a free 127.0.0.1 port with a random token, from `jupyter/lab.py` (the command and the
+settings `make lab` uses), serving a scratch copy of the notebooks; every process it starts is ended by PID.
+Screenshots go to artifacts/browser/, and with LAB_SCREENSHOTS=DIR the README's ones are also copied to DIR
+as small palette PNGs (`make screenshots`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "artifacts" / "browser"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+INSTALL_HINT = (
+    "install Chromium (`apt-get install chromium`) and Playwright's Python package (`pip install playwright`)"
+)
+SERVER_START_TIMEOUT = 60
+KERNEL_TIMEOUT_MS = 180_000  # starting a kernel and importing TensorFlow on a busy 2-core machine
+UI_TIMEOUT_MS = 20_000
+# The kernels get the environment a learner's would: without the quiet settings tests/conftest.py adds.
+TEST_ONLY_VARIABLES = ("TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")
+LEARNER_ENVIRONMENT = {key: value for key, value in os.environ.items() if key not in TEST_ONLY_VARIABLES}
+SCREENSHOT_COLOURS = 256  # a palette PNG: a third of the size of a full-colour one, no visible banding
+
+
+def load_launcher():
+    """jupyter/lab.py, the module `make lab` runs, imported from its path (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("lab_launcher", REPO / "jupyter" / "lab.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def chromium_path() -> str:
+    """Debian's Chromium; skips the test where it (or Playwright) is missing, fails under CI and `make screenshots`."""
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        path = None
+    if path is None:
+        message = f"the browser test needs Chromium and Playwright: {INSTALL_HINT}"
+        if os.environ.get("CI") or os.environ.get("LAB_SCREENSHOTS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LabServer:
+    """JupyterLab serving `notebooks` on 127.0.0.1, started by jupyter/lab.py's command and environment."""
+
+    def __init__(self, notebooks: Path, state: Path) -> None:
+        launcher = load_launcher()
+        self.port, self.token = free_port(), secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = state / "jupyterlab.log"
+        state.mkdir(parents=True, exist_ok=True)
+        flags = [
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+        ]
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                launcher.command(notebooks, flags),
+                env=launcher.environment(state, base=LEARNER_ENVIRONMENT),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._wait_until_serving()
+
+    def api(self, path: str, method: str = "GET", timeout: float = 30) -> object:
+        request = urllib.request.Request(f"{self.url}/api/{path}?token={self.token}", method=method)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def stop_kernels(self) -> None:
+        """End every session's kernel: each notebook test starts from a machine with no kernel running."""
+        for session in self.api("sessions"):
+            self.api(f"sessions/{session['id']}", method="DELETE")
+
+    def stop(self) -> None:
+        """Ask the server to shut down (it stops its kernels), then make sure its process group is gone."""
+        try:
+            self.api("shutdown", method="POST", timeout=5)
+            self.process.wait(timeout=15)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def _wait_until_serving(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"JupyterLab exited with code {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
+            try:
+                self.api("status", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        pytest.fail(f"JupyterLab did not answer within {SERVER_START_TIMEOUT} s:\n{self.log.read_text()[-3000:]}")
+
+
+class NotebookPage:
+    """The JupyterLab page at `url`, showing a notebook, once its kernel has started and is idle."""
+
+    def __init__(self, page, server: LabServer, url: str) -> None:
+        self.page, self.server = page, server
+        self.requests: list[str] = []  # every URL the page asked for, to prove the lab works offline
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.goto(url)
+        self.wait_for_kernel_idle()
+
+    def foreign_requests(self) -> list[str]:
+        """The URLs the page asked for from anywhere but its own JupyterLab server."""
+        return [url for url in self.requests if not url.startswith((self.server.url, "data:", "blob:"))]
+
+    @property
+    def kernel_status(self):
+        """The status bar's kernel item, e.g. "Python 3 (ipykernel) | Idle"."""
+        return self.page.get_by_role("contentinfo").get_by_role("button", name=re.compile(r"\(ipykernel\) \| "))
+
+    def wait_for_kernel_idle(self, timeout: float = KERNEL_TIMEOUT_MS) -> None:
+        # The status bar names the kernel only once the notebook is attached to it; running cells
+        # before that makes JupyterLab ask which kernel to start instead.
+        from playwright.sync_api import expect
+
+        expect(self.kernel_status).to_have_accessible_name(re.compile(r"\| Idle$"), timeout=timeout)
+
+    def run_all(self, timeout: float) -> None:
+        """Run → Run All Cells, then wait until no cell is queued or running and the kernel is idle."""
+        last = self.last_execution_count()
+        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
+        self.page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
+        self.wait_until_done(last, timeout)
+
+    def last_execution_count(self) -> int:
+        return max((count for count in self.execution_counts() if count is not None), default=0)
+
+    def wait_until_done(self, last: int, timeout: float) -> None:
+        """Wait until a cell ran after execution count `last`, none is queued or running ([*]), the kernel is idle."""
+        self.page.wait_for_function(
+            """last => {
+                const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
+                const counts = prompts.map(p => parseInt((p.textContent.match(/\\[(\\d+)\\]/) || [])[1] || '0'));
+                return prompts.every(p => !p.textContent.includes('*')) && Math.max(0, ...counts) > last;
+            }""",
+            arg=last,
+            timeout=timeout,
+            polling=500,
+        )
+        self.wait_for_kernel_idle(timeout)
+
+    def cell_with(self, text: str):
+        """The code cell whose source contains `text`."""
+        return self.page.locator(".jp-Notebook .jp-CodeCell", has=self.page.locator(".jp-InputArea", has_text=text))
+
+    def execution_counts(self) -> list[int | None]:
+        """Each code cell's execution count, None for a cell that has not run."""
+        prompts = self.page.locator(".jp-Notebook .jp-CodeCell .jp-InputArea-prompt").all_text_contents()
+        counts = [re.search(r"\[(\d+)\]", prompt) for prompt in prompts]
+        return [int(match.group(1)) if match else None for match in counts]
+
+    def replace_source(self, cell, source: str) -> None:
+        """Select the cell's whole text and put `source` there, as a learner typing (or pasting) would.
+
+        The text is inserted as one edit: typed key by key, the editor would add its own indentation.
+        """
+        cell.locator(".cm-content").click()
+        self.page.keyboard.press("Control+a")
+        self.page.keyboard.insert_text(source)
+
+    def run_cell(self, cell, timeout: float = KERNEL_TIMEOUT_MS) -> None:
+        """Run one cell the way a learner does: click into it, Ctrl+Enter, wait until it has run."""
+        last = self.last_execution_count()
+        cell.locator(".cm-content").click()
+        self.page.keyboard.press("Control+Enter")
+        self.wait_until_done(last, timeout)
+
+    def screenshot_cells(self, name: str, first, last) -> Path:
+        """Save a PNG of the cells from `first` to `last` (locators), as the notebook shows them."""
+        first.evaluate("cell => cell.scrollIntoView({block: 'start'})")
+        top, bottom = first.bounding_box(), last.bounding_box()
+        clip = dict(x=top["x"], y=top["y"], width=top["width"], height=bottom["y"] + bottom["height"] - top["y"] + 8)
+        path = ARTIFACTS / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=path, clip=clip)
+        print(f"\nscreenshot: {path}")
+        return path
+
+    def screenshot(self, name: str, target=None) -> Path:
+        """Save a PNG of `target` (a locator; default: the page) to artifacts/browser/ and say where."""
+        path = ARTIFACTS / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        (target or self.page).screenshot(path=path)
+        print(f"\nscreenshot: {path}")
+        return path
+
+
+def publish_screenshot(path: Path, name: str) -> None:
+    """With LAB_SCREENSHOTS=DIR (`make screenshots`), also save `path` as DIR/`name`.png, reduced to a palette."""
+    folder = os.environ.get("LAB_SCREENSHOTS")
+    if not folder:
+        return
+    from PIL import Image
+
+    target = Path(folder) if Path(folder).is_absolute() else REPO / folder
+    target.mkdir(parents=True, exist_ok=True)
+    image = Image.open(path).convert("RGB").quantize(SCREENSHOT_COLOURS, method=Image.Quantize.MEDIANCUT)
+    image.save(target / f"{name}.png", optimize=True)
