@@ -66,10 +66,6 @@ WRONG_ANSWERS = {
     "my_confusion_matrix": "cm = np.zeros(({2}, {2}), dtype=int)\nnp.add.at(cm, ({1}, {0}), 1)\nreturn cm",
 }
 # Found by this test, fixed on another branch: delete the entry once that is merged (the test then XPASSes).
-KNOWN_STDERR = {
-    "06_going_further": "imports keras before lab_utils, so TensorFlow's CUDA probing writes its log lines to "
-    "stderr (fixed on the `feedback` branch)",
-}
 PROBABILITY = re.compile(r"p = (\d\.\d{3})")
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 WIDGET_VIEW = ".jp-OutputArea-output > .jupyter-widgets"  # an output showing a widget (not the widgets inside it)
@@ -215,9 +211,7 @@ def test_every_widget_of_a_solved_notebook_displays(solved):
     )
 
 
-def test_a_solved_notebook_writes_nothing_to_stderr(solved, request):
-    if solved.name in KNOWN_STDERR:
-        request.node.add_marker(pytest.mark.xfail(reason=KNOWN_STDERR[solved.name]))
+def test_a_solved_notebook_writes_nothing_to_stderr(solved):
     assert solved.page.locator(STDERR).all_text_contents() == []
 
 
