@@ -40,6 +40,10 @@ class GradeOptions:
     notebook_timeout: int | None = None  # seconds per notebook in total; None: grade_submission's default
     sandbox: str = "auto"
 
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of `grade_submission`; None leaves its default."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
 
 @dataclass(frozen=True)
 class Task:
@@ -62,7 +66,6 @@ def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
     """
     from lab_utils.grading import grade_submission
 
-    kwargs = {k: v for k, v in asdict(options).items() if v is not None}
     with tempfile.TemporaryDirectory(prefix="lab-grade-") as tmp:
         paths: dict[str, Path | None] = dict.fromkeys(series_stems())
         for stem, (name, _, data) in task.files.items():
@@ -70,7 +73,7 @@ def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
             folder.mkdir()
             paths[stem] = folder / name
             paths[stem].write_bytes(data)
-        result = grade_submission(task.student, paths, **kwargs)
+        result = grade_submission(task.student, paths, **options.kwargs())
         # The private folder's path means nothing to the learner or the instructor, and differs between runs.
         text = json.dumps(result.to_dict())
         for stem, (name, _, _) in task.files.items():

@@ -16,10 +16,12 @@ import json
 import os
 import secrets
 import sys
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from lab_utils.errors import LabError
-from lab_utils.grading.batch import GradeOptions, LocalPool, grade_class
+from lab_utils.grading.batch import ClassRun, GradeOptions, LocalPool, grade_class
 from lab_utils.grading.classdir import series_stems, stem_of
 from lab_utils.grading.results import GRADED, NotebookResult
 
@@ -88,8 +90,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _grade_class(args: argparse.Namespace, options: GradeOptions) -> int:
-    from lab_utils.grading import reports
-
     if args.scheduler:
         from lab_utils.grading.cluster import DaskPool
 
@@ -98,18 +98,27 @@ def _grade_class(args: argparse.Namespace, options: GradeOptions) -> int:
         pool = LocalPool(args.workers or os.cpu_count() or 1)
     try:
         with _progress() as progress:
-            run = grade_class(Path(args.paths[0]), args.out, pool, options, regrade=args.regrade, progress=progress)
+            run = grade_and_report(Path(args.paths[0]), args.out, pool, options, args.regrade, progress)
     finally:
         if args.scheduler:
             pool.close()
-    reports.write_all(run.results, run.info, args.out)
-    info = run.info
     problems = sum(r.status != GRADED for r in run.results)
     print(
-        f"graded {info['graded']} learner(s), {info['reused']} unchanged since the last run; "
+        f"graded {run.info['graded']} learner(s), {run.info['reused']} unchanged since the last run; "
         f"{problems} not fully graded; seed {options.seed}; results in {args.out}"
     )
     return 0
+
+
+def grade_and_report(
+    class_dir: Path, out: Path, pool: Any, options: GradeOptions, regrade: bool = False, progress: Any = None
+) -> ClassRun:
+    """Grade the class with `pool` (LocalPool, DaskPool) and write RESULTS_DIR: the command, callable from Python."""
+    from lab_utils.grading import reports
+
+    run = grade_class(class_dir, out, pool, options, regrade=regrade, progress=progress)
+    reports.write_all(run.results, run.info, out)
+    return run
 
 
 class _progress:
@@ -153,11 +162,9 @@ def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
         _check_notebook(path)
     # Notebooks of different stems share one submission (one kernel); two files of one stem need two.
     submissions: list[dict[str, Path]] = []
-    unmatched = []
     for path in paths:
         stem = stem_of(path)
-        if stem is None:
-            unmatched.append(path)
+        if stem is None:  # its table says that it holds no exercise of the lab
             continue
         target = next((s for s in submissions if stem not in s), None)
         if target is None:
@@ -165,7 +172,7 @@ def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
         target[stem] = path
     graded: dict[Path, NotebookResult] = {}
     for files in submissions:
-        result = grade_submission("learner", {stem: files.get(stem) for stem in series_stems()}, **_kwargs(options))
+        result = grade_submission("learner", {stem: files.get(stem) for stem in series_stems()}, **options.kwargs())
         graded.update({files[nb.notebook]: nb for nb in result.notebooks if nb.notebook in files})
     tables = [format_table(graded[p], str(p)) if p in graded else _no_exercise(p) for p in paths]
     print("\n\n".join(tables))
@@ -175,12 +182,8 @@ def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
         print(f"\ngrand total: {score:g}/{max_score:g} points")
     print(f"seed {options.seed} (--seed {options.seed} grades with the same inputs)")
     if args.json:
-        from dataclasses import asdict
-
         report = {
-            "notebooks": [
-                {**asdict(graded[p]), "path": str(p), "score": graded[p].score} for p in paths if p in graded
-            ],
+            "notebooks": [_notebook_json(graded[p], p) for p in paths if p in graded],
             "score": score,
             "max_score": max_score,
             "seed": options.seed,
@@ -189,10 +192,9 @@ def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
     return 0
 
 
-def _kwargs(options: GradeOptions) -> dict:
-    from dataclasses import asdict
-
-    return {k: v for k, v in asdict(options).items() if v is not None}
+def _notebook_json(nb: NotebookResult, path: Path) -> dict[str, Any]:
+    """As the JSON has always had it: `notebook` is the path graded; the series stem is `stem`."""
+    return {**asdict(nb), "notebook": str(path), "stem": nb.notebook, "score": nb.score, "max_score": nb.max_score}
 
 
 def _check_notebook(path: Path) -> None:

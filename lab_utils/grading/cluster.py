@@ -30,19 +30,22 @@ class ClusterError(LabError):
 class DaskPool:
     """Grades learners as tasks on the Dask cluster whose scheduler listens at `address`."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str | None = None, client: Any = None) -> None:
+        """Connect to the scheduler at `address`, or use a `distributed.Client` made elsewhere (e.g. by Dask
+        Gateway's `cluster.get_client()`, whose connection needs the gateway's TLS settings)."""
         from distributed import Client
 
-        self.address = address
+        self.address = address if client is None else client.scheduler.address
+        self.owns_client = client is None
         try:
-            self.client = Client(address, timeout=CONNECT_TIMEOUT)
+            self.client = client if client is not None else Client(address, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as e:
             raise ClusterError(f"cannot reach the Dask scheduler at {address}: {e}") from None
         self.workers = len(self.client.scheduler_info()["workers"])
         if not self.workers:
-            self.client.close()
+            self.close()
             raise ClusterError(
-                f"the Dask scheduler at {address} has no worker: start some with `dask worker {address}`"
+                f"the Dask scheduler at {self.address} has no worker: start some with `dask worker {self.address}`"
             )
 
     def describe(self) -> dict[str, Any]:
@@ -74,4 +77,5 @@ class DaskPool:
             yield learner, outcome_to_result(learner.student, outcome)
 
     def close(self) -> None:
-        self.client.close()
+        if self.owns_client:
+            self.client.close()
