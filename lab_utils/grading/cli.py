@@ -155,11 +155,11 @@ class _progress:
 
 
 def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
-    from lab_utils.grading import grade_submission
-
     paths = [Path(p) for p in args.paths]
     for path in paths:  # refuse bad input before spending minutes on the good notebooks
         _check_notebook(path)
+    from lab_utils.grading import grade_submission  # imports the runner: after the quick checks above
+
     # Notebooks of different stems share one submission (one kernel); two files of one stem need two.
     submissions: list[dict[str, Path]] = []
     for path in paths:
