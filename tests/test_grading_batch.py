@@ -231,7 +231,7 @@ def test_a_learner_whose_grading_fails_is_recorded_with_the_reason_and_graded_ag
     (class_dir / "yan").mkdir()  # a learner with nothing handed in: graded, all missing
     run = grade_class(class_dir, tmp_path / "out", VanishingPool(2, doomed), GradeOptions(seed=1))
     yan, zed = run.results
-    assert zed.status.startswith("01_softmax grading failed: FileNotFoundError") and zed.score == 0
+    assert zed.status.startswith("all notebooks grading failed: FileNotFoundError") and zed.score == 0
     assert yan.status != GRADED and yan.student == "yan"
     write_notebook(doomed, "x = 1")  # handed in again: graded again, the unchanged learner is not
     again = grade_class(class_dir, tmp_path / "out", LocalPool(1), GradeOptions(seed=1))

@@ -88,22 +88,15 @@ def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
 
 
 def failed_result(student: str, reason: str) -> SubmissionResult:
-    """The result of a learner the grader could not grade: every exercise 0 points, the reason everywhere."""
+    """The result of a learner the grader could not grade: every exercise 0 points, the reason said once.
+
+    Its one `NotebookResult` stands for the whole submission, so the status reads
+    "all notebooks grading failed: <reason>"; the gradebook still has a column, 0, for every exercise.
+    """
     message = f"the grader could not grade this submission ({reason}); your instructor has been told"
-    notebooks = [
-        NotebookResult(
-            notebook=stem,
-            path=None,
-            status=f"{GRADING_FAILED}: {reason}",
-            exercises=[
-                ExerciseResult(ex.function, stem, ex.points, 0, ERROR, message)
-                for ex in EXERCISES
-                if ex.notebook == stem
-            ],
-        )
-        for stem in series_stems()
-    ]
-    return SubmissionResult(student=student, notebooks=notebooks)
+    exercises = [ExerciseResult(ex.function, ex.notebook, ex.points, 0, ERROR, message) for ex in EXERCISES]
+    whole = NotebookResult("all notebooks", None, f"{GRADING_FAILED}: {reason}", exercises)
+    return SubmissionResult(student=student, notebooks=[whole])
 
 
 def is_failed(result: SubmissionResult) -> bool:
