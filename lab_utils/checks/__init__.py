@@ -1,33 +1,34 @@
 """One check per exercise of the notebook series, and their registry `EXERCISES`.
 
-Each check runs the learner's function on many inputs (hand-picked edge cases and
-seeded random ones), compares with an independent computation, and either prints
-one green line or raises `CheckFailure`, whose message names the input, what was
-expected, what came back and, for the mistakes learners commonly make, a hint.
-A stub (returning None or raising NotImplementedError) raises `NotImplementedYet`.
-Exceptions from the learner's code become a `CheckFailure` naming their type, never
-a crash inside the lab. In IPython a failure shows as a short red message, but the
-cell still ends in an error (`CheckFailure._render_traceback_`), so nbval, Run All and
-`lab_utils.grade` see it.
+Each exercise has one `ExerciseCheck` (see `core`): its cases (hand-picked edge cases and random
+ones from a seed), how the learner's kernel observes a call (plain data only, see `wire`), and how
+the result is judged (NumPy only: the grader judges outside the learner's kernel). A wrong answer
+raises `CheckFailure`, whose message names the input, what was expected, what came back and, for
+the mistakes learners commonly make, a hint. A stub (returning None or raising NotImplementedError)
+raises `NotImplementedYet`; an exception in the learner's code is a `CheckFailure` naming its type
+and the learner's own failing line. In IPython a failure shows as a short red message, but the cell
+still ends in an error (`CheckFailure._render_traceback_`), so nbval, Run All and the grader see it.
 
+In a notebook, `check_softmax(my_softmax)` and its siblings run the instant check (`core.run_check`):
+the same cases from a fixed seed, the same wire round trip as the grader, then one green line.
 The NumPy checks take an optional `cases`, to run them on inputs of your own.
-Keras is imported only by the checks that need a model (notebooks 02 to 04).
 
 Where each part lives (import everything from `lab_utils.checks` itself):
-- `core`: `CheckFailure`, `NotImplementedYet` and the machinery every check shares;
-- `softmax`, `model`, `training`, `evaluation`: the checks of notebooks 01 to 04;
-- this module: the registry `Exercise`, `EXERCISES`, `exercises_in`, used by `lab_utils.grade`.
+- `core`: `ExerciseCheck`, `Case`, `call_learner`, `run_check`; `messages`: `CheckFailure`,
+  `NotImplementedYet` and the judge's comparisons; `library`: `library_hint`; `wire`: `encode`, `decode`;
+- `softmax`, `model`, `training`, `evaluation`: the checks of notebooks 01, 02, 04 and 05;
+- this module: the registry `Exercise`, `EXERCISES`, `exercises_in`, used by the grader.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from lab_utils.checks.core import CheckFailure, NotImplementedYet
+from lab_utils.checks.core import ExerciseCheck
 from lab_utils.checks.evaluation import check_confusion_matrix, check_predict_digit
+from lab_utils.checks.messages import CheckFailure, NotImplementedYet
 from lab_utils.checks.model import check_count_params, check_dense, check_model
-from lab_utils.checks.softmax import check_softmax, check_stable_softmax
+from lab_utils.checks.softmax import SOFTMAX, STABLE_SOFTMAX, check_softmax, check_stable_softmax
 from lab_utils.checks.training import check_compile, check_cross_entropy
 
 __all__ = [
@@ -53,15 +54,15 @@ class Exercise:
     """One graded exercise: the learner's function name, its check, its points, and where it lives."""
 
     function: str
-    check: Callable[..., None]
+    check: ExerciseCheck
     points: int
     notebook: str
     needs_model: bool = False
 
 
 EXERCISES: tuple[Exercise, ...] = (
-    Exercise("my_softmax", check_softmax, 10, "01_softmax"),
-    Exercise("stable_softmax", check_stable_softmax, 15, "01_softmax"),
+    Exercise("my_softmax", SOFTMAX, 10, "01_softmax"),
+    Exercise("stable_softmax", STABLE_SOFTMAX, 15, "01_softmax"),
     Exercise("count_params", check_count_params, 10, "02_model"),
     Exercise("build_model", check_model, 15, "02_model"),
     Exercise("my_dense", check_dense, 10, "02_model"),

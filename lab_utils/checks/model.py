@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from lab_utils.checks.core import Mistakes, _array, _call, _close, _diagnose, _fail, _passed
+from lab_utils.checks._legacy import Mistakes, _array, _call, _close, _diagnose, _fail, _passed
 from lab_utils.config import LabConfig
 from lab_utils.model import softmax
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from lab_utils.checks.core import (
+from lab_utils.checks._legacy import (
     Mistakes,
     NotImplementedYet,
     _call,

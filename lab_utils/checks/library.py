@@ -1,0 +1,165 @@
+"""The exercise as written: does the learner's function hand the work to a library's implementation?
+
+Read from source text with `ast`, never by running it, so the grader can ask it of a notebook file.
+A call is named by its dotted path after resolving the imports in the source (`import tensorflow as
+tf`, `from scipy.special import softmax as sm`, `from keras import losses`) and, in the learner's
+kernel, the names bound in the function's globals. `tf.nn.softmax` is `tensorflow.nn.softmax`;
+a forbidden name matches whole components anywhere in a path, so `keras.losses` also catches
+`tf.keras.losses.SparseCategoricalCrossentropy`.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import os
+import sys
+import sysconfig
+import textwrap
+import types
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+CONVENTIONS = {"tf": "tensorflow", "np": "numpy"}  # names a notebook may use without importing them here
+LIBRARY_DIRS = tuple(
+    os.path.realpath(p)
+    for p in {
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # lab_utils itself
+        sys.prefix,
+        sys.base_prefix,
+        *(sysconfig.get_paths().get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")),
+    }
+    if p
+)
+LIBRARIES = {"tensorflow": "TensorFlow", "keras": "Keras", "scipy": "SciPy", "sklearn": "scikit-learn"}
+
+
+class _Check(Protocol):
+    function: str
+    library_calls: tuple[str, ...]
+    library_hint: str
+
+
+def library_hint(
+    check: _Check, source: str | Sequence[str], aliases: dict[str, str] | None = None, name: str | None = None
+) -> str | None:
+    """The failure message when the definition of `name` (default: check.function) in `source` uses one of
+    check.library_calls, else None. `source`: the function's text, or a notebook's code cells (a list).
+    The definition is the last `def name` or `name = ...` in the source, with the functions it calls
+    that the source also defines; when there is none (a lambda), all of the source is read."""
+    if not check.library_calls:
+        return None
+    trees = [tree for text in ([source] if isinstance(source, str) else source) if (tree := _parse(text))]
+    names = {**CONVENTIONS, **_imports(trees), **(aliases or {})}
+    for node in _definition(trees, name or check.function):
+        for spelled, path in _paths(node, names):
+            hit = next((f for f in check.library_calls if f".{f}." in f".{path}."), None)
+            if hit:
+                library = LIBRARIES.get(path.split(".")[0], "a library")
+                return (
+                    f"{check.function} calls {spelled}, {library}'s own {hit.rsplit('.', 1)[-1]}: {check.library_hint}"
+                )
+    return None
+
+
+def source_of(fn: Any, library_calls: Sequence[str] = ()) -> tuple[list[str], dict[str, str]]:
+    """KERNEL SIDE: the source texts of fn and of the functions of its module it calls, and the aliases
+    its globals give (a module's name, or the forbidden name of a library function bound to a name)."""
+    for dotted in library_calls:  # the library's function itself, passed as the learner's
+        if _loaded(dotted) is fn:
+            return [f"{getattr(fn, '__name__', 'fn')} = {dotted}"], {}
+    sources, seen, todo = [], set(), [fn]
+    while todo:
+        f = todo.pop()
+        if not isinstance(f, types.FunctionType) or f in seen or is_library_file(f.__code__.co_filename):
+            continue
+        seen.add(f)
+        try:
+            sources.append(inspect.getsource(f))
+        except (OSError, TypeError):
+            continue
+        todo += [f.__globals__.get(n) for n in f.__code__.co_names]
+    namespace = getattr(fn, "__globals__", {})
+    aliases = {k: v.__name__ for k, v in namespace.items() if isinstance(v, types.ModuleType)}
+    for dotted in library_calls:
+        obj = _loaded(dotted)
+        aliases.update({k: dotted for k, v in namespace.items() if obj is not None and v is obj})
+    return sources, aliases
+
+
+def is_library_file(filename: str) -> bool:
+    """Whether code from filename is the lab's or an installed library's, not the learner's."""
+    return not filename.startswith("<") and os.path.realpath(filename).startswith(LIBRARY_DIRS)
+
+
+def _loaded(dotted: str) -> Any:
+    """The object a dotted name refers to, if its module is already imported (never imports anything)."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        module = sys.modules.get(".".join(parts[:i]))
+        if module is not None:
+            obj = module
+            for attr in parts[i:]:
+                obj = getattr(obj, attr, None)
+            return obj
+    return None
+
+
+def _parse(text: str) -> ast.Module | None:
+    """text as a module; IPython magics and shell lines are blanked, a lambda's line fragment is tried
+    as an expression. None when it still does not parse."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines()]
+    code = textwrap.dedent("\n".join(lines))
+    for attempt in (code, f"(\n{code.strip().rstrip(',')}\n)"):
+        try:
+            return ast.parse(attempt)
+        except (SyntaxError, ValueError):
+            continue
+    return None
+
+
+def _imports(trees: list[ast.Module]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    names[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+    return names
+
+
+def _definition(trees: list[ast.Module], name: str) -> list[ast.AST]:
+    """The nodes that define `name`, with the functions they call that the source defines too."""
+    defs: dict[str, ast.AST] = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                defs[node.name] = node
+            elif isinstance(node, ast.Assign):
+                defs.update({t.id: node.value for t in node.targets if isinstance(t, ast.Name)})
+    if name not in defs:
+        return list(trees)
+    found, todo = [], [name]
+    while todo:
+        node = defs.get(todo.pop())
+        if node is None or node in found:
+            continue
+        found.append(node)
+        todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in defs]
+    return found
+
+
+def _paths(node: ast.AST, names: dict[str, str]) -> list[tuple[str, str]]:
+    """(as written, resolved dotted path) of every name and attribute chain read in node."""
+    out = []
+    for n in ast.walk(node):
+        parts: list[str] = []
+        while isinstance(n, ast.Attribute):
+            parts.insert(0, n.attr)
+            n = n.value
+        if isinstance(n, ast.Name) and (parts or n.id in names):
+            spelled = ".".join([n.id, *parts])
+            out.append((spelled, ".".join([names.get(n.id, n.id), *parts])))
+    return out

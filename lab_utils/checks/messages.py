@@ -1,0 +1,103 @@
+"""How a check speaks: `CheckFailure`, `NotImplementedYet`, the failure message, and the judge's comparisons.
+
+Pure NumPy: the grader imports this module in a process where no learner code and no TensorFlow run.
+A failure names the input, what was expected, what came back and, for a known mistake, a hint that
+points at the idea or the API (never the finished line of code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import numpy as np
+
+from lab_utils.errors import LabError
+
+GREEN, RED, RESET = "\033[32m", "\033[31m", "\033[0m"
+TF_HINT = "you used TensorFlow, which returns a tf.Tensor; this exercise asks for a NumPy array"
+LIST_HINT = "you returned a {kind}; return a NumPy array (np.array(...))"
+MAX_SHOWN = 24  # array elements shown in full; a larger array is shown by shape and dtype
+
+Mistakes = list[tuple[str, Callable[[], Any]]]
+
+
+class CheckFailure(LabError, AssertionError):
+    """An exercise gave a wrong answer; the message says for which input and why."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: the message in red, no frames from the lab.
+
+        IPython (and so Jupyter, nbclient and nbval) still records the cell as an error
+        with this exception's name and message, so Run All stops and the grader sees it.
+        """
+        mark = "… " if isinstance(self, NotImplementedYet) else "✗ "
+        lines = str(self).splitlines() or [""]
+        lines[0] = f"{mark}{type(self).__name__}: {lines[0]}"
+        return [f"{RED}{line}{RESET}" for line in lines]
+
+
+class NotImplementedYet(CheckFailure):
+    """The exercise still holds its stub."""
+
+
+def show(value: Any) -> str:
+    """A short one-line picture of a value: ints as ints, None as None, floats to 6 significant digits."""
+    if value is None or isinstance(value, (str, bool)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, np.ndarray):
+        if value.size > MAX_SHOWN:
+            return f"array of shape {value.shape}, dtype {value.dtype}"
+        return np.array2string(value, precision=4, separator=", ", max_line_width=10**6).replace("\n", "")
+    if isinstance(value, (list, tuple)):
+        if len(value) > MAX_SHOWN:
+            return f"a {type(value).__name__} of {len(value)} items"
+        inner = ", ".join(show(v) for v in value)
+        return f"({inner}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"[{inner}]"
+    text = repr(value).replace("\n", " ")
+    return text if len(text) <= 200 else text[:200] + " ..."
+
+
+def fail(function: str, case: str, expected: Any, got: Any, hint: str | None = None) -> NoReturn:
+    """Raise the CheckFailure of a wrong answer: the input, what was expected, what came back, a hint."""
+    lines = [f"{function} gave a wrong answer for {case}", f"  expected: {show(expected)}", f"  got:      {show(got)}"]
+    if hint:
+        lines.append(f"  hint: {hint}")
+    raise CheckFailure("\n".join(lines))
+
+
+def tolerance(dtype: np.dtype) -> dict[str, float]:
+    """Like scikit-learn's assert_allclose: float32 carries about 7 digits, float64 about 16."""
+    return {"rtol": 1e-6, "atol": 1e-9} if np.dtype(dtype) == np.float64 else {"rtol": 1e-4, "atol": 1e-6}
+
+
+def close(got: Any, expected: Any, dtype: np.dtype = np.float64, equal_nan: bool = False) -> bool:
+    """Whether got (plain data) has expected's shape and values at the dtype's tolerance."""
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+        return arr.shape == np.shape(expected) and np.allclose(arr, expected, equal_nan=equal_nan, **tolerance(dtype))
+    except (TypeError, ValueError):
+        return False
+
+
+def diagnose(got: Any, mistakes: Mistakes, dtype: np.dtype = np.float64) -> str | None:
+    """The hint of the first known mistake whose (wrong) answer is what the learner returned."""
+    for hint, wrong in mistakes:
+        with np.errstate(all="ignore"):
+            try:
+                if close(got, wrong(), dtype, equal_nan=True):
+                    return hint
+            except (ValueError, IndexError, ZeroDivisionError):
+                continue
+    return None
+
+
+def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log of softmax, stably. z: (..., K) logits -> (..., K) log-probabilities, float64."""
+    z = np.asarray(z, dtype=np.float64)
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))

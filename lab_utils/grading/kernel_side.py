@@ -1,0 +1,44 @@
+"""The only grading code that runs in the learner's kernel: observe the learner's functions on the grader's inputs.
+
+The grader sends one cell per exercise, `observe_all(globals(), PAYLOAD)`, where PAYLOAD is the wire
+encoding of {"function": name, "cases": [...]}. This looks the exercise's check up in the kernel's
+`lab_utils.checks`, calls `check.observe(fn, case)` for each case, and displays the wire encoding of
+{"observations": [...]} (or {"missing": why}) under the grader's MIME type. Nothing here is trusted:
+a learner can replace any of it, and the most that buys is observations, which the grader judges
+against its own expectations for inputs drawn from a fresh seed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.display import display
+
+from lab_utils.checks import EXERCISES, wire
+from lab_utils.checks.core import Case, raised, type_name
+
+MIME = "application/vnd.lab-grade.observations+json"  # the output type the grader reads
+
+
+def observe_all(namespace: dict[str, Any], payload: str) -> None:
+    """Observe namespace[function] on every case of the payload; display the encoded observations."""
+    request = wire.decode(payload)
+    function = request["function"]
+    check = next(ex.check for ex in EXERCISES if ex.function == function)
+    fn = namespace.get(function)
+    if fn is None:
+        reply: dict[str, Any] = {"missing": f"function {function} is not defined (did its cell run?)"}
+    elif not callable(fn):
+        reply = {"missing": f"{function} is not a function (it is a {type_name(fn)})"}
+    else:
+        reply = {"observations": [_observe(check, fn, Case(*case)) for case in request["cases"]]}
+    display({MIME: wire.encode(reply)}, raw=True)
+
+
+def _observe(check: Any, fn: Any, case: Case) -> dict:
+    try:
+        obs = check.observe(fn, case)
+        wire.encode(obs)  # an observation that is not plain data is the check's bug, reported per case
+        return obs
+    except Exception as exc:
+        return raised(exc)

@@ -1,0 +1,183 @@
+"""The grading kernel: one IPython kernel per learner, started in its `Sandbox`, that runs code with time limits.
+
+The grader talks to the kernel with jupyter_client over IPC sockets in the sandbox's `ipc/` directory
+(the sandbox has no network). `Kernel.run(code, timeout)` executes one cell and keeps only what grading
+needs: whether it raised (one line), and the last output of the grader's own MIME type, which the judge
+decodes and validates (nothing else a cell prints is kept, so an output flood costs the grader nothing;
+each message is capped in size by the sockets themselves). A cell that outlives its time limit is
+interrupted; one that ignores the interrupt, or kills its kernel, reports "dead", and the caller
+restarts the kernel. The kernel's process tree, cgroup and private directories go with `close()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import zmq
+from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.connect import write_connection_file
+
+from lab_utils.grading.kernel_side import MIME
+from lab_utils.grading.sandbox import Sandbox
+
+MAX_MESSAGE = 64 * 1024**2  # bytes: a larger message from the kernel drops its connection
+MAX_KEPT = 16 * 1024**2  # bytes of observations kept per cell
+STARTUP_TIMEOUT = 120  # seconds for a kernel to answer its first request (a loaded machine is slow)
+INTERRUPT_GRACE = 5  # seconds an interrupted cell gets to stop before the kernel counts as hung
+MESSAGE_CHARS = 300  # an error's message is cut to this
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class KernelStartError(Exception):
+    """The kernel did not start or did not answer: the set-up failed."""
+
+
+class _CappedContext(zmq.Context):
+    """A ZeroMQ context whose sockets refuse messages over MAX_MESSAGE (an output flood in one message)."""
+
+    def socket(self, *args: Any, **kwargs: Any) -> zmq.Socket:
+        sock = super().socket(*args, **kwargs)
+        sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
+        return sock
+
+
+@dataclass
+class CellRun:
+    """What one cell did: status "ok" | "error" | "timeout" | "dead"; `error` is "Type: message"."""
+
+    status: str
+    error: str | None = None
+    payload: str | None = None  # the last output of type MIME, undecoded
+    output_bytes: int = 0
+    reason: str = ""  # for "dead": why
+
+
+def one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """`text` without colour codes, on one line, cut to `limit` characters."""
+    text = " ".join(_ANSI.sub("", str(text)).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Kernel:
+    """A sandboxed IPython kernel; `start()` before `run()`, `close()` when the learner is graded."""
+
+    def __init__(self, sandbox: Sandbox, startup_timeout: float = STARTUP_TIMEOUT) -> None:
+        self.sandbox = sandbox
+        self.startup_timeout = startup_timeout
+        self.process: subprocess.Popen | None = None
+        self.client: BlockingKernelClient | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        """Start (or restart) the kernel; KernelStartError when it does not answer in time."""
+        self.stop()
+        self.starts += 1
+        connection = str(self.sandbox.ipc / f"kernel-{self.starts}.json")
+        write_connection_file(connection, transport="ipc", ip=str(self.sandbox.ipc / f"k{self.starts}"))
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection, "--HistoryManager.enabled=False"]
+        self.process = subprocess.Popen(
+            self.sandbox.command(argv),
+            env=self.sandbox.environment(),
+            cwd=str(self.sandbox.submission),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, killed as one
+        )
+        self.client = BlockingKernelClient(context=_CappedContext())
+        self.client.load_connection_file(connection)
+        self.client.start_channels(hb=False)  # liveness is the process itself, not a racy heartbeat
+        # A message over MAX_MESSAGE drops the iopub connection for good: watch for it, not for a silent hang.
+        self.dropped = self.client.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            if not self.alive():
+                raise KernelStartError("the grading kernel exited as it started")
+            try:
+                self.client.wait_for_ready(timeout=2)
+                return
+            except RuntimeError:  # no answer yet
+                if time.monotonic() > deadline:
+                    raise KernelStartError(f"the grading kernel did not answer in {self.startup_timeout} s") from None
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def run(self, code: str, timeout: float) -> CellRun:
+        """Execute `code` as one cell, waiting at most `timeout` seconds before interrupting it."""
+        assert self.client is not None, "start() first"
+        msg_id = self.client.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
+        result = CellRun(status="ok")
+        kept = 0
+        deadline = time.monotonic() + timeout
+        interrupted = False
+        while True:
+            if not self.alive():
+                return CellRun(status="dead", reason="the kernel died", output_bytes=result.output_bytes)
+            if self.dropped.poll(0):
+                reason = f"the cell sent more than {MAX_MESSAGE // 1024**2} MB of output in one message"
+                return CellRun(status="dead", reason=reason, output_bytes=result.output_bytes)
+            if time.monotonic() > deadline:
+                if interrupted:
+                    reason = "the cell ignored the interrupt"
+                    return CellRun(status="dead", reason=reason, output_bytes=result.output_bytes)
+                self._interrupt()
+                interrupted, deadline = True, time.monotonic() + INTERRUPT_GRACE
+            try:
+                msg = self.client.get_iopub_msg(timeout=0.1)
+            except queue.Empty:
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "status" and content.get("execution_state") == "idle":
+                break
+            if kind == "stream":
+                result.output_bytes += len(content.get("text", ""))
+            elif kind == "error":
+                result.error = one_line(f"{content.get('ename', '')}: {content.get('evalue', '')}")
+            elif kind in ("display_data", "execute_result"):
+                data = content.get("data", {})
+                text = data.get(MIME)
+                result.output_bytes += sum(len(str(v)) for v in data.values())
+                if isinstance(text, str) and kept + len(text) <= MAX_KEPT:
+                    result.payload, kept = text, kept + len(text)
+        self._drain_shell(msg_id)
+        if interrupted:
+            result.status = "timeout"
+        elif result.error is not None:
+            result.status = "error"
+        return result
+
+    def _interrupt(self) -> None:
+        assert self.client is not None
+        self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+
+    def _drain_shell(self, msg_id: str) -> None:
+        """Read the cell's execute_reply off the shell channel (its content is in the iopub messages)."""
+        assert self.client is not None
+        with contextlib.suppress(queue.Empty):
+            while self.client.get_shell_msg(timeout=1)["parent_header"].get("msg_id") != msg_id:
+                pass
+
+    def stop(self) -> None:
+        """Kill the kernel and everything it started; the sandbox's directories stay for a restart."""
+        if self.client is not None:
+            self.dropped.close(linger=0)
+            self.client.stop_channels()
+            self.client.context.destroy(linger=0)
+            self.client = None
+        self.sandbox.kill(self.process)
+        self.process = None
+
+    def close(self) -> None:
+        """Stop the kernel and remove the sandbox."""
+        self.stop()
+        self.sandbox.close(None)

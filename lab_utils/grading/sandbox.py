@@ -1,0 +1,282 @@
+"""The sandbox around a grading kernel: a bubblewrap command line, resource limits, and a process-tree kill.
+
+`Sandbox` owns one private directory per learner: `ipc/` (the kernel's connection file and its IPC
+sockets) and `submission/` (private copies of the learner's notebooks, the kernel's working directory).
+`Sandbox.command(argv)` wraps a command so that it runs:
+- in bubblewrap (`bwrap`), with every namespace unshared (no network, its own PIDs, no IPC with the
+  host), all capabilities dropped, and a filesystem made only of the system directories, the Python
+  installation and environment, and the grader's `lab_utils`, all read-only, plus the private
+  `submission/` and `ipc/` (read-write) and an empty private /tmp and $HOME. `solutions/`, the rest of
+  the project, other learners' files, the instructor's home and the host's /etc are not there;
+- under rlimits (data segment, file size, CPU time, open files) set by a tiny launcher before bwrap
+  starts, and inherited by everything inside;
+- in a fresh cgroup (pids.max, and a memory limit) when this process may create one (cgroup v1 or a
+  delegated cgroup v2), which bounds fork bombs even as root (RLIMIT_NPROC counts per user and does
+  not apply to root), and lets `kill()` reach every process, detached or not.
+
+`--die-with-parent` kills the sandbox when the grader dies, and the PID namespace takes every process
+in it down with its first one. Without bwrap (`enabled=False`), the same limits apply but the kernel
+sees the machine as the grader does; `bwrap_available()` says which.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import lab_utils
+
+BWRAP = "bwrap"
+GiB = 1024**3
+HOME = "/home/learner"  # the sandbox's private $HOME (a tmpfs)
+WORKDIR = "/submission"  # where the learner's copies appear inside the sandbox
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# The few host files that dynamic linking and time zones need; /etc/passwd and the rest stay hidden.
+ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/alternatives")
+
+# Runs in `python -I -S` between the grader and bwrap: joins the cgroups, sets the rlimits, execs.
+LAUNCHER = """
+import json, os, resource, sys
+spec = json.loads(sys.argv[1])
+for procs in spec["cgroups"]:
+    with open(procs, "w") as f:
+        f.write(str(os.getpid()))
+for name, value in spec["rlimits"].items():
+    resource.setrlimit(getattr(resource, name), (value, value))
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one learner's kernel may use. TensorFlow reserves about 2 GiB of address space at import,
+    so memory is limited by RLIMIT_DATA (and the cgroup), never RLIMIT_AS, which would break it."""
+
+    memory: int = 4 * GiB  # bytes, RLIMIT_DATA and the cgroup's memory limit
+    processes: int = 512  # tasks (threads count: TensorFlow starts one pool per core), cgroup pids.max
+    file_size: int = 256 * 1024**2  # bytes, the largest file the kernel may write (RLIMIT_FSIZE)
+    cpu_seconds: int = 3600  # CPU time of each process (RLIMIT_CPU): a backstop, wall-clock limits come first
+    open_files: int = 4096  # RLIMIT_NOFILE
+
+
+def _bwrap_works(bwrap: str) -> bool:
+    try:
+        probe = [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+        return subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+@cache
+def bwrap_available() -> bool:
+    """True when bubblewrap is installed and may create namespaces here (probed once per process)."""
+    bwrap = shutil.which(BWRAP)
+    return bwrap is not None and _bwrap_works(bwrap)
+
+
+class Cgroup:
+    """A cgroup for one sandbox under each writable controller (pids, memory), or none when not allowed."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.dirs: list[Path] = []
+        name = f"lab-grade-{os.getpid()}-{time.monotonic_ns()}"
+        settings = {
+            "pids": {"pids.max": limits.processes},
+            "memory": {"memory.limit_in_bytes": limits.memory},
+            "cpuacct": {},  # accounting only: the CPU seconds of every process, reaped or not
+        }
+        for controller, path in _own_cgroups().items():
+            if controller not in settings:
+                continue
+            try:
+                directory = path / name
+                directory.mkdir()
+            except OSError:
+                continue  # not delegated to us: the rlimits still apply
+            self.dirs.append(directory)
+            for key, value in settings[controller].items():
+                (directory / key).write_text(str(value))
+
+    @property
+    def procs_files(self) -> list[str]:
+        return [str(d / "cgroup.procs") for d in self.dirs]
+
+    def cpu_seconds(self) -> float:
+        """CPU time used by the cgroup's processes so far (0 without a cpuacct cgroup)."""
+        for directory in self.dirs:
+            if (directory / "cpuacct.usage").exists():
+                return int((directory / "cpuacct.usage").read_text()) / 1e9
+        return 0.0
+
+    def kill_all(self) -> None:
+        """SIGKILL every process in the cgroups, until none is left (a fork bomb keeps forking meanwhile)."""
+        for directory in self.dirs:
+            for _ in range(100):
+                pids = [int(p) for p in (directory / "cgroup.procs").read_text().split()]
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                time.sleep(0.02)
+
+    def remove(self) -> None:
+        self.kill_all()
+        for directory in self.dirs:
+            for _ in range(50):  # the kernel frees a cgroup shortly after its last process is reaped
+                try:
+                    directory.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+        self.dirs = []
+
+
+def _own_cgroups() -> dict[str, Path]:
+    """The cgroup v1 directory of this process for each mounted controller (v2 is not used: its
+    controllers must be delegated, which containers rarely do)."""
+    found = {}
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        for controller in controllers.split(","):
+            directory = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
+            if controller and directory.is_dir():
+                found[controller] = directory
+    return found
+
+
+def _lab_utils_root() -> Path:
+    """The directory holding the grader's own `lab_utils` package (the kernel imports that one)."""
+    return Path(lab_utils.__file__).resolve().parent.parent
+
+
+class Sandbox:
+    """One learner's sandbox: private directories, the cgroup, and the command line that enters it."""
+
+    def __init__(self, limits: Limits, *, enabled: bool) -> None:
+        self.limits, self.enabled = limits, enabled
+        # Short: IPC socket paths must fit in 107 bytes.
+        self.root = Path(tempfile.mkdtemp(prefix="lab-grade-"))
+        self.ipc = self.root / "ipc"
+        self.submission = self.root / "submission"
+        self.ipc.mkdir()
+        self.submission.mkdir()
+        self.cgroup = Cgroup(limits)
+
+    @property
+    def workdir(self) -> str:
+        """The kernel's working directory, as the kernel sees it."""
+        return WORKDIR if self.enabled else str(self.submission)
+
+    def add_copy(self, name: str, data: bytes) -> str:
+        """Copy a learner's file into the submission; returns its path as the kernel sees it."""
+        (self.submission / name).write_bytes(data)
+        return f"{self.workdir}/{name}"
+
+    def environment(self) -> dict[str, str]:
+        """The kernel's whole environment: nothing of the grader's but what Python needs."""
+        home = HOME if self.enabled else str(self.root / "home")
+        if not self.enabled:
+            Path(home).mkdir(exist_ok=True)
+        return {
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "HOME": home,
+            "USER": "learner",
+            "LANG": "C.UTF-8",
+            "PYTHONPATH": str(_lab_utils_root()),
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "MPLBACKEND": "agg",
+            "OMP_NUM_THREADS": "1",  # one learner's kernel should not claim every core of a shared grader
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        }
+
+    def command(self, argv: list[str]) -> list[str]:
+        """`argv` wrapped in the launcher (limits, cgroup) and, when enabled, in bubblewrap."""
+        rlimits = {
+            "RLIMIT_DATA": self.limits.memory,
+            "RLIMIT_FSIZE": self.limits.file_size,
+            "RLIMIT_CPU": self.limits.cpu_seconds,
+            "RLIMIT_NOFILE": self.limits.open_files,
+            "RLIMIT_CORE": 0,
+        }
+        if os.geteuid() != 0 and not self.cgroup.dirs:
+            # Counts every process of this user, so the allowance comes on top of those running now.
+            rlimits["RLIMIT_NPROC"] = _processes_of_this_user() + self.limits.processes
+        spec = json.dumps({"cgroups": self.cgroup.procs_files, "rlimits": rlimits})
+        inner = self._bwrap(argv) if self.enabled else argv
+        return [sys.executable, "-I", "-S", "-c", LAUNCHER, spec, *inner]
+
+    def _bwrap(self, argv: list[str]) -> list[str]:
+        bwrap = shutil.which(BWRAP)
+        assert bwrap is not None, "the caller checks bwrap_available() first"
+        args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", HOME]
+        for path in SYSTEM_DIRS:
+            if Path(path).is_symlink():
+                args += ["--symlink", os.readlink(path), path]
+            elif Path(path).is_dir():
+                args += ["--ro-bind", path, path]
+        for path in ETC_FILES:
+            if Path(path).exists():
+                args += ["--ro-bind", path, path]
+        for path in _python_dirs():
+            args += ["--ro-bind", path, path]
+        package = _lab_utils_root() / "lab_utils"
+        args += ["--ro-bind", str(package), str(package)]
+        args += ["--bind", str(self.submission), WORKDIR, "--bind", str(self.ipc), str(self.ipc)]
+        args += ["--chdir", WORKDIR, "--"]
+        return args + argv
+
+    def kill(self, process: subprocess.Popen | None) -> None:
+        """End the sandbox's processes: its process group, then whatever is left in its cgroup."""
+        if process is not None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        self.cgroup.kill_all()
+
+    def close(self, process: subprocess.Popen | None) -> None:
+        """Kill everything and remove the private directories and the cgroup."""
+        self.kill(process)
+        self.cgroup.remove()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _python_dirs() -> list[str]:
+    """The Python installation and environment (sys.base_prefix may sit in the instructor's home)."""
+    dirs = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    dirs |= {os.path.realpath(Path(sys.executable).parent.parent)}
+    # A directory inside another is already there; binding it again would only add a mount.
+    return sorted(d for d in dirs if not any(d != o and d.startswith(o + "/") for o in dirs) and d not in SYSTEM_DIRS)
+
+
+def _processes_of_this_user() -> int:
+    uid = os.getuid()
+    count = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == uid:
+                count += 1
+        except OSError:
+            continue
+    return count

@@ -1,0 +1,195 @@
+"""`grade_submission`: one learner's notebooks graded in one sandboxed kernel, judged in this process.
+
+For each notebook of the submission, in the order given: a fresh namespace (`%reset -f`), the learner's
+cells that a graded function may depend on (see `cells`), each under the per-cell time limit and all
+under the per-notebook one, then one grading cell per exercise (see `judge`). Whatever the notebook
+does (raise, loop, flood, exhaust its limits, kill its kernel) is recorded in its `NotebookResult` and
+grading goes on, in a restarted kernel if need be (the notebook's completed cells are replayed).
+`on_notebook` is called with each NotebookResult as soon as it is final, for incremental writing.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import nbformat
+
+from lab_utils.checks import Exercise, exercises_in
+from lab_utils.errors import LabError
+from lab_utils.grading import judge
+from lab_utils.grading.cells import cells_to_run
+from lab_utils.grading.results import ERROR, MISSING, TIMEOUT, NotebookResult, SubmissionResult
+from lab_utils.grading.runner import Kernel, KernelStartError, one_line
+from lab_utils.grading.sandbox import Limits, Sandbox, bwrap_available
+
+DEFAULT_TIMEOUT = 60  # seconds per cell and per exercise's grading cell
+DEFAULT_NOTEBOOK_TIMEOUT = 300  # seconds for all the cells of one notebook
+MAX_NOTEBOOK_BYTES = 20 * 1024**2  # a larger file is not a lab notebook (outputs included)
+MAX_NOTES = 20  # notes kept per notebook
+SANDBOX_MODES = ("auto", "required", "off")
+_warned = []
+
+
+class GradeError(LabError):
+    """Grading cannot run as asked (sandbox="required" without bubblewrap)."""
+
+
+def grade_submission(
+    student: str,
+    notebooks: Mapping[str, Path | None],
+    *,
+    seed: int,
+    timeout: int = DEFAULT_TIMEOUT,
+    notebook_timeout: int = DEFAULT_NOTEBOOK_TIMEOUT,
+    sandbox: str = "auto",
+    limits: Limits | None = None,
+    on_notebook: Callable[[NotebookResult], None] | None = None,
+) -> SubmissionResult:
+    """Grade one learner: `notebooks` maps a registry stem ("01_softmax") to the learner's file, or None.
+
+    Never raises for anything a submission does; GradeError only for sandbox="required" without bwrap.
+    """
+    if sandbox not in SANDBOX_MODES:
+        raise GradeError(f"sandbox must be one of {', '.join(SANDBOX_MODES)}, not {sandbox!r}")
+    enabled = sandbox != "off" and bwrap_available()
+    if sandbox == "required" and not enabled:
+        raise GradeError("bubblewrap (bwrap) is not installed or cannot create namespaces here: cannot sandbox")
+    if sandbox == "auto" and not enabled and not _warned:
+        _warned.append(True)
+        print("grade: warning: bubblewrap not available, grading WITHOUT a sandbox", file=sys.stderr)
+    started, cpu_before = time.monotonic(), _own_cpu()
+    submission = SubmissionResult(student=student, seed=seed, sandbox=enabled)
+    grader = _Grader(Sandbox(limits or Limits(), enabled=enabled), seed, timeout, notebook_timeout)
+    try:
+        for stem, path in notebooks.items():
+            result = grader.grade(stem, path)
+            submission.notebooks.append(result)
+            if on_notebook is not None:
+                on_notebook(result)
+    finally:
+        kernel_cpu = grader.close()
+    submission.seconds = time.monotonic() - started
+    submission.cpu_seconds = kernel_cpu + _own_cpu() - cpu_before
+    return submission
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _Grader:
+    """One learner's kernel, started on first need and restarted when a notebook loses it."""
+
+    def __init__(self, sandbox: Sandbox, seed: int, timeout: int, notebook_timeout: int) -> None:
+        self.sandbox, self.seed, self.timeout, self.notebook_timeout = sandbox, seed, timeout, notebook_timeout
+        self.kernel = Kernel(sandbox)
+        self.fresh = False  # whether the kernel's namespace is empty
+
+    def close(self) -> float:
+        """Stop everything; returns the CPU seconds the sandbox used."""
+        cpu = self.sandbox.cgroup.cpu_seconds()
+        self.kernel.close()
+        return cpu
+
+    def grade(self, stem: str, path: Path | None) -> NotebookResult:
+        started = time.monotonic()
+        exercises = exercises_in(stem)
+        nb = NotebookResult(notebook=stem, path=None if path is None else str(path))
+        try:
+            if path is None:
+                nb.status = MISSING
+                nb.exercises = [judge.result(ex, MISSING, f"notebook {stem} was not handed in") for ex in exercises]
+                return nb
+            try:
+                cells = _read(Path(path))
+                self.sandbox.add_copy(f"{stem}.ipynb", Path(path).read_bytes())
+            except (ValueError, OSError) as e:
+                nb.status = f"unreadable: {one_line(e, 120)}"
+                nb.exercises = [judge.result(ex, ERROR, f"notebook unreadable: {one_line(e)}") for ex in exercises]
+                return nb
+            try:
+                self._run_cells(nb, stem, cells, exercises)
+                nb.exercises = [self._grade_one(nb, ex, cells) for ex in exercises]
+            except KernelStartError as e:
+                nb.status = "set-up failed"
+                nb.notes.append(one_line(e))
+                nb.exercises = [judge.result(ex, ERROR, f"grading could not start: {one_line(e)}") for ex in exercises]
+            except Exception as e:  # a grader bug must cost this notebook, not the batch
+                nb.status = f"grading failed: {one_line(e, 120)}"
+                nb.exercises = [judge.result(ex, ERROR, "the grader failed on this notebook") for ex in exercises]
+            return nb
+        finally:
+            nb.notes = nb.notes[:MAX_NOTES]
+            nb.seconds = time.monotonic() - started
+
+    def _start(self) -> None:
+        self.kernel.start()
+        self.fresh = True
+
+    def _run_cells(self, nb: NotebookResult, stem: str, cells: list[tuple[int, str, str]], exercises) -> None:
+        if not self.kernel.alive():
+            self._start()
+        if not self.fresh and self.kernel.run("%reset -f", self.timeout).status != "ok":
+            self._start()
+        self.fresh = False
+        plan = cells_to_run(cells, stem, [ex.function for ex in exercises])
+        deadline = time.monotonic() + self.notebook_timeout
+        self.completed: list[str] = []
+        for number, source in plan:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                nb.status = TIMEOUT
+                nb.notes.append(f"the cells ran over {self.notebook_timeout} s in all; cell {number} on were not run")
+                return
+            run = self.kernel.run(source, min(self.timeout, left))
+            if run.status == "ok":
+                self.completed.append(source)
+            elif run.status == "error":
+                self.completed.append(source)
+                nb.notes.append(f"cell {number} raised {run.error}")
+            elif run.status == "timeout":
+                nb.notes.append(f"cell {number} timed out after {min(self.timeout, left):.0f} s and was interrupted")
+            else:
+                nb.notes.append(f"cell {number} lost the kernel ({run.reason}); it was restarted")
+                self._replay(deadline)
+
+    def _replay(self, deadline: float) -> None:
+        """A fresh kernel brought back to the state before the cell that lost the old one."""
+        self._start()
+        self.fresh = False
+        for source in list(self.completed):
+            left = deadline - time.monotonic()
+            if left <= 0 or self.kernel.run(source, min(self.timeout, left)).status == "dead":
+                self._start()  # give up replaying: grade what a fresh kernel has
+                return
+
+    def _grade_one(self, nb: NotebookResult, ex: Exercise, cells: list[tuple[int, str, str]]):
+        if not judge.judgeable(ex):
+            return judge.result(ex, ERROR, f"the check of {ex.function} cannot judge outside the kernel yet")
+        cases = judge.cases(ex, self.seed)
+        run = self.kernel.run(judge.request(ex, cases), self.timeout)
+        if run.status == "dead":
+            nb.notes.append(f"grading {ex.function} lost the kernel ({run.reason}); it was restarted")
+            self._replay(time.monotonic() + self.notebook_timeout)
+        return judge.judge(ex, cases, run, [source for _, _, source in cells], self.timeout)
+
+
+def _read(path: Path) -> list[tuple[int, str, str]]:
+    """(cell number, cell id, source) of the notebook's code cells; ValueError when it is not a notebook."""
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise ValueError(f"larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB")
+        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+        code = [(n, c.get("id", ""), c["source"]) for n, c in enumerate(nb.cells, 1) if c["cell_type"] == "code"]
+    except ValueError:
+        raise
+    except Exception as e:  # OS, Unicode, JSON and schema errors all mean "not a notebook" to the learner
+        raise ValueError(f"not a Jupyter notebook ({type(e).__name__}: {e})") from None
+    if not all(isinstance(source, str) for _, _, source in code):
+        raise ValueError("not a Jupyter notebook (a cell's source is not text)")
+    return code
