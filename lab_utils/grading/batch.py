@@ -214,6 +214,8 @@ def grade_class(
             todo.append(learner)
     journal.rewrite(done)
     reused = len(done)
+    if progress is not None:
+        progress(0, len(todo), "")
     for count, (learner, result) in enumerate(pool.run(todo, options), start=1):
         journal.append(learner.digest, result)
         done[learner.student] = (learner.digest, result)

@@ -134,7 +134,7 @@ def feedback_html(result: SubmissionResult) -> str:
                 f"— {ex.score:g}/{ex.points:g} points, {html.escape(word)}"
             )
             message = _message_without_hint(ex)
-            if ex.result != PASSED and message:
+            if ex.result != PASSED and message and nb.status != MISSING:  # the warning above says it all
                 body.append(f"<pre>{html.escape(message)}</pre>")
             if ex.hint:
                 body.append(f"<p class='hint'>Hint: {html.escape(ex.hint)}</p>")
