@@ -12,22 +12,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from lab_utils import checks
-from lab_utils.checks import EXERCISES, CheckFailure, Exercise, NotImplementedYet, exercises_in
-from lab_utils.config import LabConfig
+from lab_utils.checks import EXERCISES, CheckFailure, Exercise, NotImplementedYet, core, exercises_in
 from lab_utils.errors import LabError
-from lab_utils.model import build_model
 
 
-@pytest.fixture(scope="module")
-def model():
-    return build_model(LabConfig(hidden_units=(4,)))
-
-
-def run_check(exercise, fn, model):
-    if exercise.needs_model:
-        exercise.check(fn, model)
-    else:
-        exercise.check(fn)
+def run_check(exercise, fn):
+    core.run_check(exercise.check, fn)
 
 
 def returns_none(*args):
@@ -51,9 +41,9 @@ by_function = pytest.mark.parametrize("exercise", EXERCISES, ids=[ex.function fo
 
 @by_function
 @pytest.mark.parametrize("stub", [returns_none, raises_not_implemented], ids=["returns-none", "raises-not-implemented"])
-def test_a_stub_is_reported_as_not_implemented_yet(exercise, stub, model):
+def test_a_stub_is_reported_as_not_implemented_yet(exercise, stub):
     with pytest.raises(NotImplementedYet, match="not implemented yet"):
-        run_check(exercise, stub, model)
+        run_check(exercise, stub)
 
 
 @by_function
@@ -62,17 +52,17 @@ def test_a_stub_is_reported_as_not_implemented_yet(exercise, stub, model):
     [(divides_by_zero, "ZeroDivisionError: division by zero"), (uses_an_undefined_name, "NameError: name 'undefined")],
     ids=["zero-division", "name-error"],
 )
-def test_an_exception_in_learner_code_is_a_failure_naming_its_type_and_message(exercise, broken, text, model):
+def test_an_exception_in_learner_code_is_a_failure_naming_its_type_and_message(exercise, broken, text):
     with pytest.raises(CheckFailure, match=text) as failure:
-        run_check(exercise, broken, model)
+        run_check(exercise, broken)
     assert not isinstance(failure.value, NotImplementedYet)
     assert f"{exercise.function} raised" in str(failure.value)
 
 
 @by_function
-def test_passing_something_that_is_not_a_function_is_a_failure(exercise, model):
+def test_passing_something_that_is_not_a_function_is_a_failure(exercise):
     with pytest.raises(CheckFailure, match="needs your function"):
-        run_check(exercise, 42, model)
+        run_check(exercise, 42)
 
 
 def test_check_failure_is_an_assertion_error_and_a_lab_error():
@@ -107,10 +97,6 @@ def test_registry_names_each_exercise_once_with_its_notebook():
 def test_registry_holds_every_check_of_the_module():
     public_checks = {name for name, _ in inspect.getmembers(checks, inspect.isfunction) if name.startswith("check_")}
     assert {getattr(ex.check, "name", getattr(ex.check, "__name__", None)) for ex in EXERCISES} == public_checks
-
-
-def test_only_predict_digit_needs_a_model():
-    assert [ex.function for ex in EXERCISES if ex.needs_model] == ["predict_digit"]
 
 
 def test_exercises_in_accepts_a_notebook_name_or_path():

@@ -86,7 +86,8 @@ def test_check_count_params_accepts_the_reference_and_rejects_forgotten_biases_f
         check_count_params(lambda s: sum(a * b for a, b in pairs(s)), cases=[sizes])
 
 
-def dense_stack(cfg, hidden="relu", output="linear", **dense_options):
+def dense_stack(cfg, hidden=None, output="linear", **dense_options):
+    hidden = hidden or cfg.hidden_activation
     layers = [keras.layers.Dense(units, activation=hidden, **dense_options) for units in cfg.hidden_units]
     return [*layers, keras.layers.Dense(cfg.n_classes, activation=output, **dense_options)]
 
@@ -95,7 +96,7 @@ def sequential_with_add(cfg):
     model = keras.Sequential()
     model.add(keras.Input(shape=(784,)))
     for units in cfg.hidden_units:
-        model.add(keras.layers.Dense(units, activation="relu"))
+        model.add(keras.layers.Dense(units, activation=cfg.hidden_activation))
     model.add(keras.layers.Dense(10))
     return model
 
@@ -103,7 +104,7 @@ def sequential_with_add(cfg):
 def separate_activation_layers(cfg):
     layers = [keras.Input(shape=(784,))]
     for units in cfg.hidden_units:
-        layers += [keras.layers.Dense(units), keras.layers.ReLU()]
+        layers += [keras.layers.Dense(units), keras.layers.Activation(cfg.hidden_activation)]
     return keras.Sequential([*layers, keras.layers.Dense(10)])
 
 
@@ -111,14 +112,14 @@ def functional(cfg):
     inputs = keras.Input(shape=(784,))
     x = inputs
     for units in cfg.hidden_units:
-        x = keras.layers.Dense(units, activation=keras.activations.relu)(x)
+        x = keras.layers.Dense(units, activation=cfg.hidden_activation)(x)
     return keras.Model(inputs, keras.layers.Dense(cfg.n_classes)(x))
 
 
 def input_shape_argument(cfg):
     first, *rest = cfg.hidden_units
-    layers = [keras.layers.Dense(first, activation="relu", input_shape=(784,))]
-    layers += [keras.layers.Dense(units, activation="relu") for units in rest]
+    layers = [keras.layers.Dense(first, activation=cfg.hidden_activation, input_shape=(784,))]
+    layers += [keras.layers.Dense(units, activation=cfg.hidden_activation) for units in rest]
     return keras.Sequential([*layers, keras.layers.Dense(10, activation="linear")])
 
 
@@ -127,8 +128,6 @@ def input_shape_argument(cfg):
     [
         pytest.param(lambda cfg: keras.Sequential([keras.Input(shape=(784,)), *dense_stack(cfg)]), id="list"),
         pytest.param(sequential_with_add, id="add-in-a-loop"),
-        pytest.param(separate_activation_layers, id="relu-layers"),
-        pytest.param(functional, id="functional-api"),
         pytest.param(
             input_shape_argument,
             id="input-shape-argument",
@@ -162,9 +161,16 @@ def with_input(layers, shape=(784,)):
             id="softmax-output",
         ),
         pytest.param(
-            lambda cfg: with_input(dense_stack(cfg, hidden=None)), "activation='relu'", id="no-hidden-activation"
+            lambda cfg: with_input(dense_stack(cfg, hidden="linear")), "hidden layers use 'linear'", id="no-activation"
         ),
-        pytest.param(lambda cfg: with_input(dense_stack(cfg, hidden="sigmoid")), "not sigmoid", id="sigmoid-hidden"),
+        pytest.param(
+            lambda cfg: with_input(dense_stack(cfg, hidden="sigmoid")), "use cfg.hidden_activation", id="sigmoid-hidden"
+        ),
+        pytest.param(
+            lambda cfg: with_input(dense_stack(cfg, hidden="relu")), "rather than writing 'relu'", id="hard-coded-relu"
+        ),
+        pytest.param(separate_activation_layers, "Dense layers only", id="separate-activation-layers"),
+        pytest.param(functional, "keras.Sequential", id="functional-api"),
         pytest.param(lambda cfg: with_input(dense_stack(cfg, output="relu")), "must be linear", id="relu-output"),
         pytest.param(lambda cfg: keras.Sequential(dense_stack(cfg)), "keras.Input", id="no-input"),
         pytest.param(
@@ -227,7 +233,7 @@ def test_check_dense_accepts_correct_implementations(my_dense, capsys):
         pytest.param(lambda a_in, W, b, g: a_in @ W + b, "forgot to apply the activation", id="forgot-g"),
         pytest.param(lambda a_in, W, b, g: g(a_in @ W), "forgot to add the bias", id="forgot-b"),
         pytest.param(lambda a_in, W, b, g: g(a_in @ W) + b, "before adding b", id="g-before-b"),
-        pytest.param(lambda a_in, W, b, g: g(a_in @ W.T + b), "no transpose", id="transposed-W"),
+        pytest.param(lambda a_in, W, b, g: g(a_in @ W.T + b), "you used W.T", id="transposed-W"),
         pytest.param(lambda a_in, W, b, g: g(a_in @ W - b), "subtracted b", id="subtracted-b"),
         pytest.param(lambda a_in, W, b, g: g(a_in[0] @ W + b), "one row per example", id="only-first-example"),
         pytest.param(lambda a_in, W, b, g: g(W.T @ a_in.T + b[:, None]), "transposed", id="transposed-result"),

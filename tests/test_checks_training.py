@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 import scipy.special
+import tensorflow as tf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -46,8 +47,6 @@ def ce_one_hot(logits, y):
     "cross_entropy_from_logits",
     [
         pytest.param(ce_vectorized, id="log-softmax-vectorized"),
-        pytest.param(ce_scipy, id="scipy-logsumexp"),
-        pytest.param(ce_keras, id="keras-loss-as-float"),
         pytest.param(ce_loop, id="loop"),
         pytest.param(ce_one_hot, id="one-hot"),
     ],
@@ -97,11 +96,9 @@ def rows(y):
         pytest.param(naive_log_softmax, "log-sum-exp", id="naive-exp-overflows"),
         pytest.param(log_of_stable_softmax, "log-sum-exp", id="log-of-softmax-underflows"),
         pytest.param(lambda z, y: -log_softmax(z)[rows(y), y], "not one loss per example", id="per-example-losses"),
-        pytest.param(
-            lambda z, y: keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, z),
-            r"float\(loss\)",
-            id="returned-tf-tensor",
-        ),
+        pytest.param(lambda z, y: tf.constant(ce_vectorized(z, y)), r"float\(loss\)", id="returned-tf-tensor"),
+        pytest.param(ce_scipy, "SciPy's own logsumexp", id="scipy-logsumexp"),
+        pytest.param(ce_keras, "Keras's own", id="keras-loss-as-float"),
         pytest.param(in_place, "mutated the input", id="mutated-input"),
     ],
 )
@@ -115,7 +112,7 @@ def test_check_cross_entropy_rejects_mistake_with_its_hint(wrong, hint):
 def test_check_cross_entropy_accepts_the_reference_on_any_finite_logits(m, k, data):
     logits = data.draw(hnp.arrays(np.float64, (m, k), elements=st.floats(-1e3, 1e3)))
     y = data.draw(hnp.arrays(np.int64, (m,), elements=st.integers(0, k - 1)))
-    check_cross_entropy(ce_scipy, cases=[(logits, y)])
+    check_cross_entropy(ce_vectorized, cases=[(logits, y)])
 
 
 def compile_with(optimizer=None, loss=None, metrics=("accuracy",)):
@@ -145,7 +142,6 @@ def compile_without_return(model, cfg):
         pytest.param(compile_with(), id="loss-object-and-accuracy-string"),
         pytest.param(compile_with(metrics=[keras.metrics.SparseCategoricalAccuracy()]), id="metric-object"),
         pytest.param(compile_with(metrics=["sparse_categorical_accuracy"]), id="metric-full-name"),
-        pytest.param(compile_without_return, id="loss-function-no-return"),
     ],
 )
 def test_check_compile_accepts_correct_implementations(compile_model, capsys):
@@ -180,6 +176,7 @@ def compile_a_new_model(model, cfg):
             compile_with(metrics=["categorical_accuracy"]), "not categorical_accuracy", id="categorical-accuracy"
         ),
         pytest.param(compile_a_new_model, "on the model passed in", id="compiled-a-new-model"),
+        pytest.param(compile_without_return, "return the model", id="no-return"),
     ],
 )
 def test_check_compile_rejects_mistake_with_its_hint(wrong, hint):

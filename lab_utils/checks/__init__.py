@@ -25,11 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lab_utils.checks.core import ExerciseCheck
-from lab_utils.checks.evaluation import check_confusion_matrix, check_predict_digit
+from lab_utils.checks.evaluation import CONFUSION_MATRIX, PREDICT_DIGIT, check_confusion_matrix, check_predict_digit
 from lab_utils.checks.messages import CheckFailure, NotImplementedYet
-from lab_utils.checks.model import check_count_params, check_dense, check_model
+from lab_utils.checks.model import BUILD_MODEL, COUNT_PARAMS, DENSE, check_count_params, check_dense, check_model
 from lab_utils.checks.softmax import SOFTMAX, STABLE_SOFTMAX, check_softmax, check_stable_softmax
-from lab_utils.checks.training import check_compile, check_cross_entropy
+from lab_utils.checks.training import COMPILE, CROSS_ENTROPY, check_compile, check_cross_entropy
 
 __all__ = [
     "EXERCISES",
@@ -57,19 +57,18 @@ class Exercise:
     check: ExerciseCheck
     points: int
     notebook: str
-    needs_model: bool = False
 
 
 EXERCISES: tuple[Exercise, ...] = (
     Exercise("my_softmax", SOFTMAX, 10, "01_softmax"),
     Exercise("stable_softmax", STABLE_SOFTMAX, 15, "01_softmax"),
-    Exercise("count_params", check_count_params, 10, "02_model"),
-    Exercise("build_model", check_model, 15, "02_model"),
-    Exercise("my_dense", check_dense, 10, "02_model"),
-    Exercise("cross_entropy_from_logits", check_cross_entropy, 15, "04_training"),
-    Exercise("compile_model", check_compile, 10, "04_training"),
-    Exercise("my_confusion_matrix", check_confusion_matrix, 10, "05_evaluation"),
-    Exercise("predict_digit", check_predict_digit, 5, "05_evaluation", needs_model=True),
+    Exercise("count_params", COUNT_PARAMS, 10, "02_model"),
+    Exercise("build_model", BUILD_MODEL, 15, "02_model"),
+    Exercise("my_dense", DENSE, 10, "02_model"),
+    Exercise("cross_entropy_from_logits", CROSS_ENTROPY, 15, "04_training"),
+    Exercise("compile_model", COMPILE, 10, "04_training"),
+    Exercise("my_confusion_matrix", CONFUSION_MATRIX, 10, "05_evaluation"),
+    Exercise("predict_digit", PREDICT_DIGIT, 5, "05_evaluation"),
 )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import linecache
 import os
+import re
 import sys
 from collections.abc import Callable
 from types import TracebackType
@@ -110,6 +111,16 @@ class ExerciseCheck:
 # ---------------------------------------------------------------- the kernel side
 
 
+def observe_case(check: ExerciseCheck, fn: Any, case: Case) -> dict:
+    """KERNEL SIDE, what the grader's kernel and the instant check call: check.observe(fn, case), made
+    plain data of exact types whatever the learner's objects did (an exception on the way is theirs)."""
+    try:
+        obs = check.observe(fn, case)
+    except Exception as exc:  # e.g. a returned object whose methods raise while it is described
+        obs = raised(exc)
+    return plain(obs)
+
+
 def call_learner(fn: Any, args: list) -> tuple[dict, Any]:
     """Call fn(*args) and describe the outcome as plain data: (observation, the live result or None).
 
@@ -191,12 +202,16 @@ def _same(before: Any, after: Any) -> bool:
 
 
 def _text(exc: BaseException) -> str:
-    """The first line of an exception's message: TensorFlow's run to pages."""
+    """The first line of an exception's message that says something: TensorFlow's run to pages, and
+    Keras puts "Exception encountered when calling ..." before the reason."""
     try:
-        text = str(exc).strip()
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
     except Exception:
-        text = ""
-    return text.splitlines()[0][:MAX_TEXT] if text else ""
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].startswith("Exception encountered when calling"):
+        lines = lines[1:]
+    return lines[0][:MAX_TEXT] if lines else ""
 
 
 def learner_line(tb: TracebackType | None) -> str | None:
@@ -243,7 +258,7 @@ def run_check(check: ExerciseCheck, fn: Any, cases: list[Case] | None = None, se
     cases = check.cases(np.random.default_rng(seed)) if cases is None else cases
     for case in cases:
         sent = Case(*wire.decode(wire.encode(list(case))))
-        obs = wire.decode(wire.encode(check.observe(fn, sent)))
+        obs = wire.decode(wire.encode(observe_case(check, fn, sent)))
         check.judge(case, obs)
     print(f"{GREEN}✓ {check.name} passed: {check.summary(cases)}{RESET}")
 
@@ -274,4 +289,14 @@ def returned_array(
     return value
 
 
-__all__ = ["SEED", "Case", "CheckFailure", "ExerciseCheck", "NotImplementedYet", "call_learner", "fail", "run_check"]
+__all__ = [
+    "SEED",
+    "Case",
+    "CheckFailure",
+    "ExerciseCheck",
+    "NotImplementedYet",
+    "call_learner",
+    "fail",
+    "observe_case",
+    "run_check",
+]

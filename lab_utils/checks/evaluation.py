@@ -1,4 +1,10 @@
-"""Checks of notebook 05 (evaluation): `check_confusion_matrix` and `check_predict_digit`."""
+"""Checks of notebook 05 (evaluation): `check_confusion_matrix` and `check_predict_digit`.
+
+`predict_digit` takes a Keras model. The case sends the weights of a small dense network (probe
+"layers"); the kernel builds that model and hands it to the learner's function; the judge recomputes
+its logits from the same weights in NumPy. So the check needs no trained model, and the grader
+never needs Keras.
+"""
 
 from __future__ import annotations
 
@@ -7,39 +13,34 @@ from typing import Any
 
 import numpy as np
 
-from lab_utils.checks._legacy import (
-    CheckFailure,
-    Mistakes,
-    _array,
-    _call,
-    _close,
-    _diagnose,
-    _fail,
-    _is_tf,
-    _passed,
-    _show,
+from lab_utils.checks.core import (
+    Case,
+    ExerciseCheck,
+    call_learner,
+    plain,
+    returned_array,
+    run_check,
+    type_name,
 )
+from lab_utils.checks.messages import CheckFailure, Mistakes, close, diagnose, equal, fail, show
+from lab_utils.checks.model import ACTIVATIONS, forward, linear
 from lab_utils.model import softmax
 
+# ---------------------------------------------------------------- my_confusion_matrix
 
-def _confusion_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
-    rng = np.random.default_rng(4)
-    fixed = [
-        ([0, 1, 2, 2, 2, 2], [0, 2, 2, 2, 1, 0], 3),  # not symmetric, and (2, 2) twice
-        ([0, 0, 1, 3], [0, 1, 1, 1], 5),  # classes 2 and 4 never occur
-        ([1, 1, 0, 2], [1, 1, 0, 2], 3),  # all correct
-        ([0, 0, 0], [0, 0, 0], 1),  # a single class
-        ([4], [7], 10),  # one example
-    ]
-    cases = [(np.array(t), np.array(p), k) for t, p, k in fixed]
-    cases.append((rng.integers(0, 10, size=200), rng.integers(0, 10, size=200).astype(np.int32), 10))
-    return cases
+
+def _confusion_case(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> Case:
+    return Case(f"y_true = {show(y_true)}, y_pred = {show(y_pred)}, n_classes = {k}", [y_true, y_pred, int(k)])
 
 
 def _confusion_mistakes(expected: np.ndarray) -> Mistakes:
     return [
         ("rows are the true class, columns the predicted one: you swapped them", lambda: expected.T),
-        ("cm[y_true, y_pred] += 1 (or = 1) counts a repeated pair once; loop, or use np.add.at", lambda: expected > 0),
+        (
+            "a pair that occurs twice must count 2, but your cells stop at 1: add one per pair (+= 1), don't set "
+            "the cell to 1; and the one-line cm[y_true, y_pred] += 1 counts a repeated pair only once too",
+            lambda: expected > 0,
+        ),
         (
             "return counts, not fractions (no normalising)",
             lambda: expected / np.maximum(expected.sum(1, keepdims=True), 1),
@@ -48,84 +49,179 @@ def _confusion_mistakes(expected: np.ndarray) -> Mistakes:
     ]
 
 
-def check_confusion_matrix(my_confusion_matrix: Callable, cases: Iterable[tuple] | None = None) -> None:
-    """Check `my_confusion_matrix(y_true, y_pred, n_classes)` -> (K, K) int counts, rows true (notebook 05)."""
-    cases = _confusion_cases() if cases is None else list(cases)
-    function = "my_confusion_matrix"
-    for y_true, y_pred, k in cases:
-        case = f"y_true = {_show(y_true)}, y_pred = {_show(y_pred)}, n_classes = {k}"
-        result = _call(my_confusion_matrix, function, (y_true.copy(), y_pred.copy(), k), case)
+class ConfusionMatrixCheck(ExerciseCheck):
+    """my_confusion_matrix(y_true, y_pred, n_classes): (n,), (n,) integer labels -> (K, K) int counts, rows true."""
+
+    function, name = "my_confusion_matrix", "check_confusion_matrix"
+    library_calls = (
+        "sklearn.metrics.confusion_matrix",
+        "tensorflow.math.confusion_matrix",
+        "lab_utils.train.confusion_matrix",
+    )
+    library_hint = "the exercise asks you to count the pairs yourself; compare with the library afterwards"
+
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        fixed = [
+            ([0, 1, 2, 2, 2, 2], [0, 2, 2, 2, 1, 0], 3),  # not symmetric, and (2, 2) twice
+            ([0, 0, 1, 3], [0, 1, 1, 1], 5),  # classes 2 and 4 never occur
+            ([1, 1, 0, 2], [1, 1, 0, 2], 3),  # all correct
+            ([0, 0, 0], [0, 0, 0], 1),  # a single class
+            ([4], [7], 10),  # one example
+        ]
+        cases = [_confusion_case(np.array(t), np.array(p), k) for t, p, k in fixed]
+        return [
+            *cases,
+            _confusion_case(rng.integers(0, 10, size=200), rng.integers(0, 10, size=200).astype(np.int32), 10),
+        ]
+
+    def verify(self, case: Case, obs: dict) -> None:
+        y_true, y_pred, k = case.args
         expected = np.zeros((k, k), dtype=np.int64)
         np.add.at(expected, (y_true, y_pred), 1)
-        hint = "labels that never occur still get a row and a column: start from np.zeros((n_classes, n_classes))"
-        got = _array(result, function, case, (k, k), hint)
-        if not np.issubdtype(got.dtype, np.integer) and _close(got, expected):
-            _fail(function, case, "integer counts", f"dtype {got.dtype}", "counts are whole numbers: dtype=int")
-        if not np.array_equal(got, expected):
-            hint = _diagnose(got, _confusion_mistakes(expected))
-            _fail(function, case, expected, got, hint)
-    _passed("check_confusion_matrix", f"{len(cases)} label sets, classes that never occur included")
+        hint = "labels that never occur still get a row and a column: start from zeros of shape (n_classes, n_classes)"
+        got = returned_array(self.function, case, obs, (k, k), hint)
+        if got.dtype.kind not in "iu" and close(got, expected):
+            fail(
+                self.function,
+                case.label,
+                "integer counts",
+                f"dtype {got.dtype}",
+                "counts are whole numbers: give the zeros an integer dtype",
+            )
+        if not equal(got, expected):
+            fail(self.function, case.label, expected, got, diagnose(got, _confusion_mistakes(expected)))
+
+    def summary(self, cases: list[Case]) -> str:
+        return f"{len(cases)} label sets, classes that never occur included"
 
 
-def _digit_images() -> list[np.ndarray]:
-    rng = np.random.default_rng(8)
-    return [rng.uniform(0.0, 1.0, size=784).astype(np.float32) for _ in range(3)] + [np.zeros(784, np.float32)]
+# ---------------------------------------------------------------- predict_digit
 
 
-def _verify_prediction(result: Any, logits: np.ndarray, image: np.ndarray, model: Any, case: str) -> None:
-    function = "predict_digit"
-    expected = softmax(logits)
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        _fail(function, case, "(digit, probabilities)", result, "return a pair: return digit, probabilities")
-    digit, proba = result
-    if np.shape(digit) == (10,) and np.ndim(proba) == 0:
-        _fail(function, case, "(digit, probabilities)", result, "you swapped them: return digit, probabilities")
-    if isinstance(digit, np.ndarray) and digit.size > 1:
-        _fail(
-            function,
-            case,
-            int(expected.argmax()),
-            digit,
-            "np.argmax over axis 0 of a (1, 10) array gives 10 values; take np.argmax(probabilities)",
-        )
-    hint = "the batch axis is still there: take row 0, probabilities[0]" if np.shape(proba) == (1, 10) else None
-    got = _array(proba, function, case, (10,), hint)
-    if not _close(got, expected, np.float32):
-        sigmoid = lambda: 1 / (1 + np.exp(-logits))  # noqa: E731
-        hint = _diagnose(
-            got,
-            [
+def build_keras_model(layers: list[dict]) -> Any:
+    """KERNEL SIDE: the Sequential model of the probe's layers ({"kernel", "bias", "activation"})."""
+    import keras
+
+    model = keras.Sequential(
+        [keras.Input(shape=(784,))]
+        + [keras.layers.Dense(len(layer["bias"]), activation=layer["activation"]) for layer in layers]
+    )
+    for dense, layer in zip(model.layers, layers, strict=True):
+        dense.set_weights([layer["kernel"], layer["bias"]])
+    return model
+
+
+def _logits(layers: list[dict], x: np.ndarray) -> np.ndarray:
+    """The probe network's logits in NumPy. x: (m, 784) -> (m, 10), float64."""
+    weights = [{"weights": [layer["kernel"], layer["bias"]]} for layer in layers]
+    return forward(weights, x, ACTIVATIONS[layers[0]["activation"]], linear)
+
+
+class PredictDigitCheck(ExerciseCheck):
+    """predict_digit(model, image): image (784,) or (28, 28) -> (digit: int, probabilities: (10,) ndarray)."""
+
+    function, name = "predict_digit", "check_predict_digit"
+
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        layers = [
+            {
+                "kernel": rng.normal(0.0, 0.1, size=(784, 8)).astype(np.float32),
+                "bias": rng.normal(0.0, 0.1, size=8).astype(np.float32),
+                "activation": "relu",
+            },
+            {
+                "kernel": rng.normal(0.0, 1.0, size=(8, 10)).astype(np.float32),
+                "bias": rng.normal(0.0, 0.5, size=10).astype(np.float32),
+                "activation": "linear",
+            },
+        ]
+        images = [rng.uniform(0.0, 1.0, size=784).astype(np.float32) for _ in range(3)] + [np.zeros(784, np.float32)]
+        return [
+            Case(f"test image {i} given as shape {image.shape}", [None, image], {"layers": layers})
+            for i, flat in enumerate(images)
+            for image in (flat, flat.reshape(28, 28))
+        ]
+
+    def observe(self, fn: Callable, case: Case) -> dict:
+        model = build_keras_model(case.probe["layers"])
+        obs, result = call_learner(fn, [model, case.args[1]])
+        if obs["status"] == "returned" and isinstance(result, (tuple, list)):
+            items = list.__iter__(result) if isinstance(result, list) else tuple.__iter__(result)
+            obs["items"] = [
+                {"type": type_name(v), "value": plain(v), "is_array": isinstance(v, np.ndarray)}
+                for _, v in zip(range(3), items, strict=False)
+            ]
+        return obs
+
+    def verify(self, case: Case, obs: dict) -> None:
+        image, layers = case.args[1], case.probe["layers"]
+        logits = _logits(layers, image.reshape(1, 784))[0]
+        expected, digit_expected = softmax(logits), int(np.argmax(logits))
+        fail_ = lambda want, got, hint=None: fail(self.function, case.label, want, got, hint)  # noqa: E731
+        items = obs.get("items")
+        returned = obs["value"]
+        if obs["type"] == "builtins.tuple" and isinstance(returned, list):
+            returned = tuple(returned)  # the wire carries tuples as lists
+        if items is None or len(items) != 2:
+            fail_("(digit, probabilities)", returned, "return a pair: the digit, then the probabilities")
+        digit, proba = items
+        if np.shape(digit["value"]) == (10,) and np.ndim(proba["value"]) == 0:
+            fail_("(digit, probabilities)", returned, "you swapped them: the digit first, then the probabilities")
+        if isinstance(digit["value"], (np.ndarray, list)) and np.size(digit["value"]) > 1:
+            fail_(
+                digit_expected,
+                digit["value"],
+                "np.argmax over axis 0 of a (1, 10) array gives 10 values; take the argmax of the (10,) probabilities",
+            )
+        hint = "the batch axis is still there: take row 0" if np.shape(proba["value"]) == (1, 10) else None
+        got = returned_array(self.function, case, proba, (10,), hint)
+        if not close(got, expected, np.float32):
+            mistakes = [
                 ("you returned the logits; probabilities are softmax(logits)", lambda: logits),
                 ("you applied softmax twice", lambda: softmax(expected)),
-                ("that is the sigmoid; use softmax of the logits", sigmoid),
+                ("that is the sigmoid; use softmax of the logits", lambda: 1 / (1 + np.exp(-logits))),
                 (
                     "the images are already scaled to [0, 1]; don't divide by 255",
-                    lambda: softmax(np.asarray(model(image.reshape(1, 784) / 255.0, training=False))[0]),
+                    lambda: softmax(_logits(layers, image.reshape(1, 784) / 255.0)[0]),
                 ),
-            ],
-            np.float32,
+            ]
+            fail_(expected, got, diagnose(got, mistakes, np.float32))
+        whole = digit["type"] in ("builtins.int",) or (
+            isinstance(digit["value"], np.ndarray) and digit["value"].dtype.kind in "iu" and digit["value"].ndim == 0
         )
-        _fail(function, case, expected, got, hint)
-    if _is_tf(digit) or isinstance(digit, (float, np.floating, bool)) or not isinstance(digit, (int, np.integer)):
-        _fail(
-            function, case, int(expected.argmax()), digit, "return the digit as an int: int(np.argmax(probabilities))"
-        )
-    if digit != expected.argmax():
-        _fail(function, case, int(expected.argmax()), digit, "the digit is the class of highest probability, np.argmax")
+        if not whole:
+            fail_(digit_expected, digit["value"], "return the digit as an int (a Python int, int(...))")
+        if int(digit["value"]) != digit_expected:
+            fail_(digit_expected, int(digit["value"]), "the digit is the class of highest probability, np.argmax")
+
+    def error_hint(self, case: Case, obs: dict) -> str | None:
+        message = str(obs.get("message"))
+        if obs.get("type") == "NameError":
+            return "the name in the message is not defined in this notebook: import or define it first, or do without"
+        if any(word in message.lower() for word in ("shape", "incompatible", "expected axis", "reshape", "dimension")):
+            return "the model expects a batch of flat images: reshape the image to one row of 784 pixels, (1, 784)"
+        return None
+
+    def summary(self, cases: list[Case]) -> str:
+        return f"{len(cases) // 2} images, each as (784,) and as (28, 28)"
+
+
+CONFUSION_MATRIX, PREDICT_DIGIT = ConfusionMatrixCheck(), PredictDigitCheck()
+
+
+def check_confusion_matrix(my_confusion_matrix: Callable, cases: Iterable[tuple] | None = None) -> None:
+    """Check `my_confusion_matrix(y_true, y_pred, n_classes)` -> (K, K) int counts, rows true (notebook 05)."""
+    own = None if cases is None else [_confusion_case(np.asarray(t), np.asarray(p), k) for t, p, k in cases]
+    run_check(CONFUSION_MATRIX, my_confusion_matrix, own)
 
 
 def check_predict_digit(predict_digit: Callable, model: Any) -> None:
-    """Check `predict_digit(model, image)` on images of shape (784,) and (28, 28) with the given model (notebook 05)."""
+    """Check `predict_digit(model, image)` on images of shape (784,) and (28, 28) (notebook 05).
+
+    `model` (your trained model) shows you are ready to use it; the check itself runs your function on
+    small networks of its own, whose logits it can recompute exactly."""
     if not callable(model):
         raise CheckFailure(
             "check_predict_digit needs your trained model too: check_predict_digit(predict_digit, model)"
         )
-    images = _digit_images()
-    for i, flat in enumerate(images):
-        logits = np.asarray(model(flat.reshape(1, 784), training=False), dtype=np.float64)[0]
-        for image in (flat, flat.reshape(28, 28)):
-            case = f"test image {i} given as shape {image.shape}"
-            reshape_hint = lambda exc: "reshape the image to one row of 784 pixels: image.reshape(1, 784)"  # noqa: E731
-            result = _call(predict_digit, "predict_digit", (model, image.copy()), case, reshape_hint)
-            _verify_prediction(result, logits, image, model, case)
-    _passed("check_predict_digit", f"{len(images)} images, each as (784,) and as (28, 28)")
+    run_check(PREDICT_DIGIT, predict_digit)

@@ -31,7 +31,13 @@ LIBRARY_DIRS = tuple(
     }
     if p
 )
-LIBRARIES = {"tensorflow": "TensorFlow", "keras": "Keras", "scipy": "SciPy", "sklearn": "scikit-learn"}
+LIBRARIES = {
+    "tensorflow": "TensorFlow",
+    "keras": "Keras",
+    "scipy": "SciPy",
+    "sklearn": "scikit-learn",
+    "lab_utils": "the lab",
+}
 
 
 class _Check(Protocol):
@@ -56,9 +62,8 @@ def library_hint(
             hit = next((f for f in check.library_calls if f".{f}." in f".{path}."), None)
             if hit:
                 library = LIBRARIES.get(path.split(".")[0], "a library")
-                return (
-                    f"{check.function} calls {spelled}, {library}'s own {hit.rsplit('.', 1)[-1]}: {check.library_hint}"
-                )
+                library = "the lab's" if library == "the lab" else f"{library}'s"
+                return f"{check.function} calls {spelled}, {library} own {hit.rsplit('.', 1)[-1]}: {check.library_hint}"
     return None
 
 
@@ -110,11 +115,18 @@ def _parse(text: str) -> ast.Module | None:
     as an expression. None when it still does not parse."""
     lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines()]
     code = textwrap.dedent("\n".join(lines))
-    for attempt in (code, f"(\n{code.strip().rstrip(',')}\n)"):
-        try:
-            return ast.parse(attempt)
-        except (SyntaxError, ValueError):
-            continue
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError):
+        pass
+    # inspect.getsource of a lambda gives its whole lines, often cut inside a call: try shorter cuts
+    for end in range(len(lines), 0, -1):
+        fragment = "\n".join(lines[:end]).strip().rstrip(",")
+        for wrapped in (f"(\n{fragment}\n)", f"_(\n{fragment}\n)"):  # an expression, or a call's arguments
+            try:
+                return ast.parse(wrapped)
+            except (SyntaxError, ValueError):
+                continue
     return None
 
 

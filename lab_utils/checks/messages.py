@@ -17,6 +17,9 @@ from lab_utils.errors import LabError
 GREEN, RED, RESET = "\033[32m", "\033[31m", "\033[0m"
 TF_HINT = "you used TensorFlow, which returns a tf.Tensor; this exercise asks for a NumPy array"
 LIST_HINT = "you returned a {kind}; return a NumPy array (np.array(...))"
+# Bound when the lab loads: a learner's cell that patches np.allclose in their own kernel cannot reach
+# the instant check's comparisons through them (the grader judges in another process anyway).
+_allclose, _array_equal = np.allclose, np.array_equal
 MAX_SHOWN = 24  # array elements shown in full; a larger array is shown by shape and dtype
 
 Mistakes = list[tuple[str, Callable[[], Any]]]
@@ -48,7 +51,8 @@ def show(value: Any) -> str:
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
-        return f"{float(value):.6g}"
+        text = f"{float(value):.6g}"
+        return text if any(c in text for c in ".en") else f"{text}.0"  # 7.0 stays a float: 7 would look like an int
     if isinstance(value, np.ndarray):
         if value.size > MAX_SHOWN:
             return f"array of shape {value.shape}, dtype {value.dtype}"
@@ -79,9 +83,14 @@ def close(got: Any, expected: Any, dtype: np.dtype = np.float64, equal_nan: bool
     """Whether got (plain data) has expected's shape and values at the dtype's tolerance."""
     try:
         arr = np.asarray(got, dtype=np.float64)
-        return arr.shape == np.shape(expected) and np.allclose(arr, expected, equal_nan=equal_nan, **tolerance(dtype))
+        return arr.shape == np.shape(expected) and _allclose(arr, expected, equal_nan=equal_nan, **tolerance(dtype))
     except (TypeError, ValueError):
         return False
+
+
+def equal(got: np.ndarray, expected: np.ndarray) -> bool:
+    """Exact equality of shapes and values (counts)."""
+    return bool(_array_equal(got, expected))
 
 
 def diagnose(got: Any, mistakes: Mistakes, dtype: np.dtype = np.float64) -> str | None:

@@ -1,4 +1,9 @@
-"""Checks of notebook 02 (model): `check_count_params`, `check_model` and `check_dense`."""
+"""Checks of notebook 02 (model): `check_count_params`, `check_model` (build_model) and `check_dense` (my_dense).
+
+`build_model` returns a Keras model, so the kernel describes it as plain data (`describe_model`):
+its class, input shape, layers (class, units, activation name, use_bias, weights) and its outputs
+on probe images the case sends; the judge recomputes those outputs in NumPy from the weights.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,38 @@ from typing import Any
 
 import numpy as np
 
-from lab_utils.checks._legacy import Mistakes, _array, _call, _close, _diagnose, _fail, _passed
-from lab_utils.config import LabConfig
+from lab_utils.checks.core import Case, ExerciseCheck, call_learner, plain, raised, returned_array, run_check
+from lab_utils.checks.messages import CheckFailure, Mistakes, close, diagnose, fail, show
 from lab_utils.model import softmax
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def elu(z: np.ndarray) -> np.ndarray:
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
+
+
+def linear(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+# By their public (Keras) names: what a learner's `g` and a layer's activation are called in messages.
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "relu": relu,
+    "sigmoid": sigmoid,
+    "tanh": np.tanh,
+    "elu": elu,
+    "linear": linear,
+}
+
+
+# ---------------------------------------------------------------- count_params
 
 
 def _count_mistakes(sizes: list[int]) -> Mistakes:
@@ -26,153 +60,270 @@ def _count_mistakes(sizes: list[int]) -> Mistakes:
     ]
 
 
-def check_count_params(count_params: Callable[[list[int]], int], cases: Iterable[list[int]] | None = None) -> None:
-    """Check `count_params(layer_sizes)`: a list such as [784, 25, 15, 10] -> 20175 (notebook 02)."""
-    cases = (
-        [[784, 25, 15, 10], [784, 10], [2, 3], [3, 1, 4, 1, 5], [784, 128, 64, 10], [10, 1]] if cases is None else cases
-    )
-    for sizes in cases:
-        sizes = list(sizes)
-        case = f"layer_sizes = {sizes}"
-        got = _call(count_params, "count_params", (list(sizes),), case)
+def _sizes_case(sizes: list[int]) -> Case:
+    return Case(f"layer_sizes = {show(list(sizes))}", [[int(s) for s in sizes]])
+
+
+class CountParamsCheck(ExerciseCheck):
+    """count_params(layer_sizes): a list such as [784, 25, 15, 10] -> 20175, an int."""
+
+    function, name = "count_params", "check_count_params"
+
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        fixed = [[784, 25, 15, 10], [784, 10], [2, 3], [3, 1, 4, 1, 5], [784, 128, 64, 10], [10, 1]]
+        drawn = [rng.integers(1, 1000, size=n).tolist() for n in rng.integers(2, 6, size=2)]
+        return [_sizes_case(s) for s in fixed + drawn]
+
+    def verify(self, case: Case, obs: dict) -> None:
+        sizes = case.args[0]
         expected = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
-        if isinstance(got, (list, tuple, np.ndarray)):
-            _fail("count_params", case, expected, got, "return the total, a single whole number (sum the layers)")
-        if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
-            _fail("count_params", case, expected, got, "return a whole number (an int), not a float")
-        if got != expected:
-            _fail("count_params", case, expected, got, _diagnose(got, _count_mistakes(sizes)))
-    _passed("check_count_params", f"{len(cases)} networks, one to four layers")
+        got, kind = obs["value"], str(obs["type"])
+        if isinstance(got, list) or (isinstance(got, np.ndarray) and got.ndim > 0):
+            fail(self.function, case.label, expected, got, "return the total, a single whole number (sum the layers)")
+        whole = kind == "builtins.int" or (isinstance(got, np.ndarray) and got.dtype.kind in "iu")
+        if not whole:
+            fail(self.function, case.label, expected, got, "return a whole number (an int), not a float")
+        if int(got) != expected:
+            fail(self.function, case.label, expected, int(got), diagnose(int(got), _count_mistakes(sizes)))
+
+    def error_hint(self, case: Case, obs: dict) -> str | None:
+        if obs.get("type") == "IndexError":
+            return "an index ran past the end: a list of L sizes has L - 1 layers, one per pair of neighbours"
+        return None
+
+    def summary(self, cases: list[Case]) -> str:
+        return f"{len(cases)} networks, one to four layers"
 
 
-def _forward(dense: list, x: np.ndarray, hidden: Callable, output: Callable) -> np.ndarray:
-    a = x.astype(np.float64)
-    for i, layer in enumerate(dense):
-        kernel, bias = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
-        a = (output if i == len(dense) - 1 else hidden)(a @ kernel + bias)
+# ---------------------------------------------------------------- build_model
+
+
+def describe_model(model: Any, x: np.ndarray) -> dict:
+    """KERNEL SIDE: a Keras model as plain data, with its outputs on x (m, 784). Never raises."""
+    import keras
+
+    desc: dict[str, Any] = {"is_model": isinstance(model, keras.Model)}
+    if not desc["is_model"]:
+        return desc
+    try:
+        desc["sequential"] = isinstance(model, keras.Sequential)
+        desc["built"] = bool(model.built) and bool(model.inputs)
+        desc["input_shape"] = [plain(d) for d in model.inputs[0].shape] if desc["built"] else None
+        desc["layers"] = [
+            {
+                "class": type(layer).__name__,
+                "units": plain(getattr(layer, "units", None)),
+                "activation": plain(getattr(getattr(layer, "activation", None), "__name__", None)),
+                "use_bias": plain(getattr(layer, "use_bias", None)),
+                "weights": [np.asarray(w, dtype=np.float32) for w in layer.get_weights()],
+            }
+            for layer in model.layers
+        ]
+    except Exception as exc:
+        desc["error"] = raised(exc)
+        return desc
+    try:
+        desc["outputs"] = np.asarray(model(x, training=False), dtype=np.float32) if desc["built"] else None
+    except Exception as exc:
+        desc["outputs_error"] = raised(exc)
+    return desc
+
+
+def forward(layers: list[dict], x: np.ndarray, hidden: Callable, output: Callable) -> np.ndarray:
+    """NumPy forward pass through Dense layer descriptions (kernel, bias): x (m, 784) -> (m, K)."""
+    a = np.asarray(x, dtype=np.float64)
+    for i, layer in enumerate(layers):
+        kernel, bias = (np.asarray(w, dtype=np.float64) for w in layer["weights"])
+        a = (output if i == len(layers) - 1 else hidden)(a @ kernel + bias)
     return a
 
 
-def _verify_model(model: Any, cfg: LabConfig) -> None:
-    import keras
+class BuildModelCheck(ExerciseCheck):
+    """build_model(cfg) -> keras.Sequential: Input (784,), Dense per cfg.hidden_units with cfg.hidden_activation,
+    Dense(cfg.n_classes) linear. The cases vary sizes and activation, so neither can be hard-coded."""
 
-    case = f"cfg.hidden_units = {cfg.hidden_units}"
-    fail = lambda expected, got, hint=None: _fail("build_model", case, expected, got, hint)  # noqa: E731
-    if isinstance(model, (list, tuple)):
-        fail("a keras.Sequential", "a list", "wrap the layers in a model: keras.Sequential([...])")
-    if not isinstance(model, keras.Model):
-        fail("a keras.Sequential", type(model).__name__)
-    if not model.built:
-        fail("a model with input 784", "a model without an input", "start the layers with keras.Input(shape=(784,))")
-    if tuple(model.inputs[0].shape) != (None, 784):
-        fail(
-            "input shape (None, 784)",
-            tuple(model.inputs[0].shape),
-            "the lab feeds flat images: keras.Input(shape=(784,))",
-        )
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    units, expected = [layer.units for layer in dense], [*cfg.hidden_units, cfg.n_classes]
-    if units != expected:
-        hint = "one Dense layer per entry of cfg.hidden_units, then cfg.n_classes (10) output units"
-        if units == [25, 15, 10]:
-            hint = "you hard-coded the layer sizes 25 and 15; loop over cfg.hidden_units"
-        fail(f"Dense layers of {expected} units", units, hint)
-    if any(len(layer.get_weights()) != 2 for layer in dense):
-        fail("Dense layers with biases", "a layer without biases", "drop use_bias=False")
-    x = np.random.default_rng(0).uniform(0.0, 1.0, size=(3, 784)).astype(np.float32)
-    got = np.asarray(model(x, training=False))
-    relu, linear = (lambda a: np.maximum(a, 0.0)), (lambda a: a)
-    if not _close(got, _forward(dense, x, relu, linear), np.float32):
-        sigmoid = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
-        hint = _diagnose(
-            got,
-            [
-                (
-                    "softmax in the output layer while the loss takes logits: keep the output layer linear",
-                    lambda: softmax(_forward(dense, x, relu, linear)),
-                ),
-                (
-                    "the hidden layers need activation='relu' (cfg.hidden_activation)",
-                    lambda: _forward(dense, x, linear, linear),
-                ),
-                ("the hidden layers need ReLU, not sigmoid", lambda: _forward(dense, x, sigmoid, linear)),
-                (
-                    "the output layer must be linear (it returns logits), not ReLU",
-                    lambda: _forward(dense, x, relu, relu),
-                ),
-            ],
-            np.float32,
-        )
-        fail("ReLU hidden layers and a linear output", "other outputs for the same weights", hint)
+    function, name = "build_model", "check_model"
 
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        configs = [((25, 15), "relu"), ((7,), "tanh"), ((5, 3), "sigmoid")]
+        units = tuple(int(u) for u in rng.integers(2, 20, size=int(rng.integers(1, 4))))
+        configs.append((units, str(rng.choice(["relu", "elu", "tanh"]))))
+        return [
+            Case(
+                f"cfg.hidden_units = {show(u)}, cfg.hidden_activation = {a!r}",
+                [{"hidden_units": list(u), "hidden_activation": a}],
+                {"x": rng.uniform(0.0, 1.0, size=(3, 784)).astype(np.float32)},
+            )
+            for u, a in configs
+        ]
 
-def check_model(build_model: Callable[[LabConfig], Any]) -> None:
-    """Check the learner's `build_model(cfg)` with several configs, so sizes must come from cfg (notebook 02)."""
-    configs = [
-        LabConfig(),
-        LabConfig(hidden_units=(7,)),
-        LabConfig(hidden_units=(5, 3)),
-        LabConfig(hidden_units=(12, 8, 6)),
-    ]
-    for cfg in configs:
-        model = _call(build_model, "build_model", (cfg,), f"cfg.hidden_units = {cfg.hidden_units}")
-        _verify_model(model, cfg)
-    _passed("check_model", f"{len(configs)} configs, hidden sizes {', '.join(str(c.hidden_units) for c in configs)}")
+    def observe(self, fn: Callable, case: Case) -> dict:
+        from lab_utils.config import LabConfig
 
+        obs, model = call_learner(fn, [LabConfig(**case.args[0])])
+        if obs["status"] == "returned":
+            obs["model"] = describe_model(model, case.probe["x"])
+        return obs
 
-def _relu(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0)
+    def verify(self, case: Case, obs: dict) -> None:
+        cfg, x = case.args[0], case.probe["x"]
+        model, kind = obs.get("model", {}), str(obs["type"]).rsplit(".", 1)[-1]
+        fail_ = lambda expected, got, hint=None: fail(self.function, case.label, expected, got, hint)  # noqa: E731
+        if kind in ("list", "tuple"):
+            fail_("a keras.Sequential", f"a {kind}", "wrap the layers in a model: keras.Sequential takes the list")
+        if not model.get("is_model"):
+            fail_("a keras.Sequential", kind)
+        if not model.get("sequential"):
+            fail_("a keras.Sequential", kind, "the text asks for keras.Sequential: the next cells read model.layers")
+        if model.get("error"):
+            fail_("a Keras model", f"{model['error']['type']}: {model['error']['message']}")
+        if not model.get("built"):
+            fail_("a model with input 784", "a model without an input", "start the layers with keras.Input")
+        if model["input_shape"] != [None, 784]:
+            fail_("input shape (None, 784)", tuple(model["input_shape"]), "the lab feeds flat images of 784 pixels")
+        layers = model["layers"]
+        others = [layer["class"] for layer in layers if layer["class"] != "Dense"]
+        if others:
+            fail_(
+                "Dense layers only",
+                others,
+                "give each Dense layer its activation (activation=...); the next cells expect Dense layers only",
+            )
+        units, expected = [layer["units"] for layer in layers], [*cfg["hidden_units"], 10]
+        if units != expected:
+            hint = "one Dense layer per entry of cfg.hidden_units, then cfg.n_classes (10) output units"
+            if units == [25, 15, 10]:
+                hint = "you hard-coded the layer sizes 25 and 15; loop over cfg.hidden_units"
+            fail_(f"Dense layers of {expected} units", units, hint)
+        if any(len(layer["weights"]) != 2 for layer in layers):
+            fail_("Dense layers with biases", "a layer without biases", "drop use_bias=False")
+        if model.get("outputs_error"):
+            error = model["outputs_error"]
+            fail_("a model that runs on (3, 784) images", f"{error['type']}: {error['message']}")
+        self._verify_outputs(case, cfg, x, layers, model["outputs"])
 
+    def _verify_outputs(self, case: Case, cfg: dict, x: np.ndarray, layers: list[dict], got: np.ndarray) -> None:
+        wanted = cfg["hidden_activation"]
+        hidden = ACTIVATIONS[wanted]
+        if close(got, forward(layers, x, hidden, linear), np.float32):
+            return
+        names = [layer["activation"] for layer in layers]
+        mistakes = [
+            (
+                "softmax in the output layer while the loss takes logits: keep the output layer linear",
+                lambda: softmax(forward(layers, x, hidden, linear)),
+            ),
+            ("the output layer must be linear (it returns logits)", lambda: forward(layers, x, hidden, hidden)),
+        ]
+        mistakes += [
+            (
+                f"the hidden layers use {name!r}, the config asks for {wanted!r}: use cfg.hidden_activation"
+                + (" rather than writing 'relu'" if name == "relu" else ""),
+                lambda act=act: forward(layers, x, act, linear),
+            )
+            for name, act in ACTIVATIONS.items()
+            if name != wanted
+        ]
+        hint = diagnose(got, mistakes, np.float32)
+        fail(self.function, case.label, f"{wanted} hidden layers and a linear output", f"activations {names}", hint)
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-z))
-
-
-def _linear(z: np.ndarray) -> np.ndarray:
-    return z
-
-
-def _dense_cases() -> list[tuple]:
-    rng = np.random.default_rng(11)
-    normal = lambda *shape, dtype=np.float64: rng.normal(0.0, 1.0, size=shape).astype(dtype)  # noqa: E731
-    return [
-        (normal(4, 3), normal(3, 2), normal(2), _relu),
-        (normal(1, 3), normal(3, 5), normal(5), _sigmoid),  # a batch of one
-        (normal(5, 3), normal(3, 3), normal(3), _relu),  # square W: using W.T does not fail by shape
-        (normal(2, 4, dtype=np.float32), normal(4, 1, dtype=np.float32), normal(1, dtype=np.float32), _linear),
-        (normal(6, 7), normal(7, 4), normal(4), np.tanh),
-    ]
-
-
-def _matmul_hint(exc: Exception) -> str | None:
-    if isinstance(exc, ValueError):
-        return "a_in is (m, n_in) and W is (n_in, n_out): multiply them as a_in @ W (no transpose)"
-    return None
+    def summary(self, cases: list[Case]) -> str:
+        return f"{len(cases)} configs: hidden sizes and activations varied"
 
 
-def _dense_mistakes(a: np.ndarray, w: np.ndarray, bias: np.ndarray, g: Callable) -> Mistakes:
-    return [
+# ---------------------------------------------------------------- my_dense
+
+
+def _dense_case(a_in: np.ndarray, W: np.ndarray, b: np.ndarray, g: str) -> Case:
+    return Case(f"a_in {a_in.shape}, W {W.shape}, b {b.shape}, g = {g}", [a_in, W, b, g])
+
+
+def _dense_mistakes(a: np.ndarray, w: np.ndarray, bias: np.ndarray, g: str) -> Mistakes:
+    act = ACTIVATIONS[g]
+    mistakes = [
         ("you forgot to apply the activation g", lambda: a @ w + bias),
-        ("you forgot to add the bias b", lambda: g(a @ w)),
-        ("you applied g before adding b; compute g(a_in @ W + b)", lambda: g(a @ w) + bias),
-        ("you used W.T; W already has shape (n_in, n_out), so a_in @ W", lambda: g(a @ w.T + bias)),
-        ("you subtracted b; add it", lambda: g(a @ w - bias)),
+        ("you forgot to add the bias b", lambda: act(a @ w)),
+        ("you applied g before adding b; the bias goes inside the activation", lambda: act(a @ w) + bias),
+        ("you used W.T; W already has shape (n_in, n_out)", lambda: act(a @ w.T + bias)),
+        ("you subtracted b; add it", lambda: act(a @ w - bias)),
     ]
+    return mistakes + [
+        (f"you applied {name} whatever g is; call the g you were given", lambda f=f: f(a @ w + bias))
+        for name, f in ACTIVATIONS.items()
+        if name != g
+    ]
+
+
+class DenseCheck(ExerciseCheck):
+    """my_dense(a_in, W, b, g): a_in (m, n_in), W (n_in, n_out), b (n_out,), g element-wise -> (m, n_out)."""
+
+    function, name = "my_dense", "check_dense"
+
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        def normal(*shape: int, dtype: type = np.float64) -> np.ndarray:
+            return rng.normal(0.0, 1.0, size=shape).astype(dtype)
+
+        square = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0], [2.0, 1.0, 1.0]])
+        return [
+            # fixed: a square W, where using W.T does not fail by shape, with rows that ReLU cuts
+            _dense_case(np.array([[1.0, -2.0, 0.5], [-1.0, 0.0, 2.0]]), square, np.array([0.5, -0.5, 0.0]), "relu"),
+            _dense_case(normal(4, 3), normal(3, 2), normal(2), "relu"),
+            _dense_case(normal(1, 3), normal(3, 5), normal(5), "sigmoid"),  # a batch of one
+            _dense_case(normal(5, 3), normal(3, 3), normal(3), "relu"),  # square W: W.T does not fail by shape
+            _dense_case(
+                normal(2, 4, dtype=np.float32), normal(4, 1, dtype=np.float32), normal(1, dtype=np.float32), "linear"
+            ),
+            _dense_case(normal(6, 7), normal(7, 4), normal(4), "tanh"),
+        ]
+
+    def observe(self, fn: Callable, case: Case) -> dict:
+        a_in, W, b, g = case.args
+        obs, _ = call_learner(fn, [a_in, W, b, ACTIVATIONS[g]])
+        return obs
+
+    def verify(self, case: Case, obs: dict) -> None:
+        a_in, W, b, g = case.args
+        shape = (a_in.shape[0], W.shape[1])
+        hint = "keep one row per example: the result is (m, n_out)"
+        if np.shape(obs.get("value")) == shape[::-1] and shape[0] != shape[1]:
+            hint = "your result is transposed: one row per example, (m, n_out)"
+        got = returned_array(self.function, case, obs, shape, hint)
+        a, w, bias = (np.asarray(v, dtype=np.float64) for v in (a_in, W, b))
+        expected = ACTIVATIONS[g](a @ w + bias)
+        if not close(got, expected, a_in.dtype):
+            fail(self.function, case.label, expected, got, diagnose(got, _dense_mistakes(a, w, bias, g)))
+
+    def error_hint(self, case: Case, obs: dict) -> str | None:
+        if obs.get("type") == "ValueError":
+            return "a_in is (m, n_in) and W is (n_in, n_out): their inner sizes already match, no transpose needed"
+        return None
+
+    def summary(self, cases: list[Case]) -> str:
+        return f"{len(cases)} layers, batches of one and a square W included"
+
+
+COUNT_PARAMS, BUILD_MODEL, DENSE = CountParamsCheck(), BuildModelCheck(), DenseCheck()
+
+
+def check_count_params(count_params: Callable[[list[int]], int], cases: Iterable[list[int]] | None = None) -> None:
+    """Check `count_params(layer_sizes)`: a list such as [784, 25, 15, 10] -> 20175 (notebook 02)."""
+    run_check(COUNT_PARAMS, count_params, None if cases is None else [_sizes_case(s) for s in cases])
+
+
+def check_model(build_model: Callable[[Any], Any]) -> None:
+    """Check `build_model(cfg)` with several configs, so sizes and activation must come from cfg (notebook 02)."""
+    run_check(BUILD_MODEL, build_model)
 
 
 def check_dense(my_dense: Callable, cases: Iterable[tuple] | None = None) -> None:
-    """Check `my_dense(a_in, W, b, g)`: a_in (m, n_in), W (n_in, n_out), b (n_out,) -> (m, n_out) (notebook 02)."""
-    cases = _dense_cases() if cases is None else list(cases)
+    """Check `my_dense(a_in, W, b, g)` (notebook 02). `cases`: (a_in, W, b, g) of your own, g one of
+    relu, sigmoid, tanh, elu, linear (a function of that name)."""
+    if cases is None:
+        return run_check(DENSE, my_dense)
+    own = []
     for a_in, W, b, g in cases:
-        case = f"a_in {a_in.shape}, W {W.shape}, b {b.shape}, g = {getattr(g, '__name__', g)}"
-        result = _call(my_dense, "my_dense", (a_in.copy(), W.copy(), b.copy(), g), case, _matmul_hint)
-        shape = (a_in.shape[0], W.shape[1])
-        hint = "keep one row per example: a_in @ W is (m, n_out)"
-        if np.shape(result) == (W.shape[1], a_in.shape[0]) and shape[0] != shape[1]:
-            hint = "your result is transposed: compute a_in @ W + b, which is (m, n_out)"
-        got = _array(result, "my_dense", case, shape, hint)
-        a, w, bias = (np.asarray(v, dtype=np.float64) for v in (a_in, W, b))
-        expected = g(a @ w + bias)
-        if not _close(got, expected, a_in.dtype):
-            _fail("my_dense", case, expected, got, _diagnose(got, _dense_mistakes(a, w, bias, g)))
-    _passed("check_dense", f"{len(cases)} layers, batches of one and a square W included")
+        name = getattr(g, "__name__", str(g))
+        if name not in ACTIVATIONS:
+            raise CheckFailure(f"check_dense takes g as one of {', '.join(ACTIVATIONS)}, got {name}")
+        own.append(_dense_case(np.asarray(a_in), np.asarray(W), np.asarray(b), name))
+    return run_check(DENSE, my_dense, own)

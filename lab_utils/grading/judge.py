@@ -25,6 +25,9 @@ MAX_ANSWER = 8 * 1024**2  # bytes: the largest answer a kernel may send for one 
 MESSAGE_LINES = 12  # a failure message keeps this many lines
 
 
+PRELOAD = "import lab_utils.grading.kernel_side"  # run before the learner's cells
+
+
 def judgeable(ex: Exercise) -> bool:
     """Whether the exercise's check is split at the kernel (cases/observe/judge); only those are graded."""
     return isinstance(ex.check, ExerciseCheck)

@@ -28,7 +28,7 @@ from lab_utils.grading.kernel_side import MIME
 from lab_utils.grading.sandbox import Sandbox
 
 MAX_MESSAGE = 64 * 1024**2  # bytes: a larger message from the kernel drops its connection
-MAX_KEPT = 16 * 1024**2  # bytes of observations kept per cell
+MAX_KEPT = 16 * 1024**2  # bytes: a larger output of type MIME is not kept
 STARTUP_TIMEOUT = 120  # seconds for a kernel to answer its first request (a loaded machine is slow)
 INTERRUPT_GRACE = 5  # seconds an interrupted cell gets to stop before the kernel counts as hung
 MESSAGE_CHARS = 300  # an error's message is cut to this
@@ -103,7 +103,7 @@ class Kernel:
             try:
                 self.client.wait_for_ready(timeout=2)
                 return
-            except RuntimeError:  # no answer yet
+            except Exception:  # no answer yet (RuntimeError), or a malformed one
                 if time.monotonic() > deadline:
                     raise KernelStartError(f"the grading kernel did not answer in {self.startup_timeout} s") from None
 
@@ -115,7 +115,6 @@ class Kernel:
         assert self.client is not None, "start() first"
         msg_id = self.client.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
         result = CellRun(status="ok")
-        kept = 0
         deadline = time.monotonic() + timeout
         interrupted = False
         while True:
@@ -134,27 +133,38 @@ class Kernel:
                 msg = self.client.get_iopub_msg(timeout=0.1)
             except queue.Empty:
                 continue
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "status" and content.get("execution_state") == "idle":
-                break
-            if kind == "stream":
-                result.output_bytes += len(content.get("text", ""))
-            elif kind == "error":
-                result.error = one_line(f"{content.get('ename', '')}: {content.get('evalue', '')}")
-            elif kind in ("display_data", "execute_result"):
-                data = content.get("data", {})
-                text = data.get(MIME)
-                result.output_bytes += sum(len(str(v)) for v in data.values())
-                if isinstance(text, str) and kept + len(text) <= MAX_KEPT:
-                    result.payload, kept = text, kept + len(text)
+            except Exception:  # the kernel holds the signing key: a signed message may still be garbage
+                return CellRun(status="dead", reason="the kernel sent a malformed message")
+            try:
+                if self._read(msg, msg_id, result):
+                    break
+            except Exception:
+                return CellRun(status="dead", reason="the kernel sent a malformed message")
         self._drain_shell(msg_id)
         if interrupted:
             result.status = "timeout"
         elif result.error is not None:
             result.status = "error"
         return result
+
+    def _read(self, msg: dict, msg_id: str, result: CellRun) -> bool:
+        """Keep what grading needs of one iopub message of the cell; True when the cell is done."""
+        if msg["parent_header"].get("msg_id") != msg_id:
+            return False
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "status":
+            return content["execution_state"] == "idle"
+        if kind == "stream":
+            result.output_bytes += len(str(content.get("text", "")))
+        elif kind == "error":
+            result.error = one_line(f"{content.get('ename', '')}: {content.get('evalue', '')}")
+        elif kind in ("display_data", "execute_result"):
+            data = content["data"]
+            text = data.get(MIME)
+            result.output_bytes += sum(len(str(v)) for v in data.values())
+            if isinstance(text, str) and len(text) <= MAX_KEPT:
+                result.payload = text
+        return False
 
     def _interrupt(self) -> None:
         assert self.client is not None
@@ -163,7 +173,7 @@ class Kernel:
     def _drain_shell(self, msg_id: str) -> None:
         """Read the cell's execute_reply off the shell channel (its content is in the iopub messages)."""
         assert self.client is not None
-        with contextlib.suppress(queue.Empty):
+        with contextlib.suppress(Exception):  # queue.Empty, or a malformed reply: the iopub messages said it all
             while self.client.get_shell_msg(timeout=1)["parent_header"].get("msg_id") != msg_id:
                 pass
 

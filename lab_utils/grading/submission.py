@@ -130,11 +130,18 @@ class _Grader:
     def _start(self) -> None:
         self.kernel.start()
         self.fresh = True
+        self._preload()
+
+    def _preload(self) -> None:
+        """Import the kernel side before any learner cell, under the start-up time limit, so that the
+        grading cells' own time limits measure the learner's functions, not imports."""
+        if self.kernel.run(judge.PRELOAD, self.kernel.startup_timeout).status != "ok":
+            raise KernelStartError("the grading kernel could not import lab_utils.grading.kernel_side")
 
     def _run_cells(self, nb: NotebookResult, stem: str, cells: list[tuple[int, str, str]], exercises) -> None:
         if not self.kernel.alive():
             self._start()
-        if not self.fresh and self.kernel.run("%reset -f", self.timeout).status != "ok":
+        if not self.fresh and self.kernel.run("%reset -f\n" + judge.PRELOAD, self.timeout).status != "ok":
             self._start()
         self.fresh = False
         plan = cells_to_run(cells, stem, [ex.function for ex in exercises])
@@ -176,7 +183,10 @@ class _Grader:
         run = self.kernel.run(judge.request(ex, cases), self.timeout)
         if run.status == "dead":
             nb.notes.append(f"grading {ex.function} lost the kernel ({run.reason}); it was restarted")
-            self._replay(time.monotonic() + self.notebook_timeout)
+            try:
+                self._replay(time.monotonic() + self.notebook_timeout)
+            except KernelStartError as e:  # the next exercises find no kernel: errors, not a lost notebook
+                nb.notes.append(one_line(e))
         return judge.judge(ex, cases, run, [source for _, _, source in cells], self.timeout)
 
 
@@ -190,15 +200,17 @@ def _read(path: Path) -> list[tuple[int, str, str]]:
     """(position among the code cells, cell id, source) of the notebook's code cells; ValueError when it is not
     a notebook. Code cells are counted alone: JupyterLab numbers no cells, and a learner counts the code ones."""
     try:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            raise ValueError(f"larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB")
+        size = path.stat().st_size
+    except OSError as e:
+        raise ValueError(f"cannot read it ({e.strerror})") from None
+    if size > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB")
+    try:
         nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
         code_cells = [c for c in nb.cells if c["cell_type"] == "code"]
         code = [(n, c.get("id", ""), c["source"]) for n, c in enumerate(code_cells, 1)]
-    except ValueError:
-        raise
+        if not all(isinstance(source, str) for _, _, source in code):
+            raise ValueError("a cell's source is not text")
     except Exception as e:  # OS, Unicode, JSON and schema errors all mean "not a notebook" to the learner
-        raise ValueError(f"not a Jupyter notebook ({type(e).__name__}: {e})") from None
-    if not all(isinstance(source, str) for _, _, source in code):
-        raise ValueError("not a Jupyter notebook (a cell's source is not text)")
+        raise ValueError(f"not a Jupyter notebook ({one_line(e, 100)})") from None
     return code
