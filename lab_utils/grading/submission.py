@@ -152,7 +152,7 @@ class _Grader:
             left = deadline - time.monotonic()
             if left <= 0:
                 nb.status = TIMEOUT
-                nb.notes.append(f"the cells ran over {self.notebook_timeout} s in all; not run: {cell} and after")
+                nb.notes.append(f"the cells ran over {self.notebook_timeout} s in all; {cell} on were not run")
                 return
             run = self.kernel.run(source, min(self.timeout, left))
             if run.status == "ok":
