@@ -69,7 +69,7 @@ def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lab-grade-") as tmp:
         paths: dict[str, Path | None] = dict.fromkeys(series_stems())
         for stem, (name, _, data) in task.files.items():
-            folder = Path(tmp) / stem  # one folder per file: two learners' names never collide, nor two stems'
+            folder = Path(tmp) / stem  # a folder per stem: files of the same name (from sub-folders) never collide
             folder.mkdir()
             paths[stem] = folder / name
             paths[stem].write_bytes(data)
