@@ -230,3 +230,9 @@ def test_without_bubblewrap_grading_warns_once_and_records_no_sandbox(monkeypatc
     assert first.sandbox is False
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "WITHOUT a sandbox" in err
+
+
+def test_with_the_sandbox_off_a_solved_notebook_still_gets_full_marks(tmp_path):
+    notebook = write_notebook(tmp_path / "01.ipynb", IMPORTS, MY_SOFTMAX, STABLE_SOFTMAX)
+    result = grade({"01_softmax": notebook}, sandbox="off")
+    assert (result.sandbox, result.score) == (False, SOFTMAX_POINTS)

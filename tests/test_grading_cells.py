@@ -7,7 +7,7 @@ import nbformat
 
 import lab_utils
 from lab_utils.checks import exercises_in
-from lab_utils.grading.cells import cells_to_run, names, needed
+from lab_utils.grading.cells import cells_to_run, names, needed, statements
 
 ROOT = Path(lab_utils.__file__).resolve().parents[1]
 
@@ -24,25 +24,40 @@ def test_names_tells_globals_from_parameters_and_locals():
 
 
 def test_magics_are_read_as_ipython_runs_them():
-    assert names("%matplotlib inline\nimport numpy as np")[0] == {"np"}
+    (magic, _, _), (code, bound, _) = statements("%matplotlib inline\nimport numpy as np")
+    assert "run_line_magic('matplotlib', 'inline')" in magic
+    assert (code, bound) == ("import numpy as np\n", {"np"})
 
 
-def test_needed_follows_the_names_a_function_uses_and_nothing_else():
-    sources = ["import numpy as np\nSCALE = 2", "history = train()", "def f(z):\n    return np.exp(z) * SCALE", "f(1)"]
-    assert needed(sources, {"f"}) == {0, 2}
+def test_needed_follows_the_names_a_function_uses_statement_by_statement():
+    sources = [
+        "import numpy as np\nimport matplotlib.pyplot as plt\nSCALE = 2",
+        "history = train()",
+        "def f(z):\n    return np.exp(z) * SCALE",
+        "f(1)",
+    ]
+    assert needed(sources, {"f"}) == {0: {0, 2}, 1: set(), 2: {0}, 3: set()}
 
 
-def test_a_cell_that_does_not_parse_is_needed():
-    assert needed(["def f(:", "x = 1"], {"g"}) == {0}
+def test_a_cell_that_does_not_parse_runs_whole():
+    assert needed(["def f(:", "x = 1"], {"g"}) == {0: None, 1: set()}
 
 
 def test_the_learner_version_skips_the_training_cells_of_the_master():
     stem = "04_training"
     cells = code_cells(ROOT / "notebooks" / f"{stem}.ipynb")
-    run_ids = {cid for n, cid, _ in cells if n in {n for n, _ in cells_to_run(cells, stem, _functions(stem))}}
-    training = {cid for _, cid, source in cells if "train(" in source}
-    assert training and not run_ids & training
-    assert len(run_ids) < len(cells)
+    runs = dict(cells_to_run(cells, stem, _functions(stem)))
+    training = {n for n, _, source in cells if "train(" in source}
+    assert training and not set(runs) & training
+    assert all("def " in code or "import" in code for code in runs.values())
+
+
+def test_an_unedited_cell_runs_only_its_needed_statements():
+    stem = "01_softmax"
+    cells = code_cells(ROOT / "notebooks" / f"{stem}.ipynb")
+    number, _, source = cells[0]
+    assert "matplotlib" in source
+    assert dict(cells_to_run(cells, stem, _functions(stem)))[number].strip() == "import numpy as np"
 
 
 def test_an_edited_cell_runs_even_where_the_master_cell_is_skipped():

@@ -1,11 +1,13 @@
 """Hostile submissions graded end to end (lab_utils.grading.grade_submission), in the sandbox.
 
-A batch of three learners is graded once for the module, in this order: a forger (forged checks, lying
-objects, forged grader output on every channel it can reach), an escaper (leaks, writes and deletes
-outside, network, a detached process, a fork bomb, memory, an output flood, killing its parent) and an
-honest learner, graded last, after the others did their worst. Each test reads one fact off that
-batch: 0 undeserved points, nothing written outside the submission, no process left behind, the
-honest learner graded. The limits are the test's own (small), and every process is ended by the sandbox.
+A batch of four learners is graded once for the module, in this order: two forgers (forged checks, lying
+objects, forged grader output through IPython hooks and an input transformer, or through a fake
+`lab_utils.grading` package, a patched `importlib.reload` and the old result MIME type), an escaper
+(leaks, writes and deletes outside, symlinks planted for the grader, network, a detached process, a fork
+bomb, memory, an output flood, killing its parent) and an honest learner, graded last, after the others
+did their worst. Each test reads one fact off that batch: 0 undeserved points, nothing written outside
+the submission, no process left behind, the honest learner graded. The limits are the test's own
+(small), and every process is ended by the sandbox.
 """
 
 import json
@@ -49,7 +51,7 @@ from IPython.display import display
 from lab_utils.checks import wire
 
 def forged_answer(raw):
-    if "observe_all" not in raw:
+    if not raw.startswith("__import__('lab_utils.grading.kernel_side'"):  # only the grader's cells
         return None
     payload = wire.decode(ast.literal_eval(raw[raw.index("globals(), ") + 11 : raw.rindex(")")]))
     obs = []
@@ -114,7 +116,10 @@ def my_softmax(z):
 def stable_softmax(z):
     return numpy.ones_like(numpy.asarray(z, dtype=float)).view(Liar)
 """
-FORGER = ("import numpy as np", FORGED_CHECKS, FORGE, FAKE_PACKAGE)
+FORGERS = {
+    "hooks": ("import numpy as np", FORGED_CHECKS, FORGE),
+    "fake_package": ("import numpy as np", FORGED_CHECKS, FAKE_PACKAGE),
+}
 
 
 def escaper(other: Path, sentinel: Path, port: int, marker: str) -> tuple[str, ...]:
@@ -136,6 +141,20 @@ attempt("delete", lambda: os.remove({str(other)!r}))
 attempt("outside", lambda: open({str(sentinel)!r}, "w").write("forged"))
 attempt("net", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=2) and "connected")
 attempt("procs", lambda: len([p for p in os.listdir("/proc") if p.isdigit()]))
+
+def plant():
+    # Symlinks to a host file where the grader might write later: its connection file, the submission copies.
+    args = open("/proc/self/cmdline").read().split(chr(0))
+    connection = args[args.index("-f") + 1]
+    os.remove(connection)
+    os.symlink({str(sentinel)!r}, connection)
+    os.symlink({str(sentinel)!r}, os.path.join(os.path.dirname(connection), "kernel-2.json"))
+    for name in ("01_softmax.ipynb", "02_model.ipynb"):
+        if os.path.lexists(name):
+            os.remove(name)
+        os.symlink({str(sentinel)!r}, name)
+    return "planted"
+attempt("plant", plant)
 """
     daemon = (
         "import subprocess, sys\n"
@@ -148,8 +167,8 @@ attempt("procs", lambda: len([p for p in os.listdir("/proc") if p.isdigit()]))
     )
     return (
         "import json, os, signal\nimport numpy as np",
-        "os.kill(os.getppid(), signal.SIGKILL)\nos.killpg(0, signal.SIGKILL)",  # the kernel is restarted
         probes,
+        "os.kill(os.getppid(), signal.SIGKILL)\nos.killpg(0, signal.SIGKILL)",  # the kernel is restarted
         daemon,
         fork_bomb,
         f"hog = bytearray({2 * LIMITS.memory})",
@@ -190,7 +209,7 @@ def batch(tmp_path_factory):
     honest = write_notebook(tmp / "honest.ipynb", HONEST)
     sentinel = tmp / "sentinel.txt"
     notebooks = {
-        "forger": write_notebook(tmp / "forger.ipynb", FORGER),
+        **{f"forger_{how}": write_notebook(tmp / f"{how}.ipynb", cells) for how, cells in FORGERS.items()},
         "escaper": write_notebook(tmp / "escaper.ipynb", escaper(honest, sentinel, listener.getsockname()[1], marker)),
         "honest": honest,
     }
@@ -210,8 +229,10 @@ def batch(tmp_path_factory):
         connection.close()
 
 
-def test_forged_checks_lying_objects_and_forged_output_score_zero(batch):
-    forger = batch["results"]["forger"]
+@pytest.mark.parametrize("how", FORGERS)
+def test_forged_checks_lying_objects_and_forged_output_score_zero(batch, how):
+    forger = batch["results"][f"forger_{how}"]
+    assert forger.notebooks[0].notes == []  # every forgery was in place: no cell of it failed
     assert [r.exercise for r in forger.exercises] == [ex.function for ex in exercises_in("01_softmax")]
     assert forger.score == 0 and forger.max_score == SOFTMAX_POINTS
     assert all(r.result != PASSED for r in forger.exercises)
@@ -228,6 +249,7 @@ def test_the_sandbox_hid_the_host_and_refused_writes_deletes_and_network(batch):
     assert found["write_lab"] in ("OSError", "PermissionErr")
     assert found["delete"] == found["outside"] == "FileNotFoundE"[:12]
     assert found["net"] != "connected"
+    assert found["plant"] == "planted"  # and yet nothing was written through them (see the next test)
     assert int(found["procs"]) <= 3  # bwrap's init and the kernel: no process of the grader's
 
 

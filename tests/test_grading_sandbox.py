@@ -155,3 +155,18 @@ def test_a_fork_bomb_is_stopped_by_the_process_limit():
         "except OSError:\n    pass\nprint(json.dumps(children))"
     )
     assert seen < SMALL.processes
+
+
+def test_cpu_time_over_the_limit_ends_the_process():
+    sandbox = Sandbox(Limits(cpu_seconds=1), enabled=True)
+    try:
+        done = subprocess.run(
+            sandbox.command([sys.executable, "-c", "while True:\n    pass"]),
+            env=sandbox.environment(),
+            capture_output=True,
+            timeout=120,
+            start_new_session=True,
+        )
+    finally:
+        sandbox.close(None)
+    assert done.returncode != 0  # SIGXCPU, then SIGKILL at the hard limit

@@ -4,9 +4,21 @@
 - `cells`: which cells a graded function may depend on; `kernel_side`: the code run in the kernel;
 - `judge`: cases from the run's seed and the verdicts; `submission`: `grade_submission`;
 - `results`: what grading produces.
+
+`grade_submission`, `GradeError` and `Limits` are loaded on first use: the learner's kernel imports
+`lab_utils.grading.kernel_side`, and should not pay for the grader's jupyter_client and nbformat.
 """
 
-from lab_utils.grading.sandbox import Limits
-from lab_utils.grading.submission import GradeError, grade_submission
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __all__ = ["GradeError", "Limits", "grade_submission"]
+_HOMES = {"GradeError": "submission", "Limits": "sandbox", "grade_submission": "submission"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"lab_utils.grading.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'lab_utils.grading' has no attribute {name!r}")

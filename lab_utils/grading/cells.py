@@ -1,20 +1,25 @@
-"""Which cells of a learner's notebook the grader runs: the ones a graded function may depend on.
+"""Which code of a learner's notebook the grader runs: the statements a graded function may depend on.
 
 Grading calls the learner's functions on the grader's inputs, so the cells that train models or draw
-figures are not needed, and they cost most of a notebook's time. Which cells those are is decided from
-the master notebook in `solutions/` (never from anything the learner can edit): a master cell is
-needed when it defines a graded function, or binds a name (an import, a helper, a constant) that a
-needed cell uses, transitively. A learner's cell is skipped only when its id is that of an unneeded
-master cell AND its source is exactly the generated learner version's (so an edited cell always runs),
-AND it binds no name that the learner's own needed cells use (so a learner who made a graded function
-depend on a training cell still gets it run). A cell that does not parse always runs.
+figures are not needed, and they cost most of a notebook's time. What is needed is decided per
+top-level statement: a statement is needed when it defines a graded function, or binds a name (an
+import, a helper, a constant) that a needed statement reads, transitively (`symtable` tells a
+function's globals from its parameters and locals).
+
+Which statements may be left out is decided from the master notebook in `solutions/`, never from
+anything the learner can edit. A learner's cell is cut down only when its id is that of a master cell
+AND its source is exactly the generated learner version's (so an edited cell always runs whole); it
+then runs the statements the master needs plus those the learner's own graded functions need (so a
+learner who made a graded function depend on a training cell still gets it run). A cell that does not
+parse always runs whole.
 """
 
 from __future__ import annotations
 
+import ast
 import symtable
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import nbformat
@@ -23,6 +28,7 @@ import lab_utils
 
 ROOT = Path(lab_utils.__file__).resolve().parent.parent
 MASTERS, GENERATED = ROOT / "solutions", ROOT / "notebooks"
+Statement = tuple[str, set[str], set[str]]  # (its code, the global names it binds, those it reads)
 
 
 @cache
@@ -32,14 +38,10 @@ def _transformer():  # IPython's own cell transformer: turns %magics and !shell 
     return TransformerManager()
 
 
-def names(source: str) -> tuple[set[str], set[str]] | None:
-    """(global names the cell binds, global names it reads, in its own code or in the functions it
-    defines, which is what `symtable` tells apart from their parameters and locals), or None when it
-    does not parse."""
-    try:
-        top = symtable.symtable(_transformer().transform_cell(source), "<cell>", "exec")
-    except (SyntaxError, ValueError):
-        return None
+def names(code: str) -> tuple[set[str], set[str]]:
+    """(global names `code` binds, global names it reads, in its own code or in the functions it
+    defines). Raises SyntaxError."""
+    top = symtable.symtable(code, "<cell>", "exec")
     bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
     used = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
     tables = list(top.get_children())
@@ -51,18 +53,44 @@ def names(source: str) -> tuple[set[str], set[str]] | None:
     return bound, used
 
 
-def needed(sources: list[str], functions: Iterable[str]) -> set[int]:
-    """Indices of the cells that the `functions` may depend on (see the module docstring)."""
-    parsed = [names(s) for s in sources]
-    keep = {i for i, p in enumerate(parsed) if p is None or p[0] & set(functions)}
+@lru_cache(maxsize=4096)  # learners' cells repeat the handed-out ones; the rest should not pile up in a batch
+def statements(source: str) -> tuple[Statement, ...] | None:
+    """The cell's top-level statements as IPython runs them (magics made Python), or None when it does not parse."""
+    try:
+        code = _transformer().transform_cell(source)
+        lines = code.splitlines(keepends=True)
+        found = []
+        for node in ast.parse(code).body:
+            text = "".join(lines[node.lineno - 1 : node.end_lineno])
+            found.append((text, *names(text)))
+        return tuple(found)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def needed(sources: list[str], functions: Iterable[str]) -> dict[int, set[int] | None]:
+    """For each cell index: the indices of its needed statements, or None when it must run whole."""
+    parsed = [statements(s) for s in sources]
+    keep: dict[int, set[int] | None] = {i: None for i, p in enumerate(parsed) if p is None}
+    for i, p in enumerate(parsed):
+        if p is not None:
+            keep[i] = {j for j, (_, bound, _) in enumerate(p) if bound & set(functions)}
     wanted: set[str] = set()
     while True:
-        for i in keep:
-            wanted |= parsed[i][1] if parsed[i] is not None else set()
-        more = {i for i, p in enumerate(parsed) if i not in keep and p is not None and p[0] & wanted}
+        for i, chosen in keep.items():
+            for j in chosen or ():
+                wanted |= parsed[i][j][2]
+        more = [
+            (i, j)
+            for i, p in enumerate(parsed)
+            if p is not None
+            for j, (_, bound, _) in enumerate(p)
+            if j not in keep[i] and bound & wanted
+        ]
         if not more:
             return keep
-        keep |= more
+        for i, j in more:
+            keep[i].add(j)
 
 
 def _code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -70,9 +98,10 @@ def _code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 @cache
-def skippable(stem: str, functions: frozenset[str]) -> Mapping[str, str]:
-    """Cell id -> the generated learner source, for the master cells of `stem` that no graded function
-    needs; empty when the master or its generated version is not installed (then every cell runs)."""
+def reducible(stem: str, functions: frozenset[str]) -> Mapping[str, tuple[str, frozenset[int]]]:
+    """Cell id -> (the generated learner source, the indices of its statements the master needs), for the
+    code cells of `stem`; empty when the master or its generated version is not installed (then every
+    cell runs whole)."""
     try:
         master = nbformat.read(MASTERS / f"{stem}.ipynb", as_version=4)
         generated = nbformat.read(GENERATED / f"{stem}.ipynb", as_version=4)
@@ -80,15 +109,34 @@ def skippable(stem: str, functions: frozenset[str]) -> Mapping[str, str]:
         return {}
     cells = _code_cells(master)
     keep = needed([c.source for c in cells], functions)
-    unneeded = {c.get("id") for i, c in enumerate(cells) if i not in keep}
-    return {c.id: c.source for c in _code_cells(generated) if c.get("id") in unneeded}
+    texts = {
+        c.get("id"): {statements(c.source)[j][0] for j in keep[i]} for i, c in enumerate(cells) if keep[i] is not None
+    }
+    out = {}
+    for cell in _code_cells(generated):
+        parsed = statements(cell.source)
+        if cell.get("id") in texts and parsed is not None:
+            # The same statement as the master's (exercise cells differ only inside the graded functions).
+            chosen = {j for j, (text, bound, _) in enumerate(parsed) if text in texts[cell.id] or bound & functions}
+            out[cell.id] = (cell.source, frozenset(chosen))
+    return out
 
 
 def cells_to_run(cells: list[tuple[int, str, str]], stem: str, functions: Iterable[str]) -> list[tuple[int, str]]:
-    """(cell number, source) of the learner's code cells that grading runs, in order.
-    `cells`: the notebook's code cells as (number, id, source)."""
+    """(cell number, code) of what grading runs, in order: whole cells, or unedited cells cut down to
+    their needed statements. `cells`: the notebook's code cells as (number, id, source)."""
     functions = frozenset(functions)
-    skip = skippable(stem, functions)
+    masters = reducible(stem, functions)
     cells = [cell for cell in cells if cell[2].strip()]
     own = needed([source for _, _, source in cells], functions)
-    return [(n, source) for i, (n, cid, source) in enumerate(cells) if i in own or skip.get(cid) != source]
+    runs = []
+    for i, (number, cid, source) in enumerate(cells):
+        generated, chosen = masters.get(cid, (None, frozenset()))
+        if generated != source or own[i] is None:
+            runs.append((number, source))
+            continue
+        parsed = statements(source)
+        kept = [text for j, (text, _, _) in enumerate(parsed) if j in chosen or j in own[i]]
+        if kept:
+            runs.append((number, "".join(kept)))
+    return runs

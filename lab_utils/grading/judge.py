@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from lab_utils.checks import Exercise, wire
-from lab_utils.checks.core import Case, ExerciseCheck
+from lab_utils.checks.core import Case
 from lab_utils.checks.library import library_hint
 from lab_utils.checks.messages import CheckFailure, NotImplementedYet
 from lab_utils.grading.results import ERROR, FAILED, MISSING, NOT_IMPLEMENTED, PASSED, TIMEOUT, ExerciseResult
@@ -26,11 +26,6 @@ MESSAGE_LINES = 12  # a failure message keeps this many lines
 
 
 PRELOAD = "import lab_utils.grading.kernel_side"  # run before the learner's cells
-
-
-def judgeable(ex: Exercise) -> bool:
-    """Whether the exercise's check is split at the kernel (cases/observe/judge); only those are graded."""
-    return isinstance(ex.check, ExerciseCheck)
 
 
 def cases(ex: Exercise, seed: int) -> list[Case]:

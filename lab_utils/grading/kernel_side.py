@@ -2,7 +2,8 @@
 
 The grader sends one cell per exercise, `observe_all(globals(), PAYLOAD)`, where PAYLOAD is the wire
 encoding of {"function": name, "cases": [...]}. This looks the exercise's check up in the kernel's
-`lab_utils.checks`, calls `check.observe(fn, case)` for each case, and displays the wire encoding of
+`lab_utils.checks`, calls `check.observe(fn, case)` for each case
+(through `observe_case`: plain data whatever the learner's objects do), and displays the wire encoding of
 {"observations": [...]} (or {"missing": why}) under the grader's MIME type. Nothing here is trusted:
 a learner can replace any of it, and the most that buys is observations, which the grader judges
 against its own expectations for inputs drawn from a fresh seed.
@@ -15,7 +16,7 @@ from typing import Any
 from IPython.display import display
 
 from lab_utils.checks import EXERCISES, wire
-from lab_utils.checks.core import Case, raised, type_name
+from lab_utils.checks.core import Case, observe_case, type_name
 
 MIME = "application/vnd.lab-grade.observations+json"  # the output type the grader reads
 
@@ -31,14 +32,5 @@ def observe_all(namespace: dict[str, Any], payload: str) -> None:
     elif not callable(fn):
         reply = {"missing": f"{function} is not a function (it is a {type_name(fn)})"}
     else:
-        reply = {"observations": [_observe(check, fn, Case(*case)) for case in request["cases"]]}
+        reply = {"observations": [observe_case(check, fn, Case(*case)) for case in request["cases"]]}
     display({MIME: wire.encode(reply)}, raw=True)
-
-
-def _observe(check: Any, fn: Any, case: Case) -> dict:
-    try:
-        obs = check.observe(fn, case)
-        wire.encode(obs)  # an observation that is not plain data is the check's bug, reported per case
-        return obs
-    except Exception as exc:
-        return raised(exc)

@@ -1,6 +1,6 @@
 """The grading kernel: one IPython kernel per learner, started in its `Sandbox`, that runs code with time limits.
 
-The grader talks to the kernel with jupyter_client over IPC sockets in the sandbox's `ipc/` directory
+The grader talks to the kernel with jupyter_client over IPC sockets in a fresh `ipc-N/` directory of the sandbox
 (the sandbox has no network). `Kernel.run(code, timeout)` executes one cell and keeps only what grading
 needs: whether it raised (one line), and the last output of the grader's own MIME type, which the judge
 decodes and validates (nothing else a cell prints is kept, so an output flood costs the grader nothing;
@@ -79,8 +79,9 @@ class Kernel:
         """Start (or restart) the kernel; KernelStartError when it does not answer in time."""
         self.stop()
         self.starts += 1
-        connection = str(self.sandbox.ipc / f"kernel-{self.starts}.json")
-        write_connection_file(connection, transport="ipc", ip=str(self.sandbox.ipc / f"k{self.starts}"))
+        ipc = self.sandbox.new_ipc_dir()
+        connection = str(ipc / "kernel.json")
+        write_connection_file(connection, transport="ipc", ip=str(ipc / "k"))
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection, "--HistoryManager.enabled=False"]
         self.process = subprocess.Popen(
             self.sandbox.command(argv),

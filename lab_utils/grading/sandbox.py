@@ -1,12 +1,14 @@
 """The sandbox around a grading kernel: a bubblewrap command line, resource limits, and a process-tree kill.
 
-`Sandbox` owns one private directory per learner: `ipc/` (the kernel's connection file and its IPC
-sockets) and `submission/` (private copies of the learner's notebooks, the kernel's working directory).
+`Sandbox` owns one private directory per learner: `ipc-N/` (a fresh one per kernel start: the kernel's
+connection file and its IPC sockets) and `submission/` (private copies of the learner's notebooks, the
+kernel's working directory, all copied before the first kernel starts). The grader never writes into a
+directory after a kernel could reach it, so a symlink planted there cannot redirect the grader's writes.
 `Sandbox.command(argv)` wraps a command so that it runs:
 - in bubblewrap (`bwrap`), with every namespace unshared (no network, its own PIDs, no IPC with the
   host), all capabilities dropped, and a filesystem made only of the system directories, the Python
   installation and environment, and the grader's `lab_utils`, all read-only, plus the private
-  `submission/` and `ipc/` (read-write) and an empty private /tmp and $HOME. `solutions/`, the rest of
+  `submission/` and the current `ipc-N/` (read-write) and an empty private /tmp and $HOME. `solutions/`, the rest of
   the project, other learners' files, the instructor's home and the host's /etc are not there;
 - under rlimits (data segment, file size, CPU time, open files) set by a tiny launcher before bwrap
   starts, and inherited by everything inside;
@@ -62,7 +64,7 @@ class Limits:
     so memory is limited by RLIMIT_DATA (and the cgroup), never RLIMIT_AS, which would break it."""
 
     memory: int = 4 * GiB  # bytes, RLIMIT_DATA and the cgroup's memory limit
-    processes: int = 512  # tasks (threads count: TensorFlow starts one pool per core), cgroup pids.max
+    processes: int = 1024  # tasks (threads count: TensorFlow starts pools sized by the cores), cgroup pids.max
     file_size: int = 256 * 1024**2  # bytes, the largest file the kernel may write (RLIMIT_FSIZE)
     cpu_seconds: int = 3600  # CPU time of each process (RLIMIT_CPU): a backstop, wall-clock limits come first
     open_files: int = 4096  # RLIMIT_NOFILE
@@ -172,9 +174,9 @@ class Sandbox:
         self.limits, self.enabled = limits, enabled
         # Short: IPC socket paths must fit in 107 bytes.
         self.root = Path(tempfile.mkdtemp(prefix="lab-grade-"))
-        self.ipc = self.root / "ipc"
+        self.ipc: Path | None = None  # the current kernel's, see new_ipc_dir
+        self.starts = 0
         self.submission = self.root / "submission"
-        self.ipc.mkdir()
         self.submission.mkdir()
         self.cgroup = Cgroup(limits)
 
@@ -183,10 +185,18 @@ class Sandbox:
         """The kernel's working directory, as the kernel sees it."""
         return WORKDIR if self.enabled else str(self.submission)
 
-    def add_copy(self, name: str, data: bytes) -> str:
-        """Copy a learner's file into the submission; returns its path as the kernel sees it."""
-        (self.submission / name).write_bytes(data)
-        return f"{self.workdir}/{name}"
+    def add_copy(self, name: str, data: bytes) -> None:
+        """Copy a learner's file into the submission; only before the first kernel starts (see above)."""
+        fd = os.open(self.submission / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+
+    def new_ipc_dir(self) -> Path:
+        """A fresh directory for the next kernel's connection file and sockets, bound by `command`."""
+        self.starts += 1
+        self.ipc = self.root / f"ipc-{self.starts}"
+        self.ipc.mkdir()
+        return self.ipc
 
     def environment(self) -> dict[str, str]:
         """The kernel's whole environment: nothing of the grader's but what Python needs."""
@@ -238,7 +248,9 @@ class Sandbox:
             args += ["--ro-bind", path, path]
         package = _lab_utils_root() / "lab_utils"
         args += ["--ro-bind", str(package), str(package)]
-        args += ["--bind", str(self.submission), WORKDIR, "--bind", str(self.ipc), str(self.ipc)]
+        args += ["--bind", str(self.submission), WORKDIR]
+        if self.ipc is not None:
+            args += ["--bind", str(self.ipc), str(self.ipc)]
         args += ["--chdir", WORKDIR, "--"]
         return args + argv
 

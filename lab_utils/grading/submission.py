@@ -10,6 +10,7 @@ grading goes on, in a restarted kernel if need be (the notebook's completed cell
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import sys
 import time
@@ -22,7 +23,7 @@ from lab_utils.checks import Exercise, exercises_in
 from lab_utils.errors import LabError
 from lab_utils.grading import judge
 from lab_utils.grading.cells import cells_to_run
-from lab_utils.grading.results import ERROR, MISSING, TIMEOUT, NotebookResult, SubmissionResult
+from lab_utils.grading.results import ERROR, MISSING, TIMEOUT, ExerciseResult, NotebookResult, SubmissionResult
 from lab_utils.grading.runner import Kernel, KernelStartError, one_line
 from lab_utils.grading.sandbox import Limits, Sandbox, bwrap_available
 
@@ -63,7 +64,13 @@ def grade_submission(
         print("grade: warning: bubblewrap not available, grading WITHOUT a sandbox", file=sys.stderr)
     started, cpu_before = time.monotonic(), _own_cpu()
     submission = SubmissionResult(student=student, seed=seed, sandbox=enabled)
-    grader = _Grader(Sandbox(limits or Limits(), enabled=enabled), seed, timeout, notebook_timeout)
+    private = Sandbox(limits or Limits(), enabled=enabled)
+    for stem, path in notebooks.items():  # all before the kernel starts: never write where it can reach
+        # An unreadable or oversize file is reported when its turn comes.
+        with contextlib.suppress(OSError):
+            if path is not None and Path(path).stat().st_size <= MAX_NOTEBOOK_BYTES:
+                private.add_copy(f"{stem}.ipynb", Path(path).read_bytes())
+    grader = _Grader(private, seed, timeout, notebook_timeout)
     try:
         for stem, path in notebooks.items():
             result = grader.grade(stem, path)
@@ -89,6 +96,7 @@ class _Grader:
         self.sandbox, self.seed, self.timeout, self.notebook_timeout = sandbox, seed, timeout, notebook_timeout
         self.kernel = Kernel(sandbox)
         self.fresh = False  # whether the kernel's namespace is empty
+        self.completed: list[str] = []  # the current notebook's cells that ran, replayed after a restart
 
     def close(self) -> float:
         """Stop everything; returns the CPU seconds the sandbox used."""
@@ -107,8 +115,7 @@ class _Grader:
                 return nb
             try:
                 cells = _read(Path(path))
-                self.sandbox.add_copy(f"{stem}.ipynb", Path(path).read_bytes())
-            except (ValueError, OSError) as e:
+            except ValueError as e:
                 nb.status = f"unreadable: {one_line(e, 120)}"
                 nb.exercises = [judge.result(ex, ERROR, f"notebook unreadable: {one_line(e)}") for ex in exercises]
                 return nb
@@ -138,7 +145,9 @@ class _Grader:
         if self.kernel.run(judge.PRELOAD, self.kernel.startup_timeout).status != "ok":
             raise KernelStartError("the grading kernel could not import lab_utils.grading.kernel_side")
 
-    def _run_cells(self, nb: NotebookResult, stem: str, cells: list[tuple[int, str, str]], exercises) -> None:
+    def _run_cells(
+        self, nb: NotebookResult, stem: str, cells: list[tuple[int, str, str]], exercises: tuple[Exercise, ...]
+    ) -> None:
         if not self.kernel.alive():
             self._start()
         if not self.fresh and self.kernel.run("%reset -f\n" + judge.PRELOAD, self.timeout).status != "ok":
@@ -146,7 +155,7 @@ class _Grader:
         self.fresh = False
         plan = cells_to_run(cells, stem, [ex.function for ex in exercises])
         deadline = time.monotonic() + self.notebook_timeout
-        self.completed: list[str] = []
+        self.completed = []
         for number, source in plan:
             cell = cell_label(number, source)
             left = deadline - time.monotonic()
@@ -176,9 +185,7 @@ class _Grader:
                 self._start()  # give up replaying: grade what a fresh kernel has
                 return
 
-    def _grade_one(self, nb: NotebookResult, ex: Exercise, cells: list[tuple[int, str, str]]):
-        if not judge.judgeable(ex):
-            return judge.result(ex, ERROR, f"the check of {ex.function} cannot judge outside the kernel yet")
+    def _grade_one(self, nb: NotebookResult, ex: Exercise, cells: list[tuple[int, str, str]]) -> ExerciseResult:
         cases = judge.cases(ex, self.seed)
         run = self.kernel.run(judge.request(ex, cases), self.timeout)
         if run.status == "dead":
