@@ -80,6 +80,12 @@ def _notebook_rows(data_path: Path, quick: bool) -> list[Row]:
     return rows
 
 
+def _grading_rows(quick: bool) -> list[Row]:
+    from bench import grading
+
+    return grading.grading_rows(quick)
+
+
 def _memory_rows(data_path: Path) -> list[Row]:
     from bench import runs
 
@@ -105,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         rows = _speed_rows(data, args.quick) + _memory_rows(data_path)
         rows += _notebook_rows(data_path, args.quick)
+        rows += _grading_rows(args.quick)
     except BenchError as e:
         print(f"bench: {e}", file=sys.stderr)
         return 2

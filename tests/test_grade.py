@@ -179,7 +179,9 @@ def test_handing_the_work_to_a_library_fails_with_a_hint(tampered):
 
 def test_notebook_that_errors_halfway_still_grades_what_it_defined(broken):
     assert by_exercise(broken)["my_softmax"].result == PASSED
-    assert "cell 3 raised RuntimeError: learner cell broke here" in broken.notebooks[0].notes
+    # Named as the learner finds it: its position among the code cells and its first line.
+    cell = "code cell 3 (`raise RuntimeError('learner cell broke here')`)"
+    assert f"{cell} raised RuntimeError: learner cell broke here" in broken.notebooks[0].notes
 
 
 def test_missing_function_scores_zero_with_a_reason(broken):
@@ -189,7 +191,7 @@ def test_missing_function_scores_zero_with_a_reason(broken):
 
 
 def test_infinite_loop_cell_times_out_and_later_cells_still_run(looping):
-    assert f"cell 3 timed out after {SHORT} s and was interrupted" in looping.notebooks[0].notes
+    assert f"code cell 3 (`while True:`) timed out after {SHORT} s and was interrupted" in looping.notebooks[0].notes
     assert by_exercise(looping)["stable_softmax"].result == PASSED
 
 
@@ -200,7 +202,7 @@ def test_function_that_never_returns_times_out_with_zero(looping):
 
 
 def test_cell_ignoring_the_interrupt_gets_a_fresh_kernel_with_earlier_cells_replayed(looping):
-    assert any(note.startswith("cell 4 lost the kernel") for note in looping.notebooks[0].notes)
+    assert any(note.startswith("code cell 4 (`import signal`) lost the kernel") for note in looping.notebooks[0].notes)
     assert by_exercise(looping)["my_softmax"].result == TIMEOUT  # defined before the restart: not missing
 
 

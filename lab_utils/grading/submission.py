@@ -157,21 +157,22 @@ class _Grader:
         deadline = time.monotonic() + self.notebook_timeout
         self.completed = []
         for number, source in plan:
+            cell = cell_label(number, source)
             left = deadline - time.monotonic()
             if left <= 0:
                 nb.status = TIMEOUT
-                nb.notes.append(f"the cells ran over {self.notebook_timeout} s in all; cell {number} on were not run")
+                nb.notes.append(f"the cells ran over {self.notebook_timeout} s in all; {cell} on were not run")
                 return
             run = self.kernel.run(source, min(self.timeout, left))
             if run.status == "ok":
                 self.completed.append(source)
             elif run.status == "error":
                 self.completed.append(source)
-                nb.notes.append(f"cell {number} raised {run.error}")
+                nb.notes.append(f"{cell} raised {run.error}")
             elif run.status == "timeout":
-                nb.notes.append(f"cell {number} timed out after {min(self.timeout, left):.0f} s and was interrupted")
+                nb.notes.append(f"{cell} timed out after {min(self.timeout, left):.0f} s and was interrupted")
             else:
-                nb.notes.append(f"cell {number} lost the kernel ({run.reason}); it was restarted")
+                nb.notes.append(f"{cell} lost the kernel ({run.reason}); it was restarted")
                 self._replay(deadline)
 
     def _replay(self, deadline: float) -> None:
@@ -196,8 +197,15 @@ class _Grader:
         return judge.judge(ex, cases, run, [source for _, _, source in cells], self.timeout)
 
 
+def cell_label(number: int, source: str) -> str:
+    """A cell named the way a learner finds it: "code cell 3 (`def my_softmax(z):`)"."""
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return f"code cell {number} (`{first[:50]}{' ...' if len(first) > 50 else ''}`)"
+
+
 def _read(path: Path) -> list[tuple[int, str, str]]:
-    """(cell number, cell id, source) of the notebook's code cells; ValueError when it is not a notebook."""
+    """(position among the code cells, cell id, source) of the notebook's code cells; ValueError when it is not
+    a notebook. Code cells are counted alone: JupyterLab numbers no cells, and a learner counts the code ones."""
     try:
         size = path.stat().st_size
     except OSError as e:
@@ -206,7 +214,8 @@ def _read(path: Path) -> list[tuple[int, str, str]]:
         raise ValueError(f"larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB")
     try:
         nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
-        code = [(n, c.get("id", ""), c["source"]) for n, c in enumerate(nb.cells, 1) if c["cell_type"] == "code"]
+        code_cells = [c for c in nb.cells if c["cell_type"] == "code"]
+        code = [(n, c.get("id", ""), c["source"]) for n, c in enumerate(code_cells, 1)]
         if not all(isinstance(source, str) for _, _, source in code):
             raise ValueError("a cell's source is not text")
     except Exception as e:  # OS, Unicode, JSON and schema errors all mean "not a notebook" to the learner

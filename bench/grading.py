@@ -1,0 +1,75 @@
+"""Measurements of class grading: CPU seconds per submission, submissions per hour per core, 2 workers against 1.
+
+A synthetic class is made of copies of the solved notebooks (one folder per learner, every graded notebook) and
+graded with `lab_utils.grading.batch.grade_class`, as `python -m lab_utils.grade CLASS_DIR --out ...` does. CPU time
+per submission is the grader's own count (`SubmissionResult.cpu_seconds`: the sandbox's cgroup, so every process
+of the kernel, plus the grader's thread); `getrusage` cannot see the kernels, which are not this process's waited
+children. The 1-worker class is the baseline the 2-worker class is compared with, both graded in the same run,
+each several times; the medians are compared.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.report import BenchError, Row, speedup
+from bench.runs import SOLUTIONS
+
+SEED = 1234  # every run grades the same inputs
+
+
+def make_class(folder: Path, learners: int) -> Path:
+    """`learners` folders, each holding a copy of every solved notebook that the registry grades."""
+    from lab_utils.grading.classdir import series_stems
+
+    solved = [SOLUTIONS / f"{stem}.ipynb" for stem in series_stems()]
+    missing = [p.name for p in solved if not p.exists()]
+    if missing:
+        raise BenchError(f"solved notebooks missing: {', '.join(missing)}")
+    for i in range(learners):
+        (folder / f"learner{i:03d}").mkdir(parents=True)
+        for path in solved:
+            shutil.copy(path, folder / f"learner{i:03d}" / path.name)
+    return folder
+
+
+def grade_once(class_dir: Path, workers: int) -> tuple[float, list]:
+    """(wall seconds, results) of grading the whole class from scratch with `workers` local workers."""
+    from lab_utils.grading.batch import GradeOptions, LocalPool, grade_class
+
+    with tempfile.TemporaryDirectory(prefix="bench-results-") as out:
+        start = time.perf_counter()
+        run = grade_class(class_dir, Path(out), LocalPool(workers), GradeOptions(seed=SEED), regrade=True)
+        return time.perf_counter() - start, run.results
+
+
+def grading_rows(quick: bool) -> list[Row]:
+    """Rows: CPU s per submission, submissions/hour/core, wall per class with 1 and 2 workers, and their ratio."""
+    learners, repeats = (2, 1) if quick else (4, 3)
+    with tempfile.TemporaryDirectory(prefix="bench-class-") as folder:
+        class_dir = make_class(Path(folder), learners)
+        walls: dict[int, list[float]] = {1: [], 2: []}
+        cpus: list[float] = []
+        for _ in range(repeats):
+            for workers in (1, 2):  # interleaved, so that a busy spell of the machine hits both
+                wall, results = grade_once(class_dir, workers)
+                walls[workers].append(wall)
+                cpus += [r.cpu_seconds for r in results]
+                scores = {r.score for r in results}
+    one, two = statistics.median(walls[1]), statistics.median(walls[2])
+    cpu = statistics.median(cpus)
+    from lab_utils.grading.classdir import series_stems
+
+    how = f"class of {learners} solved {len(series_stems())}-notebook submissions, median of {repeats}"
+    return [
+        Row("CPU s per submission (grading)", cpu, "s", f"{how}, kernel cgroup + grader; goal <= 10 s"),
+        Row("submissions per hour per core", 3600 / cpu, "/h", "3600 / CPU s per submission"),
+        Row("wall s per submission, 1 worker", one / learners, "s", how),
+        Row("wall s per class, 1 worker", one, "s", how),
+        Row("wall s per class, 2 workers", two, "s", how),
+        Row("speed-up of 2 workers over 1", speedup(one, two), "x", f"same run; solved score {sorted(scores)}"),
+    ]

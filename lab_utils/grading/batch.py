@@ -1,0 +1,237 @@
+"""Grading a whole class: every learner of a class folder, in parallel, resumable, one learner never stopping the rest.
+
+`grade_class` finds the learners (`classdir.discover`), skips those whose files are byte-identical to their last
+grading (unless `regrade`), and sends the others to a pool: `LocalPool` here (threads: each learner's grading is
+a sandboxed kernel subprocess, so threads only wait), or `cluster.DaskPool` on a Dask cluster. What travels to a
+worker is a `Task`: the learner's files as bytes, so a worker needs no access to the class folder; it writes them
+to a private folder and calls `lab_utils.grading.grade_submission`. Both pools give identical results.
+
+Each finished learner is appended at once to `RESULTS_DIR/journal.jsonl` (one JSON line, flushed): a run that is
+interrupted resumes from it, and a learner whose grading failed (a worker died, an error in the grader) is recorded
+with the reason and graded again next run. The gradebook and reports are written from it at the end (`reports`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lab_utils.checks import EXERCISES
+from lab_utils.grading.classdir import Learner, discover, series_stems
+from lab_utils.grading.results import ERROR, ExerciseResult, NotebookResult, SubmissionResult
+
+JOURNAL = "journal.jsonl"
+GRADING_FAILED = "grading failed"  # how a learner's status starts when the grader itself could not grade them
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    """How each learner is graded; the same for every learner of a run, local or on a cluster."""
+
+    seed: int
+    timeout: int | None = None  # seconds per cell; None: grade_submission's default
+    notebook_timeout: int | None = None  # seconds per notebook in total; None: grade_submission's default
+    sandbox: str = "auto"
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of `grade_submission`; None leaves its default."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One learner's grading as it travels to a worker: plain data, the notebooks as bytes."""
+
+    student: str
+    files: dict[str, tuple[str, str, bytes]]  # stem -> (name as handed in, path relative to the class folder, bytes)
+    not_graded: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, learner: Learner) -> Task:
+        files = {stem: (f.name, f.relpath, f.path.read_bytes()) for stem, f in learner.files.items()}
+        return cls(learner.student, files, learner.not_graded)
+
+
+def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
+    """Grade one learner (runs on a worker); returns `SubmissionResult.to_dict()`.
+
+    Raises only what the grader raises for the whole run (`GradeError`: `--sandbox required` without bubblewrap).
+    """
+    from lab_utils.grading import grade_submission
+
+    with tempfile.TemporaryDirectory(prefix="lab-grade-") as tmp:
+        paths: dict[str, Path | None] = dict.fromkeys(series_stems())
+        for stem, (name, _, data) in task.files.items():
+            folder = Path(tmp) / stem  # a folder per stem: files of the same name (from sub-folders) never collide
+            folder.mkdir()
+            paths[stem] = folder / name
+            paths[stem].write_bytes(data)
+        result = grade_submission(task.student, paths, **options.kwargs())
+        # The private folder's path means nothing to the learner or the instructor, and differs between runs.
+        text = json.dumps(result.to_dict())
+        for stem, (name, _, _) in task.files.items():
+            text = text.replace(json.dumps(str(Path(tmp) / stem / name))[1:-1], name)
+        data = json.loads(text.replace(tmp, "<grading folder>"))
+    for nb in data["notebooks"]:
+        if nb["notebook"] in task.files:
+            nb["path"] = task.files[nb["notebook"]][1]
+        if others := task.not_graded.get(nb["notebook"]):
+            nb["notes"].append(f"also handed in, not graded (an older or copied file): {', '.join(others)}")
+    return data
+
+
+def failed_result(student: str, reason: str) -> SubmissionResult:
+    """The result of a learner the grader could not grade: every exercise 0 points, the reason said once.
+
+    Its one `NotebookResult` stands for the whole submission, so the status reads
+    "all notebooks grading failed: <reason>"; the gradebook still has a column, 0, for every exercise.
+    """
+    message = f"the grader could not grade this submission ({reason}); your instructor has been told"
+    exercises = [ExerciseResult(ex.function, ex.notebook, ex.points, 0, ERROR, message) for ex in EXERCISES]
+    whole = NotebookResult("all notebooks", None, f"{GRADING_FAILED}: {reason}", exercises)
+    return SubmissionResult(student=student, notebooks=[whole])
+
+
+def is_failed(result: SubmissionResult) -> bool:
+    return any(nb.status.startswith(GRADING_FAILED) for nb in result.notebooks)
+
+
+def outcome_to_result(student: str, outcome: dict[str, Any] | BaseException) -> SubmissionResult:
+    """A pool's outcome for one learner as a result: an exception becomes a failed grading, never a crash."""
+    from lab_utils.grading import GradeError
+
+    if isinstance(outcome, GradeError):
+        raise outcome  # a problem of the whole run (e.g. --sandbox required without bubblewrap): stop at once
+    if isinstance(outcome, BaseException):
+        text = str(outcome).strip().splitlines()
+        return failed_result(student, f"{type(outcome).__name__}: {text[0][:200]}" if text else type(outcome).__name__)
+    return SubmissionResult.from_dict(outcome)
+
+
+class LocalPool:
+    """Grades learners on this machine, `workers` at a time (threads that wait for the grading kernels)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def describe(self) -> dict[str, Any]:
+        return {"pool": "local", "workers": self.workers}
+
+    def run(self, learners: Iterable[Learner], options: GradeOptions) -> Iterator[tuple[Learner, SubmissionResult]]:
+        executor = ThreadPoolExecutor(self.workers, thread_name_prefix="grade")
+        try:
+            futures = {executor.submit(_grade_learner, learner, options): learner for learner in learners}
+            for future in as_completed(futures):
+                learner = futures[future]
+                try:
+                    outcome: dict[str, Any] | BaseException = future.result()
+                except Exception as e:  # noqa: BLE001 - one learner's failure is that learner's result
+                    outcome = e
+                yield learner, outcome_to_result(learner.student, outcome)
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: start nobody new, let running kernels end
+
+
+def _grade_learner(learner: Learner, options: GradeOptions) -> dict[str, Any]:
+    return grade_task(Task.of(learner), options)
+
+
+class Journal:
+    """`journal.jsonl`: one line per learner graded, appended and flushed as each finishes; the last line wins."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, tuple[str, SubmissionResult]]:
+        """student -> (digest of the files graded, result); a line cut by an interruption is ignored."""
+        entries: dict[str, tuple[str, SubmissionResult]] = {}
+        if not self.path.exists():
+            return entries
+        for line in self.path.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+                entries[entry["result"]["student"]] = (entry["digest"], SubmissionResult.from_dict(entry["result"]))
+            except (ValueError, KeyError, TypeError):
+                continue
+        return entries
+
+    def rewrite(self, entries: dict[str, tuple[str, SubmissionResult]]) -> None:
+        """Keep only `entries` (the learners still in the class, graded): the journal does not grow run after run."""
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text("".join(_line(d, r) for d, r in entries.values()))
+        os.replace(tmp, self.path)
+
+    def append(self, digest: str, result: SubmissionResult) -> None:
+        with self.path.open("a") as f:
+            f.write(_line(digest, result))
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def _line(digest: str, result: SubmissionResult) -> str:
+    return json.dumps({"digest": digest, "result": result.to_dict()}) + "\n"
+
+
+@dataclass
+class ClassRun:
+    """A run's outcome: every learner's result (sorted by id) and what the reports say about the run."""
+
+    results: list[SubmissionResult]
+    info: dict[str, Any]
+
+
+Progress = Callable[[int, int, str], None]  # (learners done, learners to grade, the learner just done)
+
+
+def grade_class(
+    class_dir: Path,
+    out: Path,
+    pool: Any,
+    options: GradeOptions,
+    regrade: bool = False,
+    progress: Progress | None = None,
+) -> ClassRun:
+    """Grade every learner of `class_dir` with `pool`, journaling into `out`; skip unchanged ones unless `regrade`."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    learners = discover(class_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    journal = Journal(out / JOURNAL)
+    previous = {} if regrade else journal.load()
+    done: dict[str, tuple[str, SubmissionResult]] = {}
+    todo = []
+    for learner in learners:
+        digest, result = previous.get(learner.student, ("", None))
+        if result is not None and digest == learner.digest and not is_failed(result):
+            done[learner.student] = (digest, result)
+        else:
+            todo.append(learner)
+    journal.rewrite(done)
+    reused = len(done)
+    if progress is not None:
+        progress(0, len(todo), "")
+    for count, (learner, result) in enumerate(pool.run(todo, options), start=1):
+        journal.append(learner.digest, result)
+        done[learner.student] = (learner.digest, result)
+        if progress is not None:
+            progress(count, len(todo), learner.student)
+    results = [done[learner.student][1] for learner in learners]
+    info = {
+        "seed": options.seed,
+        "options": asdict(options),
+        **pool.describe(),
+        "learners": len(learners),
+        "graded": len(todo),
+        "reused": reused,
+        "seconds": round(time.perf_counter() - start, 3),
+        "grader_cpu_seconds": round(time.process_time() - cpu_start, 3),
+        "digests": {learner.student: learner.digest for learner in learners},
+        "unmatched_files": [f for learner in learners for f in learner.unmatched],
+    }
+    return ClassRun(results, info)

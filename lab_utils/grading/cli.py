@@ -1,0 +1,252 @@
+"""The grader's command line, `python -m lab_utils.grade`, for a learner's notebooks or a whole class.
+
+    python -m lab_utils.grade NOTEBOOK [NOTEBOOK ...] [--json PATH]
+    python -m lab_utils.grade CLASS_DIR --out RESULTS_DIR [--workers N] [--scheduler tcp://HOST:PORT] [--regrade]
+
+Both take `--timeout S` (per cell), `--seed N` (reproduce a grading: the seed is printed and recorded) and
+`--sandbox auto|required|off`. Notebooks print a table per notebook; a class writes RESULTS_DIR (see
+`lab_utils.grading.reports`) with a progress bar and ETA on a terminal, quiet otherwise. Unusable input gets one
+line on stderr and exit status 2; a finished grading exits 0, whatever the scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from lab_utils.errors import LabError
+from lab_utils.grading.batch import ClassRun, GradeOptions, LocalPool, grade_class
+from lab_utils.grading.classdir import series_stems, stem_of
+from lab_utils.grading.results import GRADED, NotebookResult
+
+MESSAGE_WIDTH = 80  # characters of a table's message column before a message wraps onto the next line
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m lab_utils.grade",
+        description="Grade learner notebooks, or a class folder (one folder per learner, or Canvas' flat download).",
+    )
+    parser.add_argument("paths", nargs="+", metavar="NOTEBOOK | CLASS_DIR", help="notebooks, or one class folder")
+    parser.add_argument("--out", type=Path, metavar="RESULTS_DIR", help="grade CLASS_DIR and write the results here")
+    parser.add_argument("--json", metavar="PATH", help="notebooks: also write the grades as JSON to PATH")
+    parser.add_argument("--workers", type=int, metavar="N", help="learners graded at once (default: the cores)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="grade on this Dask cluster, e.g. tcp://host:8786")
+    parser.add_argument("--timeout", type=int, metavar="S", help="time limit per cell, in seconds")
+    parser.add_argument("--seed", type=int, metavar="N", help="seed of the random test inputs (default: a new one)")
+    parser.add_argument("--regrade", action="store_true", help="grade again learners whose files did not change")
+    parser.add_argument("--sandbox", choices=("auto", "required", "off"), default="auto", help="bubblewrap sandbox")
+    return parser
+
+
+def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.timeout is not None and args.timeout < 1:
+        parser.error("--timeout must be at least 1 second")
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.seed is not None and not 0 <= args.seed < 2**32:
+        parser.error("--seed must be between 0 and 4294967295")
+    if args.out is None:
+        if len(args.paths) == 1 and Path(args.paths[0]).is_dir():
+            parser.error(f"{args.paths[0]} is a folder: to grade a class, give --out RESULTS_DIR")
+        if args.workers or args.scheduler or args.regrade:
+            parser.error("--workers, --scheduler and --regrade grade a class: give CLASS_DIR --out RESULTS_DIR")
+    else:
+        if len(args.paths) != 1:
+            parser.error("--out grades one class folder: give exactly one CLASS_DIR")
+        if args.json:
+            parser.error("--json is for notebooks; a class writes RESULTS_DIR/grades.json")
+        if args.workers and args.scheduler:
+            parser.error("--workers is for this machine; with --scheduler the cluster's workers grade")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line; returns 0 when grading finished, 2 on unusable input."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _check_args(parser, args)
+    options = GradeOptions(
+        seed=secrets.randbits(32) if args.seed is None else args.seed, timeout=args.timeout, sandbox=args.sandbox
+    )
+    try:
+        if args.out is not None:
+            return _grade_class(args, options)
+        return _grade_notebooks(args, options)
+    except (LabError, OSError) as e:
+        print(f"grade: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("grade: interrupted; run the same command again to resume where it stopped", file=sys.stderr)
+        return 130
+
+
+# --- a class ------------------------------------------------------------------------------------------------
+
+
+def _grade_class(args: argparse.Namespace, options: GradeOptions) -> int:
+    if args.scheduler:
+        from lab_utils.grading.cluster import DaskPool
+
+        pool = DaskPool(args.scheduler)
+    else:
+        pool = LocalPool(args.workers or os.cpu_count() or 1)
+    try:
+        with _progress() as progress:
+            run = grade_and_report(Path(args.paths[0]), args.out, pool, options, args.regrade, progress)
+    finally:
+        if args.scheduler:
+            pool.close()
+    problems = sum(r.status != GRADED for r in run.results)
+    print(
+        f"graded {run.info['graded']} learner(s), {run.info['reused']} unchanged since the last run; "
+        f"{problems} not fully graded; seed {options.seed}; results in {args.out}"
+    )
+    return 0
+
+
+def grade_and_report(
+    class_dir: Path, out: Path, pool: Any, options: GradeOptions, regrade: bool = False, progress: Any = None
+) -> ClassRun:
+    """Grade the class with `pool` (LocalPool, DaskPool) and write RESULTS_DIR: the command, callable from Python."""
+    from lab_utils.grading import reports
+
+    run = grade_class(class_dir, out, pool, options, regrade=regrade, progress=progress)
+    reports.write_all(run.results, run.info, out)
+    return run
+
+
+class _progress:
+    """A rich progress bar with ETA on stderr when it is a terminal; nothing otherwise."""
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(
+            TextColumn("grading"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[last]}"),
+            console=Console(stderr=True),
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("grading", total=None, last="")
+        return self.update
+
+    def update(self, done: int, total: int, student: str) -> None:
+        self.bar.update(self.task, completed=done, total=total, last=student)
+
+    def __exit__(self, *exc: object) -> None:
+        if hasattr(self, "bar"):
+            self.bar.stop()
+
+
+# --- notebooks ----------------------------------------------------------------------------------------------
+
+
+def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
+    paths = [Path(p) for p in args.paths]
+    for path in paths:  # refuse bad input before spending minutes on the good notebooks
+        _check_notebook(path)
+    from lab_utils.grading import grade_submission  # imports the runner: after the quick checks above
+
+    # Notebooks of different stems share one submission (one kernel); two files of one stem need two.
+    submissions: list[dict[str, Path]] = []
+    for path in paths:
+        stem = stem_of(path)
+        if stem is None:  # its table says that it holds no exercise of the lab
+            continue
+        target = next((s for s in submissions if stem not in s), None)
+        if target is None:
+            submissions.append(target := {})
+        target[stem] = path
+    graded: dict[Path, NotebookResult] = {}
+    for files in submissions:
+        result = grade_submission("learner", {stem: files.get(stem) for stem in series_stems()}, **options.kwargs())
+        graded.update({files[nb.notebook]: nb for nb in result.notebooks if nb.notebook in files})
+    tables = [format_table(graded[p], str(p)) if p in graded else _no_exercise(p) for p in paths]
+    print("\n\n".join(tables))
+    score = sum(nb.score for nb in graded.values())
+    max_score = sum(nb.max_score for nb in graded.values())
+    if len(paths) > 1:
+        print(f"\ngrand total: {score:g}/{max_score:g} points")
+    print(f"seed {options.seed} (--seed {options.seed} grades with the same inputs)")
+    if args.json:
+        report = {
+            "notebooks": [_notebook_json(graded[p], p) for p in paths if p in graded],
+            "score": score,
+            "max_score": max_score,
+            "seed": options.seed,
+        }
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def _notebook_json(nb: NotebookResult, path: Path) -> dict[str, Any]:
+    """As the JSON has always had it: `notebook` is the path graded; the series stem is `stem`."""
+    return {**asdict(nb), "notebook": str(path), "stem": nb.notebook, "score": nb.score, "max_score": nb.max_score}
+
+
+def _check_notebook(path: Path) -> None:
+    if not path.exists():
+        raise LabError(f"{path}: no such file")
+    if path.is_dir():
+        raise LabError(f"{path}: is a folder, not a notebook (to grade a class: {path} --out RESULTS_DIR)")
+    try:
+        nb = json.loads(path.read_bytes())
+        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+            raise ValueError("no list of cells")
+    except (ValueError, UnicodeDecodeError) as e:
+        raise LabError(f"{path}: not a Jupyter notebook ({str(e).splitlines()[0][:200]})") from None
+
+
+def _no_exercise(path: Path) -> str:
+    return f"{path}\n  (no exercise of the lab found in this notebook)"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """The message's own lines, each cut into pieces of at most `width` characters at spaces."""
+    import textwrap
+
+    lines = []
+    for line in text.strip().splitlines() or [""]:
+        indent = line[: len(line) - len(line.lstrip())]
+        lines += textwrap.wrap(line, width, subsequent_indent=indent + "  ", break_long_words=False) or [""]
+    return lines
+
+
+def format_table(nb: NotebookResult, title: str) -> str:
+    """One notebook's grade as a table (exercise, points, result, message), its notes and a total line.
+
+    A multi-line message keeps its lines, aligned under the message column. The total line says when the
+    notebook had problems (a cell that crashed or timed out, a missing file), so a full score never hides them.
+    """
+    rows = [("exercise", "points", "result", "message")]
+    rows += [(r.exercise, f"{r.score:g}/{r.points:g}", r.result, r.message) for r in nb.exercises]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [title]
+    for row in rows:
+        left = "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  "
+        message = _wrap(row[3], MESSAGE_WIDTH)
+        lines.append(left + message[0])
+        lines += [" " * len(left) + more for more in message[1:]]
+    if not nb.exercises:
+        lines.append("  (no exercise of the lab found in this notebook)")
+    lines += [f"  note: {note}" for note in nb.notes]
+    total = f"  total: {nb.score:g}/{nb.max_score:g} points"
+    if nb.status != GRADED:
+        total += f"  [{nb.status}]"
+    elif nb.notes:
+        total += f"  [{len(nb.notes)} problem(s) while running the notebook: see the notes above]"
+    lines.append(total)
+    return "\n".join(line.rstrip() for line in lines)

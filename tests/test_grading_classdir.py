@@ -1,0 +1,124 @@
+"""Who handed in what (lab_utils.grading.classdir): learner folders, JupyterLab copy names, Canvas' flat download.
+
+Class folders are built here from small notebooks; nothing is run.
+"""
+
+import os
+
+import nbformat
+import pytest
+
+from lab_utils.grading.classdir import ClassDirError, discover, natural_key, series_stems, stem_of
+
+
+def write_notebook(path, *sources, mtime=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nbformat.write(nb, path)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_the_series_stems_come_from_the_registry_in_order():
+    stems = series_stems()
+    assert stems[:2] == ["01_softmax", "02_model"]
+    assert stems == sorted(stems)
+
+
+def test_one_folder_per_learner_named_by_the_learner_id(tmp_path):
+    write_notebook(tmp_path / "ada" / "01_softmax.ipynb", "x = 1")
+    write_notebook(tmp_path / "ada" / "02_model.ipynb", "x = 2")
+    write_notebook(tmp_path / "bob" / "02_model.ipynb", "x = 3")
+    learners = discover(tmp_path)
+    assert [learner.student for learner in learners] == ["ada", "bob"]
+    assert {stem: f.relpath for stem, f in learners[0].files.items()} == {
+        "01_softmax": "ada/01_softmax.ipynb",
+        "02_model": "ada/02_model.ipynb",
+    }
+    assert list(learners[1].files) == ["02_model"]
+
+
+def test_jupyterlab_copy_names_and_subfolders_count_as_the_notebook(tmp_path):
+    write_notebook(tmp_path / "ada" / "work" / "01_softmax-Copy1.ipynb", "x = 1")
+    (learner,) = discover(tmp_path)
+    assert learner.files["01_softmax"].relpath == "ada/work/01_softmax-Copy1.ipynb"
+
+
+def test_the_exact_name_wins_over_a_copy_which_is_listed_as_not_graded(tmp_path):
+    write_notebook(tmp_path / "ada" / "01_softmax.ipynb", "x = 1", mtime=1_000)
+    write_notebook(tmp_path / "ada" / "01_softmax-Copy1.ipynb", "x = 2", mtime=2_000)
+    (learner,) = discover(tmp_path)
+    assert learner.files["01_softmax"].name == "01_softmax.ipynb"
+    assert learner.not_graded == {"01_softmax": ["ada/01_softmax-Copy1.ipynb"]}
+
+
+def test_among_copies_the_newest_file_is_graded(tmp_path):
+    write_notebook(tmp_path / "ada" / "01_softmax-Copy1.ipynb", "x = 1", mtime=2_000)
+    write_notebook(tmp_path / "ada" / "01_softmax-Copy2.ipynb", "x = 2", mtime=1_000)
+    (learner,) = discover(tmp_path)
+    assert learner.files["01_softmax"].name == "01_softmax-Copy1.ipynb"
+
+
+def test_a_renamed_notebook_belongs_to_the_notebook_whose_functions_it_defines(tmp_path):
+    path = write_notebook(tmp_path / "mine.ipynb", "import numpy as np", "def my_softmax(z):\n    return z")
+    assert stem_of(path) == "01_softmax"
+
+
+def test_a_notebook_with_no_exercise_of_the_series_is_listed_as_unmatched(tmp_path):
+    write_notebook(tmp_path / "ada" / "scratch.ipynb", "print('hello')")
+    (tmp_path / "ada" / "broken.ipynb").write_text("{ not json")
+    (learner,) = discover(tmp_path)
+    assert learner.files == {}
+    assert sorted(learner.unmatched) == ["ada/broken.ipynb", "ada/scratch.ipynb"]
+
+
+def test_an_unreadable_notebook_with_a_series_name_is_handed_to_the_grader(tmp_path):
+    (tmp_path / "ada").mkdir()
+    (tmp_path / "ada" / "01_softmax.ipynb").write_bytes(b"\x00\xff not a notebook")
+    (learner,) = discover(tmp_path)
+    assert learner.files["01_softmax"].name == "01_softmax.ipynb"
+
+
+def test_checkpoints_and_hidden_folders_are_ignored(tmp_path):
+    write_notebook(tmp_path / "ada" / ".ipynb_checkpoints" / "01_softmax-checkpoint.ipynb", "x = 1")
+    write_notebook(tmp_path / ".git" / "01_softmax.ipynb", "x = 1")
+    write_notebook(tmp_path / "ada" / "02_model.ipynb", "x = 1")
+    (learner,) = discover(tmp_path)
+    assert list(learner.files) == ["02_model"]
+
+
+def test_canvas_flat_download_is_grouped_by_user_id_late_and_resubmitted_names_included(tmp_path):
+    write_notebook(tmp_path / "smithjane_4021_98113_01_softmax.ipynb", "x = 1")
+    write_notebook(tmp_path / "smithjane_late_4021_98114_02_model-1.ipynb", "x = 2")
+    write_notebook(tmp_path / "doejohn_LATE_77_5001_01_softmax-2.ipynb", "x = 3")
+    learners = discover(tmp_path)
+    assert [learner.student for learner in learners] == ["77", "4021"]
+    john, jane = learners
+    assert john.files["01_softmax"].relpath == "doejohn_LATE_77_5001_01_softmax-2.ipynb"
+    assert sorted(jane.files) == ["01_softmax", "02_model"]
+    assert jane.files["02_model"].name == "02_model-1.ipynb"
+
+
+def test_learner_ids_sort_as_an_instructor_reads_them():
+    assert sorted(["s10", "s2", "S3", "1000", "999"], key=natural_key) == ["999", "1000", "s2", "S3", "s10"]
+
+
+def test_the_digest_changes_with_a_byte_of_a_file_and_only_then(tmp_path):
+    path = write_notebook(tmp_path / "ada" / "01_softmax.ipynb", "x = 1")
+    first = discover(tmp_path)[0].digest
+    os.utime(path, (5_000, 5_000))
+    assert discover(tmp_path)[0].digest == first
+    path.write_bytes(path.read_bytes().replace(b"x = 1", b"x = 2"))
+    assert discover(tmp_path)[0].digest != first
+
+
+def test_a_missing_class_folder_is_a_one_line_error(tmp_path):
+    with pytest.raises(ClassDirError, match="no such folder"):
+        discover(tmp_path / "nope")
+
+
+def test_a_class_folder_without_learners_is_a_one_line_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ClassDirError, match="no learner found"):
+        discover(tmp_path)
