@@ -140,7 +140,7 @@ def _read_embedded() -> tuple[np.ndarray, np.ndarray]:
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
         raise DataError(
             f"the embedded mnist-5k file lab_utils/{EMBEDDED_FILE} could not be read ({type(e).__name__}); "
-            "restore it with `git checkout lab_utils/mnist_5k.npz`"
+            f"restore it (git checkout lab_utils/{EMBEDDED_FILE}) or reinstall the lab (make lab)"
         ) from None
 
 

@@ -44,9 +44,11 @@ def problem(version, requires):
             raise ValueError("unsupported requires-python clause: " + clause)
         bound = parse_version(match.group(2))
         if not OPERATORS[match.group(1)](tuple(version[: len(bound)]), bound):
-            return "Python {0} is not supported: the lab needs Python {1}. Install one, then run e.g. `make lab PYTHON=python3.12`.".format(
-                ".".join(str(part) for part in version[:3]), requires.replace(" ", "")
-            )
+            running = ".".join(str(part) for part in version[:3])
+            return (
+                "Python {0} is not supported: the lab needs Python {1}. "
+                "Install one, then run e.g. `make lab PYTHON=python3.12`."
+            ).format(running, requires.replace(" ", ""))
     return None
 
 
