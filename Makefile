@@ -14,7 +14,8 @@ LAB_STAMP := $(VENV)/.installed-lab
 TEST_STAMP := $(VENV)/.installed-test
 LATEST_VENV := .venv-latest
 # First thing before any install: one line, not a resolver's traceback, on an unsupported Python.
-CHECK_PYTHON := $(PYTHON) tools/check_python.py pyproject.toml
+PYTHON_PROBLEM = $(shell $(PYTHON) tools/check_python.py pyproject.toml 2>&1 || true)
+CHECK_PYTHON = $(if $(PYTHON_PROBLEM),$(error $(PYTHON_PROBLEM)))
 # The interpreter .venv is built from, by path, so that uv neither looks elsewhere nor downloads one.
 UV_SYNC = UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --no-python-downloads \
 	--python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
@@ -24,19 +25,19 @@ INSTALL_TEST = $(UV_SYNC) --extra grading --group test
 .PHONY: lab test test-unit test-notebooks test-latest lock lock-upgrade train bench notebooks lint format clean
 
 $(UV): requirements-uv.txt
-	@$(CHECK_PYTHON)
+	$(CHECK_PYTHON)
 	test -x $(UV_VENV)/bin/python || $(PYTHON) -m venv $(UV_VENV)
 	$(UV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-uv.txt
 	touch $(UV)
 
 $(LAB_STAMP): $(UV) pyproject.toml uv.lock
-	@$(CHECK_PYTHON)
+	$(CHECK_PYTHON)
 	$(UV_SYNC)
 	touch $@
 
 # A test install is a superset of the lab's, so it counts as one.
 $(TEST_STAMP): $(UV) pyproject.toml uv.lock
-	@$(CHECK_PYTHON)
+	$(CHECK_PYTHON)
 	$(INSTALL_TEST)
 	touch $@ $(LAB_STAMP)
 
@@ -58,7 +59,7 @@ test-notebooks: $(TEST_STAMP)
 # The whole suite in a separate environment with the newest releases the ranges allow, ignoring uv.lock.
 # Run it before `make lock-upgrade`; what breaks there breaks for learners once the lock is bumped.
 test-latest: $(UV)
-	@$(CHECK_PYTHON)
+	$(CHECK_PYTHON)
 	$(UV) venv --allow-existing --no-python-downloads --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(LATEST_VENV)
 	$(MAKE) test VENV=$(LATEST_VENV) \
 		INSTALL_TEST="$(UV) pip install --python $(LATEST_VENV) --upgrade --editable '.[grading]' --group test"

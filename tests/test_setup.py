@@ -212,3 +212,17 @@ def test_an_unsupported_python_gets_one_line_naming_the_versions_that_work(tmp_p
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_make_lab_on_an_unsupported_python_stops_with_that_line_before_installing(tmp_path):
+    for name in ("Makefile", "pyproject.toml", "uv.lock", "requirements-uv.txt", "tools/check_python.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(re.sub(r'requires-python = "[^"]+"', 'requires-python = ">=3.99"', pyproject.read_text()))
+    result = subprocess.run(
+        ["make", "lab", f"PYTHON={sys.executable}"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and "is not supported: the lab needs Python >=3.99" in result.stderr
+    assert result.stdout == "" and not (tmp_path / ".venv-uv").exists() and not (tmp_path / ".venv").exists()
