@@ -58,10 +58,11 @@ test-notebooks: $(TEST_STAMP)
 
 # The whole suite in a separate environment with the newest releases the ranges allow, ignoring uv.lock.
 # Run it before `make lock-upgrade`; what breaks there breaks for learners once the lock is bumped.
+# --keep-going: a lint failure must not hide what the tests say.
 test-latest: $(UV)
 	$(CHECK_PYTHON)
 	$(UV) venv --allow-existing --no-python-downloads --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(LATEST_VENV)
-	$(MAKE) test VENV=$(LATEST_VENV) \
+	$(MAKE) --keep-going test VENV=$(LATEST_VENV) \
 		INSTALL_TEST="$(UV) pip install --python $(LATEST_VENV) --upgrade --editable '.[grading]' --group test"
 
 # Refresh uv.lock after pyproject.toml changed (keeps every pin that still fits), and uv's own pin.
