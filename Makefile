@@ -5,11 +5,13 @@
 # pyproject.toml; `make test-latest` tries the newest releases the pyproject ranges allow.
 PYTHON ?= python3
 VENV := .venv
-BIN := $(VENV)/bin
+# Where a venv keeps its programs: Scripts on Windows (make from Git Bash or MSYS2), bin elsewhere.
+BIN_DIR := $(if $(filter Windows_NT,$(OS)),Scripts,bin)
+BIN := $(VENV)/$(BIN_DIR)
 # uv installs the lock; it lives in a venv of its own, since `uv sync` makes .venv exactly the lock.
 UV_VERSION := 0.13.9
 UV_VENV := .venv-uv
-UV := $(UV_VENV)/bin/uv
+UV := $(UV_VENV)/$(BIN_DIR)/uv
 LAB_STAMP := $(VENV)/.installed-lab
 TEST_STAMP := $(VENV)/.installed-test
 LATEST_VENV := .venv-latest
@@ -26,8 +28,8 @@ INSTALL_TEST = $(UV_SYNC) --extra grading --group test
 
 $(UV): requirements-uv.txt
 	$(CHECK_PYTHON)
-	test -x $(UV_VENV)/bin/python || $(PYTHON) -m venv $(UV_VENV)
-	$(UV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-uv.txt
+	test -x $(UV_VENV)/$(BIN_DIR)/python || $(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/$(BIN_DIR)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-uv.txt
 	touch $(UV)
 
 $(LAB_STAMP): $(UV) pyproject.toml uv.lock
