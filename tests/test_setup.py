@@ -5,6 +5,7 @@ and Python, within the ranges pyproject.toml states; the learner's install holds
 get what `make lab` gets; an unsupported Python gets one line naming the versions that work.
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -220,8 +221,10 @@ def test_make_lab_on_an_unsupported_python_stops_with_that_line_before_installin
         (tmp_path / name).write_text((ROOT / name).read_text())
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(re.sub(r'requires-python = "[^"]+"', 'requires-python = ">=3.99"', pyproject.read_text()))
+    # A make of its own, not a sub-make of `make test` (which would announce its directory).
+    env = {key: value for key, value in os.environ.items() if key not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     result = subprocess.run(
-        ["make", "lab", f"PYTHON={sys.executable}"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        ["make", "lab", f"PYTHON={sys.executable}"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode != 0
     assert result.stderr.count("\n") == 1 and "is not supported: the lab needs Python >=3.99" in result.stderr
