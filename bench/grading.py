@@ -1,4 +1,5 @@
-"""Measurements of class grading: CPU seconds per submission, submissions per hour per core, 2 workers against 1.
+"""Measurements of grading: one notebook in and out of the sandbox, and a class: CPU seconds per submission,
+submissions per hour per core, 2 workers against 1.
 
 A synthetic class is made of copies of the solved notebooks (one folder per learner, every graded notebook) and
 graded with `lab_utils.grading.batch.grade_class`, as `python -m lab_utils.grade CLASS_DIR --out ...` does. CPU time
@@ -45,6 +46,32 @@ def grade_once(class_dir: Path, workers: int) -> tuple[float, list]:
         start = time.perf_counter()
         run = grade_class(class_dir, Path(out), LocalPool(workers), GradeOptions(seed=SEED), regrade=True)
         return time.perf_counter() - start, run.results
+
+
+def notebook_rows(quick: bool) -> list[Row]:
+    """Rows: wall seconds to grade solved 01_softmax alone, sandboxed and not (the baseline, in the same run).
+
+    The grader before the sandbox took about 11 s for this notebook on this machine (one kernel per notebook,
+    every cell run, judged inside the kernel); the goal is to be no slower than that.
+    """
+    from lab_utils.grading import grade_submission
+
+    notebook = SOLUTIONS / "01_softmax.ipynb"
+    walls: dict[str, list[float]] = {"off": [], "required": []}
+    for _ in range(1 if quick else 3):
+        for mode in walls:  # interleaved, so that a busy spell of the machine hits both
+            start = time.perf_counter()
+            result = grade_submission("bench", {"01_softmax": notebook}, seed=SEED, sandbox=mode)
+            walls[mode].append(time.perf_counter() - start)
+            if result.score != result.max_score:
+                raise BenchError(f"solved 01_softmax scored {result.score}/{result.max_score} with sandbox={mode}")
+    plain, boxed = statistics.median(walls["off"]), statistics.median(walls["required"])
+    how = f"solved 01_softmax, median of {len(walls['off'])}"
+    return [
+        Row("wall s, grade 01_softmax without sandbox", plain, "s", f"{how}; baseline"),
+        Row("wall s, grade 01_softmax in the sandbox", boxed, "s", f"{how}; goal <= 11 s (the grader before it)"),
+        Row("sandbox overhead, 01_softmax", boxed / plain, "x", "sandboxed / unsandboxed wall time, same run"),
+    ]
 
 
 def grading_rows(quick: bool) -> list[Row]:
