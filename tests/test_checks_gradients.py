@@ -402,6 +402,7 @@ def test_judges_run_without_tensorflow():
         import sys
         import numpy as np
         from lab_utils.checks import gradients as g
+        from lab_utils.checks.train_step import TRAIN_STEP
 
         rng = np.random.default_rng(5)
         for check, answer in [
@@ -414,11 +415,11 @@ def test_judges_run_without_tensorflow():
                 kind = "numpy.ndarray" if isinstance(value, np.ndarray) else "builtins.list"
                 check.judge(case, {"status": "returned", "type": kind, "value": value, "is_array": kind[0] == "n",
                                    "mutated": False})
-        for case in g.TRAIN_STEP.cases(rng):
+        for case in TRAIN_STEP.cases(rng):
             weights, rate = case.probe["weights"], case.probe["learning_rate"]
             loss, grads = g.backprop(weights, *case.args)
             after = [(w - rate * d).astype(np.float32) for w, d in zip(weights, grads)]
-            g.TRAIN_STEP.judge(case, {"status": "returned", "type": "builtins.float", "value": loss, "is_array": False,
+            TRAIN_STEP.judge(case, {"status": "returned", "type": "builtins.float", "value": loss, "is_array": False,
                                       "mutated": False, "weights": after, "steps": 1})
         print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
         """

@@ -17,7 +17,8 @@ Where each part lives (import everything from `lab_utils.checks` itself):
 - `core`: `ExerciseCheck`, `Case`, `call_learner`, `run_check`; `messages`: `CheckFailure`,
   `NotImplementedYet` and the judge's comparisons; `library`: `library_hint`; `wire`: `encode`, `decode`;
 - `softmax`, `model`, `training`, `evaluation`: the checks of notebooks 01, 02, 03-04 and 05;
-- `gradients`: the gradient, backward-pass and gradient-descent checks of notebook 03, and `train_step` of 04;
+- `gradients`: the gradient, backward-pass and gradient-descent checks of notebook 03 (and the NumPy network
+  references); `train_step`: notebook 04's training step, judged with them;
 - this module: the registry `Exercise`, `EXERCISES`, `exercises_in`, used by the grader.
 """
 
@@ -31,15 +32,14 @@ from lab_utils.checks.gradients import (
     DENSE_BACKWARD,
     GD_STEP,
     SOFTMAX_CROSS_ENTROPY_GRAD,
-    TRAIN_STEP,
     check_dense_backward,
     check_gd_step,
     check_softmax_cross_entropy_grad,
-    check_train_step,
 )
 from lab_utils.checks.messages import CheckFailure, NotImplementedYet
 from lab_utils.checks.model import BUILD_MODEL, COUNT_PARAMS, DENSE, check_count_params, check_dense, check_model
 from lab_utils.checks.softmax import SOFTMAX, STABLE_SOFTMAX, check_softmax, check_stable_softmax
+from lab_utils.checks.train_step import TRAIN_STEP, check_train_step
 from lab_utils.checks.training import COMPILE, CROSS_ENTROPY, check_compile, check_cross_entropy
 
 __all__ = [
