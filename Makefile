@@ -19,7 +19,9 @@ LATEST_VENV := .venv-latest
 PYTHON_PROBLEM = $(shell $(PYTHON) tools/check_python.py pyproject.toml 2>&1 || true)
 CHECK_PYTHON = $(if $(PYTHON_PROBLEM),$(error $(PYTHON_PROBLEM)))
 # The interpreter .venv is built from, by path, so that uv neither looks elsewhere nor downloads one.
-UV_SYNC = UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --no-python-downloads \
+# --compile-bytecode as pip does: where .pyc files cannot be written later (the grader's read-only sandbox,
+# PYTHONDONTWRITEBYTECODE), every import of TensorFlow would compile it from source, 14 s instead of 6 s.
+UV_SYNC = UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --no-python-downloads --compile-bytecode \
 	--python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 # How `make test` installs: from the lock, unless test-latest says otherwise.
 INSTALL_TEST = $(UV_SYNC) --extra grading --group test
@@ -71,7 +73,7 @@ test-latest: $(UV)
 	$(CHECK_PYTHON)
 	$(UV) venv --allow-existing --no-python-downloads --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(LATEST_VENV)
 	$(MAKE) --keep-going test VENV=$(LATEST_VENV) \
-		INSTALL_TEST="$(UV) pip install --python $(LATEST_VENV) --upgrade --editable '.[grading]' --group test"
+		INSTALL_TEST="$(UV) pip install --python $(LATEST_VENV) --upgrade --compile-bytecode --editable '.[grading]' --group test"
 
 # Refresh uv.lock after pyproject.toml changed (keeps every pin that still fits), and uv's own pin.
 lock: $(UV)
