@@ -23,8 +23,11 @@ from lab_utils.checks import (
     check_gd_step,
     check_softmax_cross_entropy_grad,
     check_train_step,
+    wire,
 )
+from lab_utils.checks.core import observe_case
 from lab_utils.checks.gradients import backprop
+from lab_utils.checks.train_step import TRAIN_STEP
 
 # ---------------------------------------------------------------- softmax_cross_entropy_grad
 
@@ -285,6 +288,15 @@ def step_manual_log_softmax(model, optimizer, x, y):
 def test_check_train_step_accepts_correct_implementations(fn, capsys):
     check_train_step(fn)
     assert "✓ check_train_step passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", [*range(11), 4242])
+def test_a_correct_train_step_passes_whatever_the_grading_seed(seed):
+    """The grader draws a fresh seed every run: a right answer must pass on every case any seed makes
+    (seed 4242 once made a case whose float32 step was too small to tell from no step at all)."""
+    check = TRAIN_STEP
+    for case in check.cases(np.random.default_rng(seed)):
+        check.judge(case, wire.decode(wire.encode(observe_case(check, step_with(LOSS), case))))
 
 
 def step_outside_the_tape(model, optimizer, x, y):
