@@ -285,7 +285,9 @@ def test_the_digit_pad_recognises_a_digit_drawn_with_the_mouse(solved):
 
     pad = solved.page.locator(".lab-digit-pad")
     canvas = pad.locator("canvas").first
-    canvas.scroll_into_view_if_needed()
+    # hover() scrolls the canvas into view and waits until it is visible and stable (JupyterLab renders cells
+    # lazily as they scroll in): only then does its box say where the strokes land.
+    canvas.hover()
     box = canvas.bounding_box()
     mouse = solved.page.mouse
     # A "7": the top bar, then the diagonal down to the bottom.
