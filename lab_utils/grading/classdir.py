@@ -25,6 +25,7 @@ from pathlib import Path
 
 from lab_utils.checks import EXERCISES
 from lab_utils.errors import LabError
+from lab_utils.grading.submission import read_code_cells
 
 CANVAS_NAME = re.compile(r"^(?P<name>.+?)(?P<late>_late)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$", re.I)
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)
@@ -80,11 +81,10 @@ def stem_of(path: Path, name: str | None = None) -> str | None:
 def _defined_functions(path: Path) -> set[str]:
     """Functions defined with `def` in the code cells of the notebook at `path`; empty if it is not one."""
     try:
-        cells = json.loads(path.read_bytes()).get("cells", [])
-        sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells]
-        return set(_DEF.findall("\n".join(s for s in sources if isinstance(s, str))))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        code = read_code_cells(path)
+    except ValueError:
         return set()
+    return set(_DEF.findall("\n".join(source for _, _, source in code)))
 
 
 def discover(class_dir: Path) -> list[Learner]:

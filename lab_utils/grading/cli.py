@@ -24,6 +24,7 @@ from lab_utils.errors import LabError
 from lab_utils.grading.batch import ClassRun, GradeOptions, LocalPool, grade_class
 from lab_utils.grading.classdir import series_stems, stem_of
 from lab_utils.grading.results import GRADED, NotebookResult
+from lab_utils.grading.submission import read_code_cells
 
 MESSAGE_WIDTH = 80  # characters of a table's message column before a message wraps onto the next line
 
@@ -203,11 +204,9 @@ def _check_notebook(path: Path) -> None:
     if path.is_dir():
         raise LabError(f"{path}: is a folder, not a notebook (to grade a class: {path} --out RESULTS_DIR)")
     try:
-        nb = json.loads(path.read_bytes())
-        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-            raise ValueError("no list of cells")
-    except (ValueError, UnicodeDecodeError) as e:
-        raise LabError(f"{path}: not a Jupyter notebook ({str(e).splitlines()[0][:200]})") from None
+        read_code_cells(path)
+    except ValueError as e:
+        raise LabError(f"{path}: {e}") from None
 
 
 def _no_exercise(path: Path) -> str:

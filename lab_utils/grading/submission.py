@@ -114,7 +114,7 @@ class _Grader:
                 nb.exercises = [judge.result(ex, MISSING, f"notebook {stem} was not handed in") for ex in exercises]
                 return nb
             try:
-                cells = _read(Path(path))
+                cells = read_code_cells(Path(path))
             except ValueError as e:
                 nb.status = f"unreadable: {one_line(e, 120)}"
                 nb.exercises = [judge.result(ex, ERROR, f"notebook unreadable: {one_line(e)}") for ex in exercises]
@@ -203,9 +203,10 @@ def cell_label(number: int, source: str) -> str:
     return f"code cell {number} (`{first[:50]}{' ...' if len(first) > 50 else ''}`)"
 
 
-def _read(path: Path) -> list[tuple[int, str, str]]:
-    """(position among the code cells, cell id, source) of the notebook's code cells; ValueError when it is not
-    a notebook. Code cells are counted alone: JupyterLab numbers no cells, and a learner counts the code ones."""
+def read_code_cells(path: Path) -> list[tuple[int, str, str]]:
+    """(position among the code cells, cell id, source) of the notebook's code cells; ValueError, with a reason a
+    learner can read, when it is not a notebook (every part of the grader reads notebooks through this).
+    Code cells are counted alone: JupyterLab numbers no cells, and a learner counts the code ones."""
     try:
         size = path.stat().st_size
     except OSError as e:
