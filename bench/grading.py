@@ -2,7 +2,7 @@
 submissions per hour per core, 2 workers against 1.
 
 A synthetic class is made of copies of the solved notebooks (one folder per learner, every graded notebook) and
-graded with `lab_utils.grading.batch.grade_class`, as `python -m lab_utils.grade CLASS_DIR --out ...` does. CPU time
+graded with `lab_utils.course.batch.grade_class`, as `python -m lab_utils.grade CLASS_DIR --out ...` does. CPU time
 per submission is the grader's own count (`SubmissionResult.cpu_seconds`: the sandbox's cgroup, so every process
 of the kernel, plus the grader's thread); `getrusage` cannot see the kernels, which are not this process's waited
 children. The 1-worker class is the baseline the 2-worker class is compared with, both graded in the same run,
@@ -25,7 +25,7 @@ SEED = 1234  # every run grades the same inputs
 
 def make_class(folder: Path, learners: int) -> Path:
     """`learners` folders, each holding a copy of every solved notebook that the registry grades."""
-    from lab_utils.grading.classdir import series_stems
+    from lab_utils.course.classdir import series_stems
 
     solved = [SOLUTIONS / f"{stem}.ipynb" for stem in series_stems()]
     missing = [p.name for p in solved if not p.exists()]
@@ -40,7 +40,7 @@ def make_class(folder: Path, learners: int) -> Path:
 
 def grade_once(class_dir: Path, workers: int) -> tuple[float, list]:
     """(wall seconds, results) of grading the whole class from scratch with `workers` local workers."""
-    from lab_utils.grading.batch import GradeOptions, LocalPool, grade_class
+    from lab_utils.course.batch import GradeOptions, LocalPool, grade_class
 
     with tempfile.TemporaryDirectory(prefix="bench-results-") as out:
         start = time.perf_counter()
@@ -89,7 +89,7 @@ def grading_rows(quick: bool) -> list[Row]:
                 scores = {r.score for r in results}
     one, two = statistics.median(walls[1]), statistics.median(walls[2])
     cpu = statistics.median(cpus)
-    from lab_utils.grading.classdir import series_stems
+    from lab_utils.course.classdir import series_stems
 
     how = f"class of {learners} solved {len(series_stems())}-notebook submissions, median of {repeats}"
     return [

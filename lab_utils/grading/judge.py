@@ -19,7 +19,8 @@ from lab_utils.checks.core import Case
 from lab_utils.checks.library import library_hint
 from lab_utils.checks.messages import CheckFailure, NotImplementedYet
 from lab_utils.grading.results import ERROR, FAILED, MISSING, NOT_IMPLEMENTED, PASSED, TIMEOUT, ExerciseResult
-from lab_utils.grading.runner import MESSAGE_CHARS, CellRun, one_line
+from lab_utils.grading.runner import CellRun
+from lab_utils.grading.text import MESSAGE_CHARS, one_line
 
 MAX_ANSWER = 8 * 1024**2  # bytes: the largest answer a kernel may send for one exercise
 MESSAGE_LINES = 12  # a failure message keeps this many lines

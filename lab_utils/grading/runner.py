@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import re
 import subprocess
 import sys
 import time
@@ -26,13 +25,12 @@ from jupyter_client.connect import write_connection_file
 
 from lab_utils.grading.kernel_side import MIME
 from lab_utils.grading.sandbox import Sandbox
+from lab_utils.grading.text import one_line
 
 MAX_MESSAGE = 64 * 1024**2  # bytes: a larger message from the kernel drops its connection
 MAX_KEPT = 16 * 1024**2  # bytes: a larger output of type MIME is not kept
 STARTUP_TIMEOUT = 120  # seconds for a kernel to answer its first request (a loaded machine is slow)
 INTERRUPT_GRACE = 5  # seconds an interrupted cell gets to stop before the kernel counts as hung
-MESSAGE_CHARS = 300  # an error's message is cut to this
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class KernelStartError(Exception):
@@ -57,12 +55,6 @@ class CellRun:
     payload: str | None = None  # the last output of type MIME, undecoded
     output_bytes: int = 0
     reason: str = ""  # for "dead": why
-
-
-def one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
-    """`text` without colour codes, on one line, cut to `limit` characters."""
-    text = " ".join(_ANSI.sub("", str(text)).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class Kernel:

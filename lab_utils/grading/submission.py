@@ -17,19 +17,18 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import nbformat
-
 from lab_utils.checks import Exercise, exercises_in
 from lab_utils.errors import LabError
 from lab_utils.grading import judge
 from lab_utils.grading.cells import cells_to_run
+from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, cell_label, read_code_cells
 from lab_utils.grading.results import ERROR, MISSING, TIMEOUT, ExerciseResult, NotebookResult, SubmissionResult
-from lab_utils.grading.runner import Kernel, KernelStartError, one_line
+from lab_utils.grading.runner import Kernel, KernelStartError
 from lab_utils.grading.sandbox import Limits, Sandbox, bwrap_available
+from lab_utils.grading.text import one_line
 
 DEFAULT_TIMEOUT = 60  # seconds per cell and per exercise's grading cell
 DEFAULT_NOTEBOOK_TIMEOUT = 300  # seconds for all the cells of one notebook
-MAX_NOTEBOOK_BYTES = 20 * 1024**2  # a larger file is not a lab notebook (outputs included)
 MAX_NOTES = 20  # notes kept per notebook
 SANDBOX_MODES = ("auto", "required", "off")
 _warned = []
@@ -195,30 +194,3 @@ class _Grader:
             except KernelStartError as e:  # the next exercises find no kernel: errors, not a lost notebook
                 nb.notes.append(one_line(e))
         return judge.judge(ex, cases, run, [source for _, _, source in cells], self.timeout)
-
-
-def cell_label(number: int, source: str) -> str:
-    """A cell named the way a learner finds it: "code cell 3 (`def my_softmax(z):`)"."""
-    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-    return f"code cell {number} (`{first[:50]}{' ...' if len(first) > 50 else ''}`)"
-
-
-def read_code_cells(path: Path) -> list[tuple[int, str, str]]:
-    """(position among the code cells, cell id, source) of the notebook's code cells; ValueError, with a reason a
-    learner can read, when it is not a notebook (every part of the grader reads notebooks through this).
-    Code cells are counted alone: JupyterLab numbers no cells, and a learner counts the code ones."""
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise ValueError(f"cannot read it ({e.strerror})") from None
-    if size > MAX_NOTEBOOK_BYTES:
-        raise ValueError(f"larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB")
-    try:
-        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
-        code_cells = [c for c in nb.cells if c["cell_type"] == "code"]
-        code = [(n, c.get("id", ""), c["source"]) for n, c in enumerate(code_cells, 1)]
-        if not all(isinstance(source, str) for _, _, source in code):
-            raise ValueError("a cell's source is not text")
-    except Exception as e:  # OS, Unicode, JSON and schema errors all mean "not a notebook" to the learner
-        raise ValueError(f"not a Jupyter notebook ({one_line(e, 100)})") from None
-    return code

@@ -5,7 +5,7 @@
 
 Both take `--timeout S` (per cell), `--seed N` (reproduce a grading: the seed is printed and recorded) and
 `--sandbox auto|required|off`. Notebooks print a table per notebook; a class writes RESULTS_DIR (see
-`lab_utils.grading.reports`) with a progress bar and ETA on a terminal, quiet otherwise. Unusable input gets one
+`lab_utils.course.reports`) with a progress bar and ETA on a terminal, quiet otherwise. Unusable input gets one
 line on stderr and exit status 2; a finished grading exits 0, whatever the scores.
 """
 
@@ -20,11 +20,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from lab_utils.course.batch import ClassRun, GradeOptions, LocalPool, grade_class
+from lab_utils.course.classdir import series_stems, stem_of
 from lab_utils.errors import LabError
-from lab_utils.grading.batch import ClassRun, GradeOptions, LocalPool, grade_class
-from lab_utils.grading.classdir import series_stems, stem_of
+from lab_utils.grading.notebook import read_code_cells
 from lab_utils.grading.results import GRADED, NotebookResult
-from lab_utils.grading.submission import read_code_cells
 
 MESSAGE_WIDTH = 80  # characters of a table's message column before a message wraps onto the next line
 
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _grade_class(args: argparse.Namespace, options: GradeOptions) -> int:
     if args.scheduler:
-        from lab_utils.grading.cluster import DaskPool
+        from lab_utils.course.cluster import DaskPool
 
         pool = DaskPool(args.scheduler)
     else:
@@ -115,7 +115,7 @@ def grade_and_report(
     class_dir: Path, out: Path, pool: Any, options: GradeOptions, regrade: bool = False, progress: Any = None
 ) -> ClassRun:
     """Grade the class with `pool` (LocalPool, DaskPool) and write RESULTS_DIR: the command, callable from Python."""
-    from lab_utils.grading import reports
+    from lab_utils.course import reports
 
     run = grade_class(class_dir, out, pool, options, regrade=regrade, progress=progress)
     reports.write_all(run.results, run.info, out)

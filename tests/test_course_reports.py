@@ -1,4 +1,4 @@
-"""What a class grading writes (lab_utils.grading.reports): gradebook.csv, grades.json, feedback pages, report.html.
+"""What a class grading writes (lab_utils.course.reports): gradebook.csv, grades.json, feedback pages, report.html.
 
 The results are `SubmissionResult`s built here as the grader builds them (the batch tests produce them by grading
 real notebooks); exercises and points come from the real registry, so the expected totals follow it.
@@ -11,8 +11,8 @@ import re
 import pytest
 
 from lab_utils.checks import EXERCISES
-from lab_utils.grading.batch import failed_result
-from lab_utils.grading.reports import MAX_SCORE, feedback_html, report_html, write_all
+from lab_utils.course.batch import failed_result
+from lab_utils.course.reports import MAX_SCORE, feedback_html, report_html, write_all
 from lab_utils.grading.results import (
     FAILED,
     GRADED,

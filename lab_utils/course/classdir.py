@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lab_utils.checks import EXERCISES
 from lab_utils.errors import LabError
-from lab_utils.grading.submission import read_code_cells
+from lab_utils.grading.notebook import read_code_cells
 
 CANVAS_NAME = re.compile(r"^(?P<name>.+?)(?P<late>_late)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$", re.I)
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)

@@ -1,4 +1,4 @@
-"""Who handed in what (lab_utils.grading.classdir): learner folders, JupyterLab copy names, Canvas' flat download.
+"""Who handed in what (lab_utils.course.classdir): learner folders, JupyterLab copy names, Canvas' flat download.
 
 Class folders are built here from small notebooks; nothing is run.
 """
@@ -8,7 +8,7 @@ import os
 import nbformat
 import pytest
 
-from lab_utils.grading.classdir import ClassDirError, discover, natural_key, series_stems, stem_of
+from lab_utils.course.classdir import ClassDirError, discover, natural_key, series_stems, stem_of
 
 
 def write_notebook(path, *sources, mtime=None):

@@ -1,4 +1,4 @@
-"""Grading a class on a Dask cluster (lab_utils.grading.cluster): the gradebook is the one a local run writes.
+"""Grading a class on a Dask cluster (lab_utils.course.cluster): the gradebook is the one a local run writes.
 
 The test starts its own cluster: a `dask scheduler` and two `dask worker` processes (one thread each, no dashboard),
 listening on free ports of 127.0.0.1 only, with this worktree's `lab_utils` on their path. Every process it starts
@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from grading_class import MY_SOFTMAX, STABLE_SOFTMAX, STABLE_SOFTMAX_NO_KEEPDIMS, write_notebook
 
-from lab_utils.grading import cluster
-from lab_utils.grading.cli import main
-from lab_utils.grading.cluster import ClusterError, DaskPool
+from lab_utils.course import cluster
+from lab_utils.course.cli import main
+from lab_utils.course.cluster import ClusterError, DaskPool
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = "20261127"

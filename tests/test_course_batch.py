@@ -1,4 +1,4 @@
-"""Grading a class end to end (lab_utils.grading.batch, through `python -m lab_utils.grade CLASS_DIR --out ...`).
+"""Grading a class end to end (lab_utils.course.batch, through `python -m lab_utils.grade CLASS_DIR --out ...`).
 
 A synthetic class is built here, one learner per case: solved, stubs, mixed, an unreadable file, an endless loop
 after the exercises, a JupyterLab copy name, a forged check, no notebook of the series, and a learner from Canvas'
@@ -25,9 +25,9 @@ from grading_class import (
 )
 
 from lab_utils.checks import EXERCISES
-from lab_utils.grading.batch import GradeOptions, LocalPool, grade_class
-from lab_utils.grading.classdir import series_stems
-from lab_utils.grading.cli import main
+from lab_utils.course.batch import GradeOptions, LocalPool, grade_class
+from lab_utils.course.classdir import series_stems
+from lab_utils.course.cli import main
 from lab_utils.grading.results import GRADED
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lab_utils.checks import EXERCISES
-from lab_utils.grading.classdir import Learner, discover, series_stems
+from lab_utils.course.classdir import Learner, discover, series_stems
 from lab_utils.grading.results import ERROR, ExerciseResult, NotebookResult, SubmissionResult
 
 JOURNAL = "journal.jsonl"

@@ -1,10 +1,10 @@
-"""The grader's command line (lab_utils.grading.cli) for notebooks: the table a learner reads, the JSON, and
+"""The grader's command line (lab_utils.course.cli) for notebooks: the table a learner reads, the JSON, and
 one-line refusals of bad input.
 
 The table is first formatted from results built as the grader builds them; then two small notebooks built here
 (named `01_softmax`, so that its exercises are graded) are graded once through `main`, by the real grader, and the
 tests read different facts off that run. `python -m lab_utils.grade` is also run once, as a learner types it.
-A class folder (`--out`) is tested in test_grading_batch.py.
+A class folder (`--out`) is tested in test_course_batch.py.
 """
 
 import json
@@ -17,7 +17,7 @@ import pytest
 from grading_class import MY_SOFTMAX, MY_SOFTMAX_STUB, STABLE_SOFTMAX, STABLE_SOFTMAX_STUB, write_notebook
 
 from lab_utils.checks import exercises_in
-from lab_utils.grading.cli import format_table, main
+from lab_utils.course.cli import format_table, main
 from lab_utils.grading.results import FAILED, MISSING, NOT_IMPLEMENTED, PASSED, ExerciseResult, NotebookResult
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -26,7 +26,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from lab_utils.checks import EXERCISES
-from lab_utils.grading.classdir import natural_key
+from lab_utils.course.classdir import natural_key
 from lab_utils.grading.results import (
     ERROR,
     FAILED,

@@ -1,0 +1,9 @@
+"""The course's side of grading: a class folder in, a gradebook and reports out.
+
+`lab_utils.grading` grades one learner's submission; this package runs it for a class and turns the results
+into what a course needs:
+- `classdir`: who handed in what, in the layouts an LMS downloads;
+- `batch`: a class graded in parallel, resumable from its journal (`cluster`: the same on a Dask cluster);
+- `reports`: the gradebook, `grades.json`, a feedback page per learner and the class report;
+- `cli`: the command `python -m lab_utils.grade`, for a learner's notebooks or a whole class.
+"""
