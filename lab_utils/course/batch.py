@@ -83,7 +83,7 @@ def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
         if nb["notebook"] in task.files:
             nb["path"] = task.files[nb["notebook"]][1]
         if others := task.not_graded.get(nb["notebook"]):
-            nb["notes"].append(f"also handed in, not graded (an older or copied file): {', '.join(others)}")
+            nb["notes"].append(f"also handed in: {'; '.join(others)}")
     return data
 
 
