@@ -21,6 +21,7 @@ from lab_utils.checks import Exercise, exercises_in
 from lab_utils.errors import LabError
 from lab_utils.grading import judge
 from lab_utils.grading.cells import cells_to_run
+from lab_utils.grading.files import RefusedFile, read_regular
 from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, cell_label, read_code_cells
 from lab_utils.grading.results import ERROR, MISSING, TIMEOUT, ExerciseResult, NotebookResult, SubmissionResult
 from lab_utils.grading.runner import Kernel, KernelStartError
@@ -65,10 +66,10 @@ def grade_submission(
     submission = SubmissionResult(student=student, seed=seed, sandbox=enabled)
     private = Sandbox(limits or Limits(), enabled=enabled)
     for stem, path in notebooks.items():  # all before the kernel starts: never write where it can reach
-        # An unreadable or oversize file is reported when its turn comes.
-        with contextlib.suppress(OSError):
-            if path is not None and Path(path).stat().st_size <= MAX_NOTEBOOK_BYTES:
-                private.add_copy(f"{stem}.ipynb", Path(path).read_bytes())
+        # A refused file (a link, a FIFO, a device, oversize) is reported when its turn comes.
+        with contextlib.suppress(RefusedFile):
+            if path is not None:
+                private.add_copy(f"{stem}.ipynb", read_regular(Path(path), MAX_NOTEBOOK_BYTES))
     grader = _Grader(private, seed, timeout, notebook_timeout)
     try:
         for stem, path in notebooks.items():
