@@ -39,6 +39,7 @@ class GradeOptions:
     seed: int
     timeout: int | None = None  # seconds per cell; None: grade_submission's default
     notebook_timeout: int | None = None  # seconds per notebook in total; None: grade_submission's default
+    learner_timeout: int | None = None  # seconds per learner, everything included; None: grade_submission's default
     sandbox: str = "auto"
 
     def kwargs(self) -> dict[str, Any]:
