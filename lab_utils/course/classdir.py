@@ -17,12 +17,17 @@ notebook, the newest attempt wins (Canvas numbers re-submissions `-1`, `-2`, ...
 newest file; the others are listed as not graded. Every file's bytes are hashed (`Learner.digest`) so that an
 unchanged learner is not graded twice. Nothing here runs learner code, and nothing the learner controls (a
 notebook's metadata, a file's time) decides when they handed in.
+
+Only regular files and real folders are read, never through a link (`lstat`, and `grading.files.read_regular`):
+a learner's notebook or folder that is a symbolic link (to `solutions/`, to a classmate's work, to a host file), a
+FIFO, a socket or a device is refused, with the reason in `Learner.refused`, and never stops another learner.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,7 +36,8 @@ from pathlib import Path
 from lab_utils.checks import EXERCISES
 from lab_utils.course.layouts import attempt, nbgrader_timestamp, parse_lms_name
 from lab_utils.errors import LabError
-from lab_utils.grading.notebook import read_code_cells
+from lab_utils.grading.files import RefusedFile, read_regular, refusal
+from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, read_code_cells
 
 UNGRADED_STEMS = ("06_going_further",)  # notebooks of the series with no graded exercise
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)
@@ -56,8 +62,9 @@ class Learner:
 
     student: str
     files: dict[str, SubmittedFile] = field(default_factory=dict)
-    not_graded: dict[str, list[str]] = field(default_factory=dict)  # stem -> "file: why not graded"
+    not_graded: dict[str, list[str]] = field(default_factory=dict)  # stem -> "<file>: why it was not graded"
     unmatched: list[str] = field(default_factory=list)  # files that belong to no notebook of the series
+    refused: dict[str, str] = field(default_factory=dict)  # stem -> "<relpath>: <why>", for stems with no file
     ungraded: list[str] = field(default_factory=list)  # files of the series' ungraded notebook (06_going_further)
     digest: str = ""
     name: str = ""  # as the LMS's file names give it; "" for a folder named by id
@@ -75,13 +82,18 @@ def natural_key(student: str) -> list[str | int]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", student)]
 
 
+def stem_by_name(name: str) -> str | None:
+    """The series stem that starts the file name `name` ("01_softmax-Copy1.ipynb" -> "01_softmax"), or None."""
+    base = name.removesuffix(".ipynb")
+    by_name = [s for s in series_stems() if base.startswith(s)]
+    return max(by_name, key=len) if by_name else None
+
+
 def stem_of(path: Path, name: str | None = None) -> str | None:
     """The series stem the notebook `name` (default: the file's name) belongs to, None if it belongs to none."""
+    if (stem := stem_by_name(name or path.name)) is not None:
+        return stem
     stems = series_stems()
-    base = (name or path.name).removesuffix(".ipynb")
-    by_name = [s for s in stems if base.startswith(s)]
-    if by_name:
-        return max(by_name, key=len)
     defined = _defined_functions(path)
     counts = {s: sum(ex.function in defined for ex in EXERCISES if ex.notebook == s) for s in stems}
     best = max(stems, key=lambda s: counts[s])
@@ -97,46 +109,78 @@ def _defined_functions(path: Path) -> set[str]:
     return set(_DEF.findall("\n".join(source for _, _, source in code)))
 
 
+Found = tuple[Path, str]  # a learner's file and its name as handed in
+
+
 def discover(class_dir: Path) -> list[Learner]:
-    """Every learner of `class_dir`, sorted by id, with their files chosen and hashed."""
+    """Every learner of `class_dir`, sorted by id, with their files chosen and hashed, and the files refused."""
     class_dir = Path(class_dir)
     if not class_dir.is_dir():
         raise ClassDirError(f"{class_dir}: no such folder (give the folder holding one folder per learner)")
     if (class_dir / "submitted").is_dir():
         class_dir = class_dir / "submitted"  # nbgrader's exchange given by its parent
-    handed_in: dict[str, list[tuple[Path, str]]] = {}  # student -> (file, name as handed in)
+    handed_in: dict[str, list[Found]] = {}
+    refused: dict[str, list[tuple[str, str]]] = {}  # student -> (name as handed in, "<relpath>: <why>")
     facts: dict[str, tuple[str, bool]] = {}  # student -> (name, late marker), from the LMS's names
-    for entry in sorted(class_dir.iterdir()):
+    for entry in sorted(os.scandir(class_dir), key=lambda e: e.name):
+        path = Path(entry.path)
         if entry.name.startswith("."):
             continue
         lms = parse_lms_name(entry.name)
-        if entry.is_dir():
-            student = lms.student if lms else entry.name
-            files = [p for p in sorted(entry.rglob("*.ipynb")) if p.is_file() and not _hidden(p.relative_to(entry))]
-            handed_in.setdefault(student, []).extend((p, p.name) for p in files)
-        elif entry.suffix == ".ipynb" and lms is not None:
-            student = lms.student
-            handed_in.setdefault(student, []).append((entry, lms.file))
+        student = lms.student if lms else entry.name
+        if entry.is_dir(follow_symlinks=False):
+            files, odd = _learner_folder(path, class_dir)
+            handed_in.setdefault(student, []).extend(files)
+            refused.setdefault(student, []).extend(odd)
+        elif entry.name.endswith(".ipynb") and lms is not None:
+            why = refusal(path)
+            if why is None:
+                handed_in.setdefault(student, []).append((path, lms.file))
+            else:
+                refused.setdefault(student, []).append((lms.file, f"{entry.name}: {why}"))
+        elif entry.is_symlink() and entry.is_dir():  # a learner's folder that is a link: refused as a whole
+            why = f"{entry.name}: the folder is a symbolic link (only real folders are graded)"
+            refused.setdefault(student, []).extend((f"{stem}.ipynb", why) for stem in series_stems())
         else:
             continue
         name, late = facts.get(student, ("", False))
         facts[student] = (name or (lms.name if lms else ""), late or bool(lms and lms.late))
-    if not handed_in:
+    students = set(handed_in) | set(refused)
+    if not students:
         raise ClassDirError(
             f"{class_dir}: no learner found (expected one folder per learner, or Canvas' "
             "name_userid_submissionid_file.ipynb files, or Moodle's download)"
         )
-    learners = [_learner(student, files, class_dir, *facts[student]) for student, files in handed_in.items()]
+    learners = [_learner(s, handed_in.get(s, []), refused.get(s, []), class_dir, *facts[s]) for s in students]
     return sorted(learners, key=lambda learner: natural_key(learner.student))
 
 
-def _hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)  # .ipynb_checkpoints and the like
+def _learner_folder(folder: Path, class_dir: Path) -> tuple[list[Found], list[tuple[str, str]]]:
+    """The notebooks in a learner's folder and its sub-folders (hidden ones skipped, links never followed), and
+    the refused entries: notebooks that are not regular files, sub-folders that are links."""
+    files, refused = [], []
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .ipynb_checkpoints and the like
+        for d in list(dirs):
+            if os.path.islink(os.path.join(top, d)):
+                dirs.remove(d)
+                relpath = Path(top, d).relative_to(class_dir).as_posix()
+                refused.append((d, f"{relpath}: a symbolic link (only real folders are graded)"))
+        for name in sorted(n for n in names if n.endswith(".ipynb") and not n.startswith(".")):
+            path = Path(top, name)
+            why = refusal(path)
+            if why is None:
+                files.append((path, name))
+            else:
+                refused.append((name, f"{path.relative_to(class_dir).as_posix()}: {why}"))
+    return files, refused
 
 
-def _learner(student: str, files: list[tuple[Path, str]], class_dir: Path, name: str, late: bool) -> Learner:
+def _learner(
+    student: str, files: list[Found], refused: list[tuple[str, str]], class_dir: Path, name: str, late: bool
+) -> Learner:
     learner = Learner(student, name=name, late_marker=late)
-    candidates: dict[str, list[tuple[Path, str]]] = {}
+    candidates: dict[str, list[Found]] = {}
     for path, handed_in_as in files:
         if handed_in_as.startswith(UNGRADED_STEMS):
             learner.ungraded.append(path.relative_to(class_dir).as_posix())
@@ -146,7 +190,7 @@ def _learner(student: str, files: list[tuple[Path, str]], class_dir: Path, name:
             candidates.setdefault(stem, []).append((path, handed_in_as))
     for stem, found in candidates.items():
         # The newest attempt, the exact name, the newest file, then by name: never the listing order.
-        found.sort(key=lambda f: (-attempt(stem, f[1]), f[1] != f"{stem}.ipynb", -f[0].stat().st_mtime, f[1]))
+        found.sort(key=lambda f: (-attempt(stem, f[1]), f[1] != f"{stem}.ipynb", -f[0].lstat().st_mtime, f[1]))
         (path, chosen), others = found[0], found[1:]
         learner.files[stem] = SubmittedFile(path, path.relative_to(class_dir).as_posix(), chosen)
         if others:
@@ -156,6 +200,14 @@ def _learner(student: str, files: list[tuple[Path, str]], class_dir: Path, name:
                 + ("earlier attempt, not graded" if attempt(stem, n) < newest else "another copy, not graded")
                 for p, n in others
             ]
+    for name, why in refused:
+        stem = stem_by_name(name)
+        if stem is None:
+            learner.unmatched.append(f"{why} (refused)")
+        elif stem in learner.files:
+            learner.not_graded.setdefault(stem, []).append(f"{why} (refused)")
+        else:
+            learner.refused.setdefault(stem, why)
     learner.submitted_at = _nbgrader_time(learner)
     learner.digest = digest(learner)
     return learner
@@ -166,17 +218,27 @@ def _nbgrader_time(learner: Learner) -> datetime | None:
     times = []
     for file in learner.files.values():
         stamp = file.path.parent / "timestamp.txt"
-        if stamp.is_file() and not stamp.is_symlink() and stamp.stat().st_size < 200:
-            times.append(nbgrader_timestamp(stamp.read_text(errors="replace")))
+        try:
+            times.append(nbgrader_timestamp(read_regular(stamp, 200).decode(errors="replace")))
+        except (RefusedFile, OSError):
+            continue
     return max((t for t in times if t is not None), default=None)
 
 
+def file_bytes(submitted: SubmittedFile) -> bytes:
+    """The bytes of a chosen file, read safely (see the module); RefusedFile when it is not fit to read."""
+    return read_regular(submitted.path, MAX_NOTEBOOK_BYTES)
+
+
 def digest(learner: Learner) -> str:
-    """SHA-256 of what decides a learner's grade: the registry, and the bytes of each chosen file."""
+    """SHA-256 of what decides a learner's grade: the registry, the bytes of each chosen file, the refusals."""
     h = hashlib.sha256()
     registry = [(ex.function, ex.points, ex.notebook) for ex in EXERCISES]
-    h.update(json.dumps(registry).encode())
+    h.update(json.dumps([registry, learner.refused]).encode())
     for stem in sorted(learner.files):
         h.update(f"\0{stem}\0".encode())
-        h.update(hashlib.sha256(learner.files[stem].path.read_bytes()).digest())
+        try:
+            h.update(hashlib.sha256(file_bytes(learner.files[stem])).digest())
+        except RefusedFile as e:  # refused again when the worker reads it; its reason decides the grade
+            h.update(str(e).encode())
     return h.hexdigest()

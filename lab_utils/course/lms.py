@@ -10,23 +10,21 @@ What the formats need, from the LMS's own code (see docs/course.md for the sourc
 - Moodle (grade/import/grade_import_form.php): any header; at import the instructor maps one column to the user
   field it identifies (email address or ID number) and the grade column to the assignment.
 
-Cells come from files learners and the LMS wrote, so a cell that a spreadsheet would run as a formula is
-written with a leading apostrophe (OWASP's CSV-injection advice).
+Both are written by the grader's one spreadsheet-safe writer (`spreadsheet.write_csv`): names come from files
+learners and the LMS wrote.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from lab_utils.course.coursefile import MOODLE_IDENTIFIERS, Course
 from lab_utils.course.roster import Member, Roster
 from lab_utils.course.scoring import CourseScore, format_points
+from lab_utils.course.spreadsheet import write_csv
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -36,17 +34,6 @@ class Standing:
     student: str
     name: str
     score: CourseScore
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """`cell`, with an apostrophe in front when a spreadsheet would read it as a formula."""
-    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
-
-
-def write_csv(path: Path, rows: Iterable[list[str]]) -> None:
-    """Rows into `path` as CSV, every cell spreadsheet-safe."""
-    with Path(path).open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([spreadsheet_safe(c) for c in row] for row in rows)
 
 
 def _cell(course: Course, standing: Standing | None) -> str:
@@ -103,9 +90,11 @@ def write_exports(course: Course, roster: Roster | None, standings: list[Standin
     """
     written = []
     if roster is None or roster.lms == "canvas":
-        write_csv(out / "canvas.csv", canvas_rows(course, roster, standings))
+        header, *rows = canvas_rows(course, roster, standings)
+        write_csv(out / "canvas.csv", header, rows)
         written.append("canvas.csv")
     if roster is not None and roster.lms == "moodle":
-        write_csv(out / "moodle.csv", moodle_rows(course, roster, standings))
+        header, *rows = moodle_rows(course, roster, standings)
+        write_csv(out / "moodle.csv", header, rows)
         written.append("moodle.csv")
     return written
