@@ -154,7 +154,7 @@ def grade_and_report(
     times = read_submission_times(course.submission_times) if course and course.submission_times else None
     run = grade_class(class_dir, out, pool, options, regrade=regrade, progress=progress, only=only)
     records = learner_records(run.learners, run.results, course, roster, times)
-    reports.write_all(run.results, run.info, out, records, course, roster)
+    run.info["exports"] = reports.write_all(run.results, run.info, out, records, course, roster)
     return run
 
 

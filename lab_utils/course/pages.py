@@ -241,7 +241,8 @@ def _roster_table(records: list[LearnerRecord]) -> str:
         link = f"<a href='feedback/{_e(file_stem(r.student))}.html'>{_e(r.student)}</a>"
         cells = [link, _e(r.name), points, _e(late), _e(r.overrides_text), _e(r.result.status), str(r.result.seed)]
         rows.append(cells)
-    header = ["learner", "name", "score", "late or extension", "overrides", "status", "seed"]
+    scored = "course score" if any(r.score for r in records) else f"score (of {LAB_POINTS:g})"
+    header = ["learner", "name", scored, "late or extension", "overrides", "status", "seed"]
     return _table(header, rows)
 
 

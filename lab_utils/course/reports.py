@@ -62,8 +62,9 @@ def write_all(
     records: list[LearnerRecord] | None = None,
     course: Course | None = None,
     roster: Roster | None = None,
-) -> None:
-    """Write the gradebook, grades.json, the exports (with `course`), the feedback pages and the report into `out`."""
+) -> list[str]:
+    """Write the gradebook, grades.json, the exports (with `course`), the feedback pages and the report into `out`;
+    returns the exports' file names."""
     out.mkdir(parents=True, exist_ok=True)
     results = sorted(results, key=lambda r: natural_key(r.student))
     by_id = {r.student: r for r in records or []}
@@ -71,8 +72,9 @@ def write_all(
     info = {**info, "lab_version": lab_version()}
     write_gradebook(results, out / "gradebook.csv", ordered)
     off_roster = [s.student for s in not_on_roster(roster, standings(ordered))] if ordered and roster else []
+    exports = []
     if course is not None and ordered is not None:
-        info["exports"] = write_exports(course, roster, standings(ordered), out)
+        exports = info["exports"] = write_exports(course, roster, standings(ordered), out)
         info["not_on_roster"] = off_roster
     payload = {
         "run": info,
@@ -92,6 +94,7 @@ def write_all(
         page = feedback_html(result, by_id.get(result.student))
         (out / "feedback" / f"{file_stem(result.student)}.html").write_text(page, **TEXT)
     (out / "report.html").write_text(report_html(results, info, ordered, off_roster), **TEXT)
+    return exports
 
 
 def write_gradebook(results: list[SubmissionResult], path: Path, records: list[LearnerRecord] | None = None) -> None:
