@@ -185,27 +185,14 @@ def test_a_whole_score_override_added_later_applies_without_grading_again(canvas
     assert read_csv(copy / "canvas.csv")[1][5] == "50"
 
 
-def test_only_regrades_that_learner_and_leaves_the_others_results_unchanged(canvas, tmp_path):
+@pytest.mark.parametrize("regrade", [[], ["--regrade"]], ids=["only", "only-regrade"])
+def test_only_regrades_that_learner_and_leaves_the_others_results_unchanged(canvas, tmp_path, regrade):
     folder, classdir, out = canvas
     copy = tmp_path / "results"
     shutil.copytree(out, copy)
     before = journal(copy)
-    assert (
-        main(
-            [
-                str(classdir),
-                "--out",
-                str(copy),
-                "--course",
-                str(folder / "course.toml"),
-                "--seed",
-                "7",
-                "--only",
-                "4023",
-            ]
-        )
-        == 0
-    )
+    command = [str(classdir), "--out", str(copy), "--course", str(folder / "course.toml"), "--seed", "7"]
+    assert main([*command, "--only", "4023", *regrade]) == 0
     after = journal(copy)
     assert after["4023"]["seed"] == 7 and before["4023"]["seed"] == int(SEED)
     assert {s: r for s, r in after.items() if s != "4023"} == {s: r for s, r in before.items() if s != "4023"}

@@ -236,7 +236,7 @@ def grade_class(
         raise ClassDirError(f"--only {unknown[0]}: no such learner in {class_dir}")
     out.mkdir(parents=True, exist_ok=True)
     journal = Journal(out / JOURNAL)
-    previous = {} if regrade else journal.load()
+    previous = {} if regrade and not only else journal.load()  # with `only`, the others' results are kept
     done: dict[str, tuple[str, SubmissionResult]] = {}
     todo = []
     for learner in learners:
