@@ -10,8 +10,10 @@ def test_a_plain_lowercase_id_is_its_own_file_name(student):
     assert file_stem(student) == student
 
 
-@pytest.mark.parametrize("student", ["../../outside", "/etc/passwd", "..", "a/b", "a\\b", "\x00", "=1+1", "."])
-def test_an_id_that_would_leave_the_folder_becomes_a_plain_name(student):
+@pytest.mark.parametrize(
+    "student", ["con", "nul", "com1", "../../outside", "/etc/passwd", "..", "a/b", "a\\b", "\x00", "=1+1", "."]
+)
+def test_an_id_that_would_leave_the_folder_or_name_a_device_becomes_a_plain_name(student):
     name = file_stem(student)
     assert "/" not in name and "\\" not in name and not name.startswith(".") and name.isascii()
     assert "~" in name
