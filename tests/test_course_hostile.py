@@ -26,6 +26,7 @@ import lab_utils
 from lab_utils.checks import EXERCISES
 from lab_utils.course.cli import format_table
 from lab_utils.course.names import file_stem
+from lab_utils.course.spreadsheet import safe_cell
 from lab_utils.grading.results import NotebookResult, SubmissionResult
 from lab_utils.grading.sandbox import bwrap_available
 
@@ -149,7 +150,7 @@ def graded(tmp_path_factory):
 
 def gradebook(out: Path) -> dict[str, dict[str, str]]:
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
-        return {row["student"].removeprefix("'"): row for row in csv.DictReader(f)}
+        return {row["student"]: row for row in csv.DictReader(f)}
 
 
 def learners(out: Path) -> dict[str, dict]:
@@ -159,13 +160,13 @@ def learners(out: Path) -> dict[str, dict]:
 def test_the_class_is_graded_to_the_end_with_a_row_per_learner(graded):
     _, out, _, code = graded
     assert code == 0
-    assert sorted(gradebook(out)) == sorted(EXPECTED)
+    assert sorted(gradebook(out)) == sorted(safe_cell(student) for student in EXPECTED)
 
 
 @pytest.mark.parametrize("student", sorted(EXPECTED))
 def test_each_learner_gets_exactly_the_points_deserved(graded, student):
     _, out, _, _ = graded
-    assert float(gradebook(out)[student]["score"]) == EXPECTED[student]
+    assert float(gradebook(out)[safe_cell(student)]["score"]) == EXPECTED[student]
     assert learners(out)[student]["score"] == EXPECTED[student]
 
 
@@ -206,8 +207,9 @@ def test_formula_ids_are_text_in_the_gradebook_and_numbers_stay_numbers(graded):
         assert cells[f"'{student}"][-3:-1] == ["0", f"{sum(POINTS.values()):g}"]
 
 
-def test_terminal_escapes_never_reach_the_table_printed(graded):
+def test_terminal_escapes_never_reach_the_table_printed_or_the_gradebook(graded):
     _, out, _, _ = graded
+    assert "\x1b" not in (out / "gradebook.csv").read_text(encoding="utf-8")
     result = SubmissionResult.from_dict(learners(out)[ESCAPE_ID])
     nb: NotebookResult = result.notebooks[0]
     assert not any("\x1b" in note or "\x07" in note for note in nb.notes)
