@@ -139,6 +139,7 @@ class Kernel:
                 return CellRun(status="dead", reason="the kernel sent a malformed message")
         self._drain_shell(msg_id)
         if interrupted:
+            self._await_interrupt_reply()
             result.status = "timeout"
         elif result.error is not None:
             result.status = "error"
@@ -165,7 +166,20 @@ class Kernel:
 
     def _interrupt(self) -> None:
         assert self.client is not None
-        self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+        request = self.client.session.msg("interrupt_request", {})
+        self.interrupt_id = request["header"]["msg_id"]
+        self.client.control_channel.send(request)
+
+    def _await_interrupt_reply(self) -> None:
+        """Wait until the kernel has sent its SIGINT: a cell that ended on its own just as it was interrupted must
+        not have the late signal land in the next cell (a grading call would lose its answer)."""
+        assert self.client is not None
+        deadline = time.monotonic() + INTERRUPT_GRACE
+        with contextlib.suppress(Exception):  # queue.Empty, or a malformed reply: the grace is over either way
+            while time.monotonic() < deadline:
+                reply = self.client.control_channel.get_msg(timeout=max(deadline - time.monotonic(), 0.01))
+                if reply["parent_header"].get("msg_id") == self.interrupt_id:
+                    return
 
     def _drain_shell(self, msg_id: str) -> None:
         """Read the cell's execute_reply off the shell channel (its content is in the iopub messages)."""

@@ -69,14 +69,15 @@ def grade_submission(
         print("grade: warning: bubblewrap not available, grading WITHOUT a sandbox", file=sys.stderr)
     started, cpu_before = time.monotonic(), _own_cpu()
     submission = SubmissionResult(student=student, seed=seed, sandbox=enabled)
-    private = Sandbox(limits or Limits(), enabled=enabled)
-    for stem, path in notebooks.items():  # all before the kernel starts: never write where it can reach
-        # A refused file (a link, a FIFO, a device, oversize) is reported when its turn comes.
-        with contextlib.suppress(RefusedFile):
-            if path is not None:
-                private.add_copy(f"{stem}.ipynb", read_regular(Path(path), MAX_NOTEBOOK_BYTES))
-    grader = _Grader(private, seed, timeout, notebook_timeout, started + learner_timeout)
+    grader = _Grader(
+        Sandbox(limits or Limits(), enabled=enabled), seed, timeout, notebook_timeout, started + learner_timeout
+    )
     try:
+        for stem, path in notebooks.items():  # all before the kernel starts: never write where it can reach
+            # A refused file (a link, a FIFO, a device, oversize) is reported when its turn comes.
+            with contextlib.suppress(RefusedFile):
+                if path is not None:
+                    grader.sandbox.add_copy(f"{stem}.ipynb", read_regular(Path(path), MAX_NOTEBOOK_BYTES))
         for stem, path in notebooks.items():
             result = grader.grade(stem, path)
             submission.notebooks.append(result)
