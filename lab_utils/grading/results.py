@@ -65,6 +65,7 @@ class SubmissionResult:
     sandbox: bool = False
     seconds: float = 0.0
     cpu_seconds: float = 0.0
+    graded_at: str = ""  # ISO time the class grader recorded it; "" for a single submission
 
     @property
     def exercises(self) -> list[ExerciseResult]:
@@ -105,7 +106,9 @@ class SubmissionResult:
             for nb in data["notebooks"]
         ]
         fields = ("student", "seed", "sandbox", "seconds", "cpu_seconds")
-        return cls(notebooks=notebooks, **{k: data[k] for k in fields})
+        graded_at = data.get("graded_at", "")
+        graded_at = graded_at if isinstance(graded_at, str) else ""
+        return cls(notebooks=notebooks, graded_at=graded_at, **{k: data[k] for k in fields})
 
 
 class InvalidResult(ValueError):
