@@ -63,7 +63,7 @@ class Task:
         for stem, submitted in learner.files.items():
             try:
                 files[stem] = (submitted.relpath, file_bytes(submitted))
-            except RefusedFile as e:  # changed since discovery, or oversize: refused like any other
+            except RefusedFile as e:  # became a link or grew since discovery: refused like any other
                 refused[stem] = f"{submitted.relpath}: {e}"
         return cls(learner.student, files, learner.not_graded, refused)
 

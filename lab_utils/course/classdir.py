@@ -226,7 +226,8 @@ def _nbgrader_time(learner: Learner) -> datetime | None:
 
 
 def file_bytes(submitted: SubmittedFile) -> bytes:
-    """The bytes of a chosen file, read safely (see the module); RefusedFile when it is not fit to read."""
+    """The bytes of a chosen file, read safely (see the module); RefusedFile when it is not fit to read, OSError
+    when it cannot be read at all (then the learner's grading fails, and is tried again next run)."""
     return read_regular(submitted.path, MAX_NOTEBOOK_BYTES)
 
 
@@ -239,6 +240,6 @@ def digest(learner: Learner) -> str:
         h.update(f"\0{stem}\0".encode())
         try:
             h.update(hashlib.sha256(file_bytes(learner.files[stem])).digest())
-        except RefusedFile as e:  # refused again when the worker reads it; its reason decides the grade
+        except (RefusedFile, OSError) as e:  # refused or failed again when the worker reads it
             h.update(str(e).encode())
     return h.hexdigest()
