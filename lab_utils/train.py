@@ -5,8 +5,8 @@ stratified validation split; `evaluate(model, data)` measures it on the
 held-out test set. `python -m lab_utils.train --help` runs both without a
 notebook and writes the figures and `metrics.json`. Used from notebook 04 on.
 
-Keras (and with it TensorFlow) is imported by the functions that train, not by the module: notebook 05's
-setup cell imports this module, and its first cells (the confusion matrix) are NumPy only.
+Keras (and with it TensorFlow) is imported by the functions that train, not by the module: the NumPy parts
+(the confusion matrix, precision and recall) and the command line's --help answer without waiting for it.
 """
 
 from __future__ import annotations
