@@ -80,7 +80,8 @@ def free_port() -> int:
 class LabServer:
     """JupyterLab serving `notebooks` on 127.0.0.1, started by jupyter/lab.py's command and environment."""
 
-    def __init__(self, notebooks: Path, state: Path) -> None:
+    def __init__(self, notebooks: Path, state: Path, environment: dict[str, str] | None = None) -> None:
+        """`environment`: variables added to the learner's for the server and its kernels (say PYTHONPATH)."""
         launcher = load_launcher()
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -96,7 +97,7 @@ class LabServer:
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 launcher.command(notebooks, flags),
-                env=launcher.environment(state, base=LEARNER_ENVIRONMENT),
+                env=launcher.environment(state, base={**LEARNER_ENVIRONMENT, **(environment or {})}),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -172,9 +173,13 @@ class NotebookPage:
     def run_all(self, timeout: float) -> None:
         """Run → Run All Cells, then wait until no cell is queued or running and the kernel is idle."""
         last = self.last_execution_count()
+        self.click_run_all()
+        self.wait_until_done(last, timeout)
+
+    def click_run_all(self) -> None:
+        """Run → Run All Cells, without waiting for the cells."""
         self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
         self.page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
-        self.wait_until_done(last, timeout)
 
     def last_execution_count(self) -> int:
         return max((count for count in self.execution_counts() if count is not None), default=0)
