@@ -23,7 +23,7 @@ from lab_utils.checks import (
 from lab_utils.checks.library import library_hint
 from lab_utils.checks.messages import show
 from lab_utils.checks.softmax import SOFTMAX, STABLE_SOFTMAX
-from lab_utils.checks.training import CROSS_ENTROPY
+from lab_utils.checks.gradients import CROSS_ENTROPY
 
 
 def failure_of(check, fn, *args) -> str:

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lab_utils.checks import EXERCISES, CheckFailure, check_count_params, check_softmax, wire
+from lab_utils.checks import EXERCISES, CheckFailure, check_count_params, check_softmax
 from lab_utils.checks.core import Case, call_learner, observe_case
 from lab_utils.model import compile_model, softmax
+from lab_utils.observe import wire
 
 # ---------------------------------------------------------------- the wire
 
@@ -171,7 +172,8 @@ def observe_all(function: str, fn, seed: int) -> dict:
 JUDGE = """
 import json, sys
 import numpy as np
-from lab_utils.checks import EXERCISES, CheckFailure, wire
+from lab_utils.checks import EXERCISES, CheckFailure
+from lab_utils.observe import wire
 
 checks = {ex.function: ex.check for ex in EXERCISES}
 verdicts = []

@@ -48,7 +48,7 @@ import ast
 import numpy as np
 from IPython import get_ipython
 from IPython.display import display
-from lab_utils.checks import wire
+from lab_utils.observe import wire
 
 def forged_answer(raw):
     if not raw.startswith("__import__('lab_utils.grading.kernel_side'"):  # only the grader's cells

@@ -12,25 +12,15 @@ from __future__ import annotations
 
 import ast
 import inspect
-import os
-import site
 import sys
-import sysconfig
 import textwrap
 import types
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from lab_utils.observe.learner import is_library_file
+
 CONVENTIONS = {"tf": "tensorflow", "np": "numpy"}  # names a notebook may use without importing them here
-LIBRARY_DIRS = tuple(
-    os.path.realpath(p)
-    for p in {
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # lab_utils itself
-        *(sysconfig.get_paths().get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")),
-        site.getusersitepackages(),
-    }
-    if p
-)
 LIBRARIES = {
     "tensorflow": "TensorFlow",
     "keras": "Keras",
@@ -92,11 +82,6 @@ def source_of(fn: Any, library_calls: Sequence[str] = ()) -> tuple[list[str], di
         obj = _loaded(dotted)
         aliases.update({k: dotted for k, v in namespace.items() if obj is not None and v is obj})
     return sources, aliases
-
-
-def is_library_file(filename: str) -> bool:
-    """Whether code from filename is the lab's or an installed library's, not the learner's."""
-    return not filename.startswith("<") and os.path.realpath(filename).startswith(LIBRARY_DIRS)
 
 
 def _loaded(dotted: str) -> Any:
