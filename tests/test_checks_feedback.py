@@ -353,3 +353,8 @@ def test_the_labs_checks_and_reference_maths_are_refused_in_every_exercise(sourc
 def test_a_dynamic_import_built_at_run_time_is_not_read_as_a_library():
     source = "import importlib\ndef gd_step(p, g, r):\n    return importlib.import_module(''.join(['x', 'y'])).f(p)"
     assert library_hint(GD_STEP, source) is None
+
+
+def test_a_notebooks_check_call_is_not_taken_for_a_use_of_the_labs_answers():
+    cells = ["from lab_utils.checks import check_gd_step", "check_gd_step(gd_step)"]
+    assert library_hint(GD_STEP, cells) is None
