@@ -1,8 +1,9 @@
 """Specification of the check protocol: the wire format, judging outside the kernel, fresh cases per seed.
 
-The grader calls `observe` in the learner's kernel and `judge` in its own process, on the decoded
-observation only. These tests play both sides: observations are made here (where TensorFlow and the
-"learner" code live), and judged in a fresh Python process that must never load TensorFlow.
+The grader has the learner's kernel observe each case (the check's `observer`, in `lab_utils.observe`) and
+calls `judge` in its own process, on the decoded observation only. These tests play both sides: observations
+are made here (where TensorFlow and the "learner" code live), and judged in a fresh Python process that must
+never load TensorFlow.
 """
 
 import json
