@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from lab_utils.data import N_PIXELS
 from lab_utils.errors import ConfigError
 
 DATASETS = ("mnist-5k", "mnist")
@@ -117,7 +118,7 @@ class LabConfig:
     @property
     def layer_sizes(self) -> list[int]:
         """Widths of every layer, input to output: [784, 25, 15, 10] by default."""
-        return [784, *self.hidden_units, self.n_classes]
+        return [N_PIXELS, *self.hidden_units, self.n_classes]
 
     def replace(self, **changes: object) -> LabConfig:
         """A copy with some values changed, checked like a new config."""

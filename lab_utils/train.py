@@ -30,6 +30,7 @@ from lab_utils.data import Dataset, load_dataset, split_validation
 from lab_utils.errors import DataError, LabError
 from lab_utils.model import build_model, predict_proba
 from lab_utils.plots import plot_confusion_matrix, plot_history, plot_misclassified, save_figure
+from lab_utils.reference import confusion_matrix
 
 if TYPE_CHECKING:
     import keras
@@ -116,17 +117,6 @@ def _schedule(cfg: LabConfig) -> keras.callbacks.Callback:
     import keras
 
     return keras.callbacks.LearningRateScheduler(lambda epoch, _: learning_rate_at(cfg, epoch))
-
-
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
-    """Counts of (true, predicted) pairs.
-
-    y_true, y_pred: (n,) integer labels in [0, n_classes). Returns (n_classes, n_classes)
-    int64, rows the true class, columns the predicted one.
-    """
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred, dtype=np.int64)
-    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
 def precision_recall(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

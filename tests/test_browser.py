@@ -37,35 +37,17 @@ from browser_lab import (
     publish_screenshot,
 )
 
+from lab_utils.checks import EXERCISES
+
 SOLVED = sorted(path.stem for path in (REPO / "solutions").glob("*.ipynb"))
 EXERCISE_START = "### START CODE HERE ###"
 LEARNER = sorted(
     path.stem for path in (REPO / "notebooks").glob("*.ipynb") if EXERCISE_START in path.read_text(encoding="utf-8")
 )
 RUN_ALL_TIMEOUT_MS = 20 * 60_000  # 06_going_further trains several networks; a busy 2-core machine is slow
-# One wrong answer per exercise that can come first in a notebook: the body of the learner's function,
-# with {0}, {1}, ... standing for its parameters. Each is a mistake the check recognises, so it gives a hint.
-WRONG_ANSWERS = {
-    "my_softmax": "return np.exp({0})",
-    "count_params": "return sum(a * b for a, b in zip({0}[:-1], {0}[1:]))",
-    "build_model": (
-        "return keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(25, activation='relu'),"
-        " keras.layers.Dense(15, activation='relu'), keras.layers.Dense(10)])"
-    ),
-    "cross_entropy_from_logits": "return float(-np.mean({0}[np.arange(len({1})), {1}]))",
-    "softmax_cross_entropy_grad": (
-        "p = np.exp({0} - {0}.max(axis=1, keepdims=True))\n"
-        "p = p / p.sum(axis=1, keepdims=True)\n"
-        "p[np.arange(len({1})), {1}] -= 1\n"
-        "return p"
-    ),
-    "compile_model": (
-        "{0}.compile(optimizer='adam', loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),"
-        " metrics=['accuracy'])\nreturn {0}"
-    ),
-    "my_confusion_matrix": "cm = np.zeros(({2}, {2}), dtype=int)\nnp.add.at(cm, ({1}, {0}), 1)\nreturn cm",
-}
-# Found by this test, fixed on another branch: delete the entry once that is merged (the test then XPASSes).
+# Each check's own wrong answer (`ExerciseCheck.wrong_answer`): the body of the learner's function, with {0}, {1},
+# ... standing for its parameters; a mistake the check recognises, so it gives a hint.
+WRONG_ANSWERS = {ex.function: ex.check.wrong_answer for ex in EXERCISES if ex.check.wrong_answer}
 PROBABILITY = re.compile(r"p = (\d\.\d{3})")
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 WIDGET_VIEW = ".jp-OutputArea-output > .jupyter-widgets"  # an output showing a widget (not the widgets inside it)
@@ -345,7 +327,7 @@ class Exercise:
     def wrong_answer(self) -> str:
         """The stub with its `raise NotImplementedError` line replaced by a wrong answer."""
         if self.function not in WRONG_ANSWERS:
-            pytest.fail(f"tests/test_browser.py has no wrong answer for {self.function}: add one to WRONG_ANSWERS")
+            pytest.fail(f"the check of {self.function} has no wrong_answer: give its ExerciseCheck one")
         stub_line = re.search(r"^( *)raise NotImplementedError.*$", self.stub, re.MULTILINE)
         indent = stub_line.group(1)
         body = WRONG_ANSWERS[self.function].format(*self.parameters)
