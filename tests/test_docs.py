@@ -22,7 +22,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
 FLAG = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
 # Flags the docs mention on their own that belong to a tool the lab runs, not to a lab command.
-FOREIGN_FLAGS = {"--die-with-parent": "bubblewrap"}
+FOREIGN_FLAGS = {"--die-with-parent": "bubblewrap", "--size": "bubblewrap"}
 
 
 @dataclass(frozen=True)
