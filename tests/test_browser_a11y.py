@@ -1,0 +1,120 @@
+"""The lab's own outputs in real JupyterLab, as a learner with a screen reader or only a keyboard meets them.
+
+- axe-core (through axe-playwright-python), scoped to the output areas (`.jp-OutputArea`) of every solved
+  notebook after Run All Cells: no serious or critical violation. JupyterLab's own chrome (menus, toolbars,
+  the cell editors) is not the lab's to fix; the README's Accessibility section lists what axe finds there.
+- Every figure shows as an image whose alt text is the description the lab wrote from its data.
+- The softmax sliders (01) and the digit pad's keyboard alternative (05) work from the keyboard alone:
+  Tab to reach a control, arrow keys and typing to change it, Enter to press a button.
+
+Shares JupyterLab and Chromium with tests/test_browser.py (its `lab` and `browser` fixtures); the same
+skip rules apply. Screenshots go to artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser_lab import axe_violations, describe_violations
+from test_browser import (  # noqa: F401  (the fixtures are used by name)
+    PROBABILITY,
+    RUN_ALL_TIMEOUT_MS,
+    SOLVED,
+    browser,
+    close_notebook,
+    lab,
+    open_notebook,
+)
+
+OUTPUTS = ".jp-OutputArea"
+FIGURE = ".jp-OutputArea-output img.lab-figure"
+
+
+@pytest.fixture(scope="module", params=SOLVED)
+def solved(request, lab, browser):  # noqa: F811
+    """A solved notebook (outputs removed) after Run All Cells, with its name."""
+    notebook = open_notebook(lab, browser, f"solutions/{request.param}.ipynb")
+    notebook.name = request.param
+    notebook.run_all(RUN_ALL_TIMEOUT_MS)
+    yield notebook
+    close_notebook(lab, notebook)
+
+
+def test_the_outputs_of_a_solved_notebook_have_no_serious_or_critical_axe_violation(solved):
+    # JupyterLab renders outputs lazily as they scroll into view: show each one before asking axe.
+    for output in solved.page.locator(OUTPUTS).all():
+        output.scroll_into_view_if_needed()
+    violations = axe_violations(solved.page, OUTPUTS)
+    assert violations == [], describe_violations(violations)
+
+
+def test_every_figure_of_a_solved_notebook_shows_with_an_alt_text_written_from_its_data(solved):
+    figures = solved.page.locator(FIGURE)
+    assert figures.count() == len(solved.page.locator(".jp-OutputArea-output img:not(.widget-image)").all())
+    for figure in figures.all():
+        alt = figure.get_attribute("alt")
+        assert alt and re.search(r"\d", alt), f"a figure's alt text says nothing from its data: {alt!r}"
+
+
+def focused_name(page) -> str:
+    """The accessible name of the focused element, as a screen reader announces it (label, aria-label or text)."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const labelled = el.getAttribute('aria-labelledby');
+            if (labelled) return labelled.split(' ').map(id => document.getElementById(id)?.textContent).join(' ');
+            if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
+            if (el.labels && el.labels.length) return el.labels[0].textContent;
+            return el.getAttribute('title') || el.textContent;
+        }"""
+    ).strip()
+
+
+def shown_probabilities(widget) -> list[float]:
+    texts = widget.locator(".lab-proba-value").all_inner_texts()
+    return [float(match.group(1)) for match in map(PROBABILITY.search, texts) if match]
+
+
+@pytest.mark.parametrize("solved", ["01_softmax"], indirect=True)
+def test_the_softmax_sliders_move_with_the_arrow_keys_and_tab_in_reading_order(solved):
+    from playwright.sync_api import expect
+
+    explorer = solved.page.locator(".lab-softmax")
+    handles = explorer.get_by_role("slider")
+    handles.first.scroll_into_view_if_needed()
+    handles.first.focus()  # where a screen reader's cursor lands on the widget
+    names = [focused_name(solved.page)]
+    for _ in range(handles.count() - 1):
+        solved.page.keyboard.press("Tab")
+        names.append(focused_name(solved.page))
+    assert names == [f"z[{k}]" for k in range(handles.count())]
+
+    before = shown_probabilities(explorer)
+    for _ in range(10):
+        solved.page.keyboard.press("ArrowRight")  # the last logit, up by 10 steps of 0.1
+    expect(explorer.locator(".lab-proba-value").last).not_to_have_text(f"p = {before[-1]:.3f}")
+    after = shown_probabilities(explorer)
+    assert after[-1] > before[-1]
+    assert sum(after) == pytest.approx(1.0, abs=0.005)
+
+
+@pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
+def test_the_digit_pad_classifies_a_test_digit_chosen_from_the_keyboard(solved):
+    from playwright.sync_api import expect
+
+    pad = solved.page.locator(".lab-digit-pad")
+    number = pad.get_by_role("spinbutton", name="test digit")
+    number.scroll_into_view_if_needed()
+    number.focus()
+    solved.page.keyboard.press("Control+a")
+    solved.page.keyboard.type("0")  # test digit 0 is a 7
+    solved.page.keyboard.press("Tab")
+    assert focused_name(solved.page) == "Use this test digit"
+    solved.page.keyboard.press("Enter")
+
+    expect(pad.get_by_text(re.compile(r"prediction: 7\b"))).to_be_visible()
+    shown = shown_probabilities(pad)
+    assert len(shown) == 10 and sum(shown) == pytest.approx(1.0, abs=0.01)
+    assert shown.index(max(shown)) == 7
+    solved.screenshot("digit_pad_keyboard", pad)
