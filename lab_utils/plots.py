@@ -194,9 +194,8 @@ def plot_runs(runs: Mapping[str, Mapping[str, Sequence[float]]], title: str) -> 
     )
     fig = DescribedFigure(alt + ".", figsize=(9, 3.3), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
-    for (name, history), color, marker in zip(runs.items(), _cycle(OKABE_ITO), _cycle(MARKERS), strict=False):
+    for (name, history), style in zip(runs.items(), line_styles(len(runs)), strict=True):
         epochs = np.arange(1, len(history["loss"]) + 1)
-        style = dict(color=color, marker=marker)
         ax_loss.plot(epochs, history["val_loss"], label=f"{name}, validation", **style)
         ax_loss.plot(epochs, history["loss"], linestyle="--", label=f"{name}, training", **style, fillstyle="none")
         ax_acc.plot(epochs, 100 * np.asarray(history["val_accuracy"]), label=name, **style)
@@ -270,6 +269,15 @@ def plot_probabilities(proba: np.ndarray, ax: Axes | None = None, true_label: in
     )
     ax.legend(handles=[Patch(label=label, **style) for label, style in legend.items()], loc="best", fontsize=8)
     return ax.figure
+
+
+def line_styles(n: int) -> list[dict[str, str]]:
+    """The colour and marker of each of `n` lines or point sets in one plot, as `ax.plot(..., **style)` takes them.
+
+    Colours from Okabe and Ito's colour-blind-safe palette, each with its own marker, so that lines differ
+    by shape as well as colour. Used by `plot_runs` and by the notebooks' own figures.
+    """
+    return [dict(color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)]) for i in range(n)]
 
 
 def probabilities_alt(proba: np.ndarray, true_label: int | None = None) -> str:
@@ -359,12 +367,6 @@ def _curve_style(label: str, n_points: int) -> dict[str, object]:
     if n_points > MAX_MARKED_EPOCHS:
         style.pop("marker")
     return style
-
-
-def _cycle(items: Sequence[object]) -> object:
-    """`items` over and over, for styles of any number of lines."""
-    while True:
-        yield from items
 
 
 def _count_of(n: int, noun: str) -> str:

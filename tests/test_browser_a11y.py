@@ -18,6 +18,7 @@ import re
 import pytest
 from browser_lab import axe_violations, describe_violations
 from test_browser import (  # noqa: F401  (the fixtures are used by name)
+    FIGURE,
     PROBABILITY,
     RUN_ALL_TIMEOUT_MS,
     SOLVED,
@@ -28,7 +29,6 @@ from test_browser import (  # noqa: F401  (the fixtures are used by name)
 )
 
 OUTPUTS = ".jp-OutputArea"
-FIGURE = ".jp-OutputArea-output img.lab-figure"
 
 
 @pytest.fixture(scope="module", params=SOLVED)
@@ -76,27 +76,44 @@ def shown_probabilities(widget) -> list[float]:
     return [float(match.group(1)) for match in map(PROBABILITY.search, texts) if match]
 
 
+def tab_through(page, count: int) -> list[str]:
+    """The names of the focused element and of the next `count` - 1 elements Tab moves to."""
+    names = [focused_name(page)]
+    for _ in range(count - 1):
+        page.keyboard.press("Tab")
+        names.append(focused_name(page))
+    return names
+
+
 @pytest.mark.parametrize("solved", ["01_softmax"], indirect=True)
-def test_the_softmax_sliders_move_with_the_arrow_keys_and_tab_in_reading_order(solved):
+def test_the_softmax_logits_change_with_the_arrow_keys_and_tab_in_reading_order(solved):
     from playwright.sync_api import expect
 
     explorer = solved.page.locator(".lab-softmax")
-    handles = explorer.get_by_role("slider")
-    handles.first.scroll_into_view_if_needed()
-    handles.first.focus()  # where a screen reader's cursor lands on the widget
-    names = [focused_name(solved.page)]
-    for _ in range(handles.count() - 1):
-        solved.page.keyboard.press("Tab")
-        names.append(focused_name(solved.page))
-    assert names == [f"z[{k}]" for k in range(handles.count())]
+    fields = explorer.get_by_role("spinbutton")
+    fields.first.scroll_into_view_if_needed()
+    fields.first.focus()  # where a screen reader's cursor lands on the widget; from here on, only keys
+    assert tab_through(solved.page, fields.count()) == [f"z[{k}]" for k in range(fields.count())]
 
     before = shown_probabilities(explorer)
     for _ in range(10):
-        solved.page.keyboard.press("ArrowRight")  # the last logit, up by 10 steps of 0.1
+        solved.page.keyboard.press("ArrowUp")  # the last logit, up by 10 steps of 0.1
     expect(explorer.locator(".lab-proba-value").last).not_to_have_text(f"p = {before[-1]:.3f}")
     after = shown_probabilities(explorer)
     assert after[-1] > before[-1]
     assert sum(after) == pytest.approx(1.0, abs=0.005)
+    solved.screenshot("softmax_explorer_keyboard", explorer)
+
+
+@pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
+def test_the_digit_pads_controls_tab_in_reading_order(solved):
+    pad = solved.page.locator(".lab-digit-pad")
+    classify = pad.get_by_role("button", name="Classify")
+    classify.scroll_into_view_if_needed()
+    classify.focus()
+    names = tab_through(solved.page, 5)
+    assert names[:4] == ["Classify", "Clear", "test digit", "Use this test digit"]
+    assert names[4].startswith("Load an image file")
 
 
 @pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
@@ -118,3 +135,21 @@ def test_the_digit_pad_classifies_a_test_digit_chosen_from_the_keyboard(solved):
     assert len(shown) == 10 and sum(shown) == pytest.approx(1.0, abs=0.01)
     assert shown.index(max(shown)) == 7
     solved.screenshot("digit_pad_keyboard", pad)
+
+
+@pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
+def test_the_prediction_explorer_steps_through_digits_with_the_arrow_keys(solved):
+    from playwright.sync_api import expect
+
+    explorer = solved.page.locator(".lab-prediction-explorer")
+    number = explorer.get_by_role("spinbutton", name="test digit")
+    number.scroll_into_view_if_needed()
+    number.focus()
+    solved.page.keyboard.press("ArrowUp")
+    expect(number).to_have_value("1")
+    described = re.compile(r"^test digit 1: a handwritten \d$")
+    expect(explorer.locator("img.widget-image")).to_have_attribute("title", described)
+    solved.page.keyboard.press("Tab")
+    assert focused_name(solved.page) == "next error"
+    solved.page.keyboard.press("Enter")
+    expect(explorer.get_by_text("wrong")).to_be_visible()
