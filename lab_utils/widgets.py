@@ -10,7 +10,8 @@
 Probabilities are shown as progress bars with the number written beside them ("p = 0.643"), and each
 prediction as a sentence too, so they read the same in JupyterLab, to a screen reader, in a saved notebook
 and in the browser tests. Every control has a name a screen reader announces (its `description`, or a
-button's text), every image a text alternative (`tooltip`, which becomes its `title`), and the controls
+button's text), every image an `alt` text (images are HTML `<img>`s: ipywidgets' Image has no alt, and its
+`tooltip` breaks the widget's view in ipywidgets 8.1), and the controls
 come in reading order, so Tab moves through them as the eye does (tests/test_browser_a11y.py).
 Without an interactive front end (nbval, nbclient, plain python) `LiveCurves` shows just the final figure.
 Keras is imported only by `LiveCurves` (a Keras callback), when first used: notebook 01 never waits for it.
@@ -18,6 +19,8 @@ Keras is imported only by `LiveCurves` (a Keras callback), when first used: note
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import time
 from collections.abc import Sequence
@@ -47,6 +50,7 @@ INK_THRESHOLD = 0.2  # fainter pixels are anti-aliased fringes or noise, not par
 PAD_SIZE = 280
 PAD_STROKE = 20  # on a 280 px pad this becomes MNIST's 2 px stroke after scaling to 28 px
 PREVIEW_SIZE = 84  # px: the 28x28 digit the model sees, each pixel drawn 3x3
+EXPLORER_IMAGE_SIZE = 140  # px: a test digit in the prediction explorer, each pixel drawn 5x5
 LOGIT_LIMIT = 5.0  # softmax explorer: logits from -5 to 5 show every regime, from near-uniform to near one-hot
 MAX_UPLOAD_BYTES = 5_000_000  # a photo of a digit is far smaller; anything larger is not one
 MAX_UPLOAD_PIXELS = 4096 * 4096  # checked before decoding: a small file can still unpack to gigabytes
@@ -150,6 +154,24 @@ def _interactive_front_end() -> bool:
     return kernel is not None and "cellId" in kernel.get_parent().get("metadata", {})
 
 
+class Picture(widgets.HTML):
+    """A PNG shown as an HTML `<img>` with its alt text; `png` keeps the bytes shown."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+        self.png = b""
+
+    def show(self, png: bytes, alt: str) -> None:
+        """Show `png` (its bytes) described by `alt`."""
+        self.png = png
+        source = base64.b64encode(png).decode("ascii")
+        self.value = (
+            f'<img class="lab-picture" src="data:image/png;base64,{source}" alt="{html.escape(alt)}"'
+            f' width="{self.size}" height="{self.size}">'
+        )
+
+
 def _png(image: np.ndarray, size: int) -> bytes:
     """PNG of `image`: (h, w) gray levels in [0, 1], enlarged to `size` px wide with visible pixels."""
     picture = Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), mode="L")
@@ -248,7 +270,7 @@ class PredictionExplorer(widgets.VBox):
             layout=widgets.Layout(width="12em"),
         )
         self.next_error_button = widgets.Button(description="next error", icon="forward")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="140px", height="140px"))
+        self.image = Picture(EXPLORER_IMAGE_SIZE)
         self.true_label = widgets.Label()
         self.prediction = widgets.HTML()
         self.bars = ProbabilityBars(DIGITS)
@@ -273,8 +295,7 @@ class PredictionExplorer(widgets.VBox):
     def _show(self, _change: object = None) -> None:
         i = self.test_digit.value
         truth, guess = int(self.labels[i]), int(self.predicted[i])
-        self.image.value = _png(self.images[i], 140)
-        self.image.tooltip = f"test digit {i}: a handwritten {truth}"
+        self.image.show(_png(self.images[i], EXPLORER_IMAGE_SIZE), f"test digit {i}: a handwritten {truth}")
         self.true_label.value = f"true label: {truth}"
         verdict = "correct" if guess == truth else "<span style='color:#b71c1c'>wrong</span>"
         self.prediction.value = f"predicted: <b>{guess}</b> (p = {self.proba[i, guess]:.3f}), {verdict}"
@@ -307,8 +328,7 @@ class DigitPad(widgets.VBox):
         self.classify_button = widgets.Button(description="Classify", button_style="primary", icon="check")
         self.clear_button = widgets.Button(description="Clear", icon="eraser")
         self.message = widgets.HTML()
-        size = f"{PREVIEW_SIZE}px"
-        self.preview = widgets.Image(format="png", layout=widgets.Layout(width=size, height=size))
+        self.preview = Picture(PREVIEW_SIZE)
         self.bars = ProbabilityBars(DIGITS)
         self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Load an image file")
         self.test_images = None if data is None else data.x_test.reshape(-1, *IMAGE_SHAPE)
@@ -440,11 +460,14 @@ class DigitPad(widgets.VBox):
         An empty value would show the browser's broken-image icon instead.
         """
         if digit is None:
-            self.preview.value = _png(np.zeros(IMAGE_SHAPE), PREVIEW_SIZE)
-            self.preview.tooltip = "what the model sees: an empty 28 by 28 field, nothing classified yet"
+            self.preview.show(
+                _png(np.zeros(IMAGE_SHAPE), PREVIEW_SIZE),
+                "what the model sees: an empty 28 by 28 field, nothing classified yet",
+            )
         else:
-            self.preview.value = _png(digit, PREVIEW_SIZE)
-            self.preview.tooltip = "what the model sees: the digit scaled and centred in 28 by 28 pixels"
+            self.preview.show(
+                _png(digit, PREVIEW_SIZE), "what the model sees: the digit scaled and centred in 28 by 28 pixels"
+            )
 
     def _ink_dot(self, x: float, y: float) -> None:
         # The canvas draws round caps and joins; PIL's lines are square-ended, so each point gets a dot.

@@ -261,7 +261,7 @@ def test_the_confusion_heatmap_shows(solved):
 
 @pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
 def test_the_digit_pad_shows_a_blank_preview_before_anything_is_drawn(solved):
-    preview = solved.page.locator(".lab-digit-pad img.widget-image")
+    preview = solved.page.locator(".lab-digit-pad img.lab-picture")
     preview.scroll_into_view_if_needed()
     # Loaded (a broken-image icon has no natural size) and black all over.
     assert preview.evaluate(

@@ -51,24 +51,17 @@ def test_the_outputs_of_a_solved_notebook_have_no_serious_or_critical_axe_violat
 
 def test_every_figure_of_a_solved_notebook_shows_with_an_alt_text_written_from_its_data(solved):
     figures = solved.page.locator(FIGURE)
-    assert figures.count() == len(solved.page.locator(".jp-OutputArea-output img:not(.widget-image)").all())
+    assert figures.count() == len(solved.page.locator(".jp-OutputArea-output img:not(.lab-picture)").all())
     for figure in figures.all():
         alt = figure.get_attribute("alt")
         assert alt and re.search(r"\d", alt), f"a figure's alt text says nothing from its data: {alt!r}"
 
 
 def focused_name(page) -> str:
-    """The accessible name of the focused element, as a screen reader announces it (label, aria-label or text)."""
-    return page.evaluate(
-        """() => {
-            const el = document.activeElement;
-            const labelled = el.getAttribute('aria-labelledby');
-            if (labelled) return labelled.split(' ').map(id => document.getElementById(id)?.textContent).join(' ');
-            if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
-            if (el.labels && el.labels.length) return el.labels[0].textContent;
-            return el.getAttribute('title') || el.textContent;
-        }"""
-    ).strip()
+    """The accessible name of the focused element, as the browser computes it for a screen reader."""
+    snapshot = page.locator("*:focus").aria_snapshot()  # e.g. '- spinbutton "test digit": "0"'
+    match = re.match(r'- [\w-]+ "((?:[^"\\]|\\.)*)"', snapshot)
+    return match.group(1) if match else ""
 
 
 def shown_probabilities(widget) -> list[float]:
@@ -148,7 +141,7 @@ def test_the_prediction_explorer_steps_through_digits_with_the_arrow_keys(solved
     solved.page.keyboard.press("ArrowUp")
     expect(number).to_have_value("1")
     described = re.compile(r"^test digit 1: a handwritten \d$")
-    expect(explorer.locator("img.widget-image")).to_have_attribute("title", described)
+    expect(explorer.locator("img.lab-picture")).to_have_attribute("alt", described)
     solved.page.keyboard.press("Tab")
     assert focused_name(solved.page) == "next error"
     solved.page.keyboard.press("Enter")
