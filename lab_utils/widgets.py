@@ -10,9 +10,10 @@
 Probabilities are shown as progress bars with the number written beside them ("p = 0.643"), and each
 prediction as a sentence too, so they read the same in JupyterLab, to a screen reader, in a saved notebook
 and in the browser tests. Every control has a name a screen reader announces (its `description`, or a
-button's text), every image an `alt` text (images are HTML `<img>`s: ipywidgets' Image has no alt, and its
-`tooltip` breaks the widget's view in ipywidgets 8.1), and the controls
-come in reading order, so Tab moves through them as the eye does (tests/test_browser_a11y.py).
+button's text; buttons carry no icon, whose Font Awesome glyph would be read into the name), every image
+an `alt` text (images are HTML `<img>`s: ipywidgets' Image has no alt, and its `tooltip` breaks the
+widget's view in ipywidgets 8.1), and the controls come in reading order, so Tab moves through them as
+the eye does (tests/test_browser_a11y.py).
 Without an interactive front end (nbval, nbclient, plain python) `LiveCurves` shows just the final figure.
 Keras is imported only by `LiveCurves` (a Keras callback), when first used: notebook 01 never waits for it.
 """
@@ -269,7 +270,7 @@ class PredictionExplorer(widgets.VBox):
             continuous_update=True,
             layout=widgets.Layout(width="12em"),
         )
-        self.next_error_button = widgets.Button(description="next error", icon="forward")
+        self.next_error_button = widgets.Button(description="next error")
         self.image = Picture(EXPLORER_IMAGE_SIZE)
         self.true_label = widgets.Label()
         self.prediction = widgets.HTML()
@@ -325,12 +326,12 @@ class DigitPad(widgets.VBox):
         self.ink = Image.new("L", (size, size))
         self._pen = ImageDraw.Draw(self.ink)
         self.canvas.layout = widgets.Layout(width=f"{size}px", height=f"{size}px", border="1px solid #888")
-        self.classify_button = widgets.Button(description="Classify", button_style="primary", icon="check")
-        self.clear_button = widgets.Button(description="Clear", icon="eraser")
+        self.classify_button = widgets.Button(description="Classify", button_style="primary")
+        self.clear_button = widgets.Button(description="Clear")
         self.message = widgets.HTML()
         self.preview = Picture(PREVIEW_SIZE)
         self.bars = ProbabilityBars(DIGITS)
-        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Load an image file")
+        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Load an image file", icon="")
         self.test_images = None if data is None else data.x_test.reshape(-1, *IMAGE_SHAPE)
         self._last: tuple[float, float] | None = None
         self.canvas.on_mouse_down(self.pen_down)
@@ -437,7 +438,7 @@ class DigitPad(widgets.VBox):
         self.test_digit = widgets.BoundedIntText(
             value=0, min=0, max=len(data.y_test) - 1, description="test digit", layout=widgets.Layout(width="12em")
         )
-        self.use_test_digit_button = widgets.Button(description="Use this test digit", icon="arrow-up")
+        self.use_test_digit_button = widgets.Button(description="Use this test digit")
         self.use_test_digit_button.on_click(self.use_test_digit)
         return [label, self.test_digit, self.use_test_digit_button, self.upload]
 

@@ -439,6 +439,8 @@ def test_every_control_has_a_name_a_screen_reader_announces(mnist_5k, trained_mo
         and not control.description
     ]
     assert named and unnamed == []
+    # A Font Awesome icon's glyph, a private-use character, would be read into the button's name.
+    assert [control.icon for control in named if hasattr(control, "icon") and control.icon] == []
     pictures = [control.value for control in named if isinstance(control, ipywidgets.HTML) and "<img" in control.value]
     assert len(pictures) == 2 and all(re.search(r'<img [^>]*alt="[^"]+"', picture) for picture in pictures)
 
