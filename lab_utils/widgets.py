@@ -331,7 +331,13 @@ class DigitPad(widgets.VBox):
         self.message = widgets.HTML()
         self.preview = Picture(PREVIEW_SIZE)
         self.bars = ProbabilityBars(DIGITS)
-        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Load an image file", icon="")
+        self.upload = widgets.FileUpload(
+            accept="image/*",
+            multiple=False,
+            description="Load an image file",
+            icon="",
+            layout=widgets.Layout(width="auto"),
+        )
         self.test_images = None if data is None else data.x_test.reshape(-1, *IMAGE_SHAPE)
         self._last: tuple[float, float] | None = None
         self.canvas.on_mouse_down(self.pen_down)
