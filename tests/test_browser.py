@@ -12,7 +12,7 @@ uses (tests/browser_lab.py), on a free loopback port with a random token, servin
 - Every learner notebook in notebooks/ with an exercise, Run All Cells: it stops at its first check with the
   red, compact "not implemented yet" message; a wrong answer typed into the exercise shows expected, got and
   hint lines; the solution typed in passes.
-- The widgets in use: softmax sliders (01), the live training curves (04), the digit pad (05).
+- The widgets in use: softmax logit fields (01), the live training curves (04), the digit pad (05).
 
 Screenshots go to artifacts/browser/; `make screenshots` also refreshes the README's copies in docs/screenshots/.
 Needs Chromium (`apt-get install chromium`) and Playwright's Python package; without them the tests are
@@ -51,6 +51,8 @@ WRONG_ANSWERS = {ex.function: ex.check.wrong_answer for ex in EXERCISES if ex.ch
 PROBABILITY = re.compile(r"p = (\d\.\d{3})")
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 WIDGET_VIEW = ".jp-OutputArea-output > .jupyter-widgets"  # an output showing a widget (not the widgets inside it)
+# A figure: lab_utils.plots shows each as an HTML <img> with its alt text (JupyterLab ignores an image output's alt).
+FIGURE = ".jp-OutputArea-output img.lab-figure"
 
 
 # ---------------------------------------------------------------- the server, the browser, the notebooks
@@ -174,7 +176,7 @@ def test_every_cell_of_a_solved_notebook_runs_and_the_kernel_ends_idle(solved):
 
 
 def test_every_figure_of_a_solved_notebook_renders_as_an_image(solved):
-    images = solved.page.locator(".jp-OutputArea-output.jp-RenderedImage img")
+    images = solved.page.locator(FIGURE)
     assert images.count() == stored_outputs(solved.name, "image/png")
     for image in images.all():
         image.scroll_into_view_if_needed()
@@ -202,22 +204,17 @@ def test_a_solved_notebook_and_its_widgets_ask_nothing_of_any_other_server(solve
 
 
 @pytest.mark.parametrize("solved", ["01_softmax"], indirect=True)
-def test_softmax_sliders_move_the_probability_bars(solved):
+def test_softmax_logit_fields_move_the_probability_bars(solved):
     from playwright.sync_api import expect
 
     explorer = solved.page.locator(".lab-softmax")
     explorer.scroll_into_view_if_needed()
-    expect(explorer.locator(".widget-slider")).to_have_count(4)
+    fields = explorer.get_by_role("spinbutton")
+    expect(fields).to_have_count(4)
     before = shown_probabilities(explorer)
     assert len(before) == 4 and sum(before) == pytest.approx(1.0, abs=0.005)
 
-    handle = explorer.locator(".noUi-handle").last
-    box = handle.bounding_box()
-    mouse = solved.page.mouse
-    mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    mouse.down()
-    mouse.move(box["x"] + 150, box["y"] + box["height"] / 2, steps=10)
-    mouse.up()
+    fields.last.fill("3")
 
     expect(explorer.locator(".lab-proba-value").last).not_to_have_text(f"p = {before[-1]:.3f}")
     after = shown_probabilities(explorer)
@@ -229,7 +226,7 @@ def test_softmax_sliders_move_the_probability_bars(solved):
 @pytest.mark.parametrize("solved", ["04_training"], indirect=True)
 def test_live_training_curves_show_as_one_image(solved):
     cell = solved.cell_with("callbacks=[LiveCurves()]")
-    images = cell.locator(".jp-OutputArea-output.jp-RenderedImage img")
+    images = cell.locator(FIGURE)
     assert images.count() == 1
     images.scroll_into_view_if_needed()
     publish_screenshot(solved.screenshot("live_curves", cell.locator(".jp-Cell-outputArea")), "live_curves")
@@ -238,7 +235,7 @@ def test_live_training_curves_show_as_one_image(solved):
 @pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
 def test_the_confusion_heatmap_shows(solved):
     cell = solved.cell_with("plot_confusion_matrix(cm)")
-    image = cell.locator(".jp-OutputArea-output.jp-RenderedImage img")
+    image = cell.locator(FIGURE)
     image.scroll_into_view_if_needed()
     assert image.evaluate("img => img.naturalWidth") > 300
     publish_screenshot(solved.screenshot("confusion_matrix", image), "confusion_matrix")
@@ -246,7 +243,7 @@ def test_the_confusion_heatmap_shows(solved):
 
 @pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
 def test_the_digit_pad_shows_a_blank_preview_before_anything_is_drawn(solved):
-    preview = solved.page.locator(".lab-digit-pad img.widget-image")
+    preview = solved.page.locator(".lab-digit-pad img.lab-picture")
     preview.scroll_into_view_if_needed()
     # Loaded (a broken-image icon has no natural size) and black all over.
     assert preview.evaluate(

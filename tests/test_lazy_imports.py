@@ -11,8 +11,6 @@ import pytest
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 # NumPy-only notebooks: their setup cell must not wait for TensorFlow.
 NUMPY_NOTEBOOKS = ["01_softmax", "03_gradients"]
-# lab_utils.widgets still imports keras for LiveCurves at module level; its lazy import is another change.
-NOT_YET_LAZY = {"lab_utils.widgets"}
 
 
 def setup_imports(notebook: str) -> list[str]:
@@ -23,11 +21,7 @@ def setup_imports(notebook: str) -> list[str]:
     )
     python = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%"))
     imports = [node for node in ast.parse(python).body if isinstance(node, (ast.Import, ast.ImportFrom))]
-    return [ast.unparse(node) for node in imports if _module(node) not in NOT_YET_LAZY]
-
-
-def _module(node: ast.Import | ast.ImportFrom) -> str:
-    return node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+    return [ast.unparse(node) for node in imports]
 
 
 def modules_loaded_by(statements: list[str]) -> set[str]:

@@ -158,6 +158,16 @@ def test_cli_writes_every_artifact(cli_run):
     assert (output_dir / "loss_curve.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_cli_figures_carry_their_alt_text_in_the_png(cli_run):
+    from PIL import Image
+
+    _, _, output_dir = cli_run
+    starts = {"loss_curve.png": "Loss over", "confusion_matrix.png": "Confusion matrix of", "misclassified.png": "The"}
+    for name, start in starts.items():
+        with Image.open(output_dir / name) as png:
+            assert png.text["Description"].startswith(start), name
+
+
 def test_cli_prints_accuracies_and_the_confusion_matrix(cli_run):
     _, stdout, output_dir = cli_run
     metrics = json.loads((output_dir / "metrics.json").read_text())
