@@ -11,14 +11,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from lab_utils import widgets as widgets_module
 from lab_utils.config import LabConfig
 from lab_utils.errors import ConfigError, DataError
 from lab_utils.model import build_model, predict_proba
 from lab_utils.train import train
 from lab_utils.widgets import (
     LiveCurves,
+    digit_pad,
     draw_digit_pad,
+    live_curves,
     prediction_explorer,
     preprocess_drawing,
     softmax_explorer,
@@ -195,7 +196,7 @@ class RecordingHandle:
 
 @pytest.fixture
 def shown(monkeypatch):
-    monkeypatch.setattr(widgets_module, "DisplayHandle", RecordingHandle)
+    monkeypatch.setattr(live_curves, "DisplayHandle", RecordingHandle)
     RecordingHandle.calls = []
     return RecordingHandle.calls
 
@@ -410,7 +411,7 @@ def test_an_uploaded_file_that_is_not_an_image_gets_a_one_line_message(trained_m
 
 
 def test_an_uploaded_picture_too_large_to_be_a_digit_is_refused_before_decoding(trained_model, monkeypatch):
-    monkeypatch.setattr(widgets_module, "MAX_UPLOAD_PIXELS", 100 * 100)
+    monkeypatch.setattr(digit_pad, "MAX_UPLOAD_PIXELS", 100 * 100)
     pad = draw_digit_pad(trained_model)
     upload(pad, png_file(np.zeros((200, 200), dtype=np.uint8)))
     assert "200x200 pixels" in pad.message.value
