@@ -52,11 +52,12 @@ class Task:
     student: str
     files: dict[str, tuple[str, str, bytes]]  # stem -> (name as handed in, path relative to the class folder, bytes)
     not_graded: dict[str, list[str]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # a hand-in file refused or not matching its manifest
 
     @classmethod
     def of(cls, learner: Learner) -> Task:
-        files = {stem: (f.name, f.relpath, f.path.read_bytes()) for stem, f in learner.files.items()}
-        return cls(learner.student, files, learner.not_graded)
+        files = {stem: (f.name, f.relpath, f.read()) for stem, f in learner.files.items()}
+        return cls(learner.student, files, learner.not_graded, learner.problems)
 
 
 def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
@@ -79,6 +80,7 @@ def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
         for stem, (name, _, _) in task.files.items():
             text = text.replace(json.dumps(str(Path(tmp) / stem / name))[1:-1], name)
         data = json.loads(text.replace(tmp, "<grading folder>"))
+    data["problems"] = list(task.problems)
     for nb in data["notebooks"]:
         if nb["notebook"] in task.files:
             nb["path"] = task.files[nb["notebook"]][1]

@@ -13,6 +13,9 @@ a file named otherwise belongs to the notebook whose graded functions it defines
 When a learner has several files for one notebook, the exact name wins, then the newest file; the others are
 listed as not graded. Every file's bytes are hashed (`Learner.digest`) so that an unchanged learner is not
 graded twice. Nothing here runs learner code.
+
+A hand-in file (`mnist-lab-<learner>-<time>.zip`, from `handin()`) counts wherever a notebook does: its notebooks
+are read in memory by `handin_file`, and what is wrong with it goes to `Learner.problems`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lab_utils.checks import EXERCISES
+from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
 from lab_utils.errors import LabError
 from lab_utils.grading.notebook import read_code_cells
 
@@ -42,6 +46,10 @@ class SubmittedFile:
     path: Path
     relpath: str
     name: str
+    data: bytes | None = None  # a member of a hand-in file, read from it in memory
+
+    def read(self) -> bytes:
+        return self.path.read_bytes() if self.data is None else self.data
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Learner:
     files: dict[str, SubmittedFile] = field(default_factory=dict)
     not_graded: dict[str, list[str]] = field(default_factory=dict)  # stem -> other files handed in for it
     unmatched: list[str] = field(default_factory=list)  # files that belong to no notebook of the series
+    problems: list[str] = field(default_factory=list)  # a hand-in file refused, or not matching its manifest
     digest: str = ""
 
 
@@ -97,9 +106,10 @@ def discover(class_dir: Path) -> list[Learner]:
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            files = [p for p in sorted(entry.rglob("*.ipynb")) if p.is_file() and not _hidden(p.relative_to(entry))]
+            found = sorted(p for p in entry.rglob("*") if p.suffix == ".ipynb" or is_handin(p))
+            files = [p for p in found if p.is_file() and not _hidden(p.relative_to(entry))]
             handed_in.setdefault(entry.name, []).extend((p, p.name) for p in files)
-        elif entry.suffix == ".ipynb" and (match := CANVAS_NAME.match(entry.name)):
+        elif (entry.suffix == ".ipynb" or is_handin(entry)) and (match := CANVAS_NAME.match(entry.name)):
             handed_in.setdefault(match["user"], []).append((entry, match["file"]))
     if not handed_in:
         raise ClassDirError(
@@ -117,21 +127,46 @@ def _hidden(relative: Path) -> bool:
 def _learner(student: str, files: list[tuple[Path, str]], class_dir: Path) -> Learner:
     learner = Learner(student)
     candidates: dict[str, list[tuple[Path, str]]] = {}
+    members: dict[tuple[Path, str], bytes] = {}  # (hand-in file, notebook in it) -> its bytes
     for path, name in files:
+        if is_handin(path):
+            members.update({(path, member): data for member, data in _handin(learner, path, class_dir).items()})
+            continue
         stem = stem_of(path, name)
         if stem is None:
             learner.unmatched.append(path.relative_to(class_dir).as_posix())
         else:
             candidates.setdefault(stem, []).append((path, name))
+    for path, member in members:
+        candidates.setdefault(member.removesuffix(".ipynb"), []).append((path, member))
     for stem, found in candidates.items():
         # The exact name first, then the newest file, then by name so that the choice never depends on listing order.
         found.sort(key=lambda f: (f[1] != f"{stem}.ipynb", -f[0].stat().st_mtime, f[1]))
         (path, name), others = found[0], found[1:]
-        learner.files[stem] = SubmittedFile(path, path.relative_to(class_dir).as_posix(), name)
+        relpath = _relpath(path, name, class_dir, members)
+        learner.files[stem] = SubmittedFile(path, relpath, name, members.get((path, name)))
         if others:
-            learner.not_graded[stem] = [p.relative_to(class_dir).as_posix() for p, _ in others]
+            learner.not_graded[stem] = [_relpath(p, n, class_dir, members) for p, n in others]
     learner.digest = digest(learner)
     return learner
+
+
+def _relpath(path: Path, name: str, class_dir: Path, members: dict[tuple[Path, str], bytes]) -> str:
+    """A file's path relative to the class folder; a hand-in file's notebook as "<zip>/<notebook>"."""
+    relative = path.relative_to(class_dir).as_posix()
+    return f"{relative}/{name}" if (path, name) in members else relative
+
+
+def _handin(learner: Learner, path: Path, class_dir: Path) -> dict[str, bytes]:
+    """The notebooks of the hand-in file at `path`; what is wrong with it goes to `learner.problems`."""
+    relative = path.relative_to(class_dir).as_posix()
+    try:
+        handin = read_handin(path, series_stems())
+    except HandInRefused as e:
+        learner.problems.append(f"hand-in file {relative} refused: it {e}")
+        return {}
+    learner.problems += [f"hand-in file {relative}: {problem}" for problem in handin.problems]
+    return handin.notebooks
 
 
 def digest(learner: Learner) -> str:
@@ -139,7 +174,8 @@ def digest(learner: Learner) -> str:
     h = hashlib.sha256()
     registry = [(ex.function, ex.points, ex.notebook) for ex in EXERCISES]
     h.update(json.dumps(registry).encode())
+    h.update(json.dumps(learner.problems).encode())  # a hand-in file's manifest changed: grade again
     for stem in sorted(learner.files):
         h.update(f"\0{stem}\0".encode())
-        h.update(hashlib.sha256(learner.files[stem].path.read_bytes()).digest())
+        h.update(hashlib.sha256(learner.files[stem].read()).digest())
     return h.hexdigest()

@@ -16,12 +16,14 @@ import json
 import os
 import secrets
 import sys
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from lab_utils.course.batch import ClassRun, GradeOptions, LocalPool, grade_class
 from lab_utils.course.classdir import series_stems, stem_of
+from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
 from lab_utils.errors import LabError
 from lab_utils.grading.notebook import read_code_cells
 from lab_utils.grading.results import GRADED, NotebookResult
@@ -156,7 +158,33 @@ class _progress:
 
 
 def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
-    paths = [Path(p) for p in args.paths]
+    with tempfile.TemporaryDirectory(prefix="lab-handin-") as private:
+        paths, problems = _unpack_handins([Path(p) for p in args.paths], Path(private))
+        print("".join(f"{problem}\n" for problem in problems), end="")
+        return _grade_paths(args, options, paths, problems)
+
+
+def _unpack_handins(paths: list[Path], private: Path) -> tuple[list[Path], list[str]]:
+    """The notebooks to grade, a hand-in file's notebooks written to `private`; what is wrong with the hand-ins."""
+    notebooks, problems = [], []
+    for number, path in enumerate(paths):
+        if not is_handin(path):
+            notebooks.append(path)
+            continue
+        try:
+            handin = read_handin(path, series_stems())
+        except HandInRefused as e:
+            raise LabError(f"{path}: hand-in file refused: it {e}") from None
+        problems += [f"hand-in file {path}: {problem}" for problem in handin.problems]
+        folder = private / str(number)  # one folder per hand-in file: names are the series' and may repeat
+        folder.mkdir()
+        for name, data in handin.notebooks.items():
+            (folder / name).write_bytes(data)
+            notebooks.append(folder / name)
+    return notebooks, problems
+
+
+def _grade_paths(args: argparse.Namespace, options: GradeOptions, paths: list[Path], problems: list[str]) -> int:
     for path in paths:  # refuse bad input before spending minutes on the good notebooks
         _check_notebook(path)
     from lab_utils.grading import grade_submission  # imports the runner: after the quick checks above
@@ -188,6 +216,7 @@ def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
             "score": score,
             "max_score": max_score,
             "seed": options.seed,
+            "problems": problems,
         }
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
     return 0

@@ -115,6 +115,9 @@ def feedback_html(result: SubmissionResult) -> str:
     total = sum(exercise_scores(result).values())
     body = [f"<h1>Your grade: {total:g} / {MAX_SCORE:g} points</h1>"]
     body.append(f"<p class='muted'>Learner {html.escape(result.student)}.</p>")
+    if result.problems:
+        items = "".join(f"<li>{html.escape(problem)}</li>" for problem in result.problems)
+        body.append(f"<p class='warning'>What you handed in has problems:</p><ul>{items}</ul>")
     for nb in result.notebooks:
         body.append(f"<h2>{html.escape(nb.notebook)}</h2>")
         if nb.status == MISSING:
