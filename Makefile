@@ -58,6 +58,7 @@ handin: $(LAB_STAMP)
 screenshots: $(TEST_STAMP)
 	LAB_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/test_browser.py \
 		-k '01_softmax and (wrong_answer or typed_in) or live_training or heatmap or recognises'
+	LAB_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/test_browser_handin.py
 
 test: lint test-unit test-notebooks
 

@@ -82,6 +82,7 @@ class LabServer:
 
     def __init__(self, notebooks: Path, state: Path) -> None:
         launcher = load_launcher()
+        self.notebooks = notebooks
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = state / "jupyterlab.log"
@@ -211,6 +212,15 @@ class NotebookPage:
         cell.locator(".cm-content").click()
         self.page.keyboard.press("Control+a")
         self.page.keyboard.insert_text(source)
+
+    def append_cell(self, source: str):
+        """A new code cell after the last one, holding `source` (typed in, not run); returns it."""
+        cells = self.page.locator(".jp-Notebook .jp-Cell")
+        cells.last.locator(".jp-InputArea-prompt").click()  # selects the cell in command mode
+        self.page.keyboard.press("b")  # JupyterLab's "insert a cell below"
+        cell = self.page.locator(".jp-Notebook .jp-Cell").last
+        self.replace_source(cell, source)
+        return cell
 
     def run_cell(self, cell, timeout: float = KERNEL_TIMEOUT_MS) -> None:
         """Run one cell the way a learner does: click into it, Ctrl+Enter, wait until it has run."""
