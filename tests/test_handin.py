@@ -84,7 +84,7 @@ def test_the_terminal_report_has_the_table_total_missing_statement_and_receipt(m
 def test_the_notebook_report_is_a_table_with_a_caption_and_escapes_messages(made):
     made.result.notebooks[0].exercises[0].message = "<script>alert(1)</script>"
     page = handin_html(made)
-    assert "<caption" in page and "<th scope='col'>Exercise</th>" in page
+    assert "<caption" in page and "<th scope='col' style='text-align:left'>Exercise</th>" in page
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 

@@ -159,17 +159,19 @@ class _progress:
 
 def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
     with tempfile.TemporaryDirectory(prefix="lab-handin-") as private:
-        paths, problems = _unpack_handins([Path(p) for p in args.paths], Path(private))
+        shown, problems = _unpack_handins([Path(p) for p in args.paths], Path(private))
         print("".join(f"{problem}\n" for problem in problems), end="")
-        return _grade_paths(args, options, paths, problems)
+        return _grade_paths(args, options, shown, problems)
 
 
-def _unpack_handins(paths: list[Path], private: Path) -> tuple[list[Path], list[str]]:
-    """The notebooks to grade, a hand-in file's notebooks written to `private`; what is wrong with the hand-ins."""
-    notebooks, problems = [], []
+def _unpack_handins(paths: list[Path], private: Path) -> tuple[dict[Path, str], list[str]]:
+    """The notebooks to grade, each with the name to show (a hand-in file's notebooks written to `private`, shown
+    as "<zip>/<notebook>"), and what is wrong with the hand-in files."""
+    notebooks: dict[Path, str] = {}
+    problems: list[str] = []
     for number, path in enumerate(paths):
         if not is_handin(path):
-            notebooks.append(path)
+            notebooks[path] = str(path)
             continue
         try:
             handin = read_handin(path, series_stems())
@@ -180,11 +182,12 @@ def _unpack_handins(paths: list[Path], private: Path) -> tuple[list[Path], list[
         folder.mkdir()
         for name, data in handin.notebooks.items():
             (folder / name).write_bytes(data)
-            notebooks.append(folder / name)
+            notebooks[folder / name] = f"{path}/{name}"
     return notebooks, problems
 
 
-def _grade_paths(args: argparse.Namespace, options: GradeOptions, paths: list[Path], problems: list[str]) -> int:
+def _grade_paths(args: argparse.Namespace, options: GradeOptions, shown: dict[Path, str], problems: list[str]) -> int:
+    paths = list(shown)
     for path in paths:  # refuse bad input before spending minutes on the good notebooks
         _check_notebook(path)
     from lab_utils.grading import grade_submission  # imports the runner: after the quick checks above
@@ -203,7 +206,7 @@ def _grade_paths(args: argparse.Namespace, options: GradeOptions, paths: list[Pa
     for files in submissions:
         result = grade_submission("learner", {stem: files.get(stem) for stem in series_stems()}, **options.kwargs())
         graded.update({files[nb.notebook]: nb for nb in result.notebooks if nb.notebook in files})
-    tables = [format_table(graded[p], str(p)) if p in graded else _no_exercise(p) for p in paths]
+    tables = [format_table(graded[p], shown[p]) if p in graded else _no_exercise(Path(shown[p])) for p in paths]
     print("\n\n".join(tables))
     score = sum(nb.score for nb in graded.values())
     max_score = sum(nb.max_score for nb in graded.values())
@@ -212,7 +215,7 @@ def _grade_paths(args: argparse.Namespace, options: GradeOptions, paths: list[Pa
     print(f"seed {options.seed} (--seed {options.seed} grades with the same inputs)")
     if args.json:
         report = {
-            "notebooks": [_notebook_json(graded[p], p) for p in paths if p in graded],
+            "notebooks": [_notebook_json(graded[p], Path(shown[p])) for p in paths if p in graded],
             "score": score,
             "max_score": max_score,
             "seed": options.seed,

@@ -11,7 +11,6 @@ import getpass
 import os
 import re
 import secrets
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from lab_utils.errors import LabError
-from lab_utils.grading.results import SubmissionResult
+from lab_utils.grading.results import NotebookResult, SubmissionResult
 from lab_utils.handin import manifest
 from lab_utils.handin.save import save_open_notebooks
 
@@ -81,8 +80,8 @@ def make_handin(folder: Path, learner: str | None = None, out: Path | None = Non
     missing = [f"{stem}.ipynb" for stem, path in notebooks.items() if path is None]
     if len(missing) == len(notebooks):
         raise HandInError(f"{folder}: none of the lab's notebooks is here ({', '.join(missing)})")
-    result = precheck(notebooks, learner, secrets.randbits(32) if seed is None else seed)
     files = {path.name: path.read_bytes() for path in notebooks.values() if path is not None}
+    result = precheck(files, learner, secrets.randbits(32) if seed is None else seed)
     when = datetime.now(timezone.utc)
     summary = {"score": result.score, "max_score": result.max_score, "seed": result.seed, "sandbox": result.sandbox}
     target = Path(out) if out is not None else folder / OUT_FOLDER
@@ -94,17 +93,25 @@ def make_handin(folder: Path, learner: str | None = None, out: Path | None = Non
     return HandIn(folder, result, missing, path, digest.size, digest.sha256)
 
 
-def precheck(notebooks: dict[str, Path | None], learner: str, seed: int) -> SubmissionResult:
-    """The instructor's grader on these notebooks: sandboxed where bubblewrap works, else (the learner's own code)
-    without a sandbox, and without the grader's warning about that."""
+def precheck(files: dict[str, bytes], learner: str, seed: int) -> SubmissionResult:
+    """The instructor's grader on exactly these notebooks (file name -> bytes, the bytes that go into the zip):
+    sandboxed where bubblewrap works, else (the learner's own code) without a sandbox, and without the grader's
+    warning about that. Prints a line as each notebook is done: the whole series takes a minute or more."""
     from lab_utils.grading import grade_submission
     from lab_utils.grading.sandbox import bwrap_available
 
-    def progress(nb) -> None:
-        print(f"pre-check: {nb.notebook} {nb.score:g}/{nb.max_score:g}", file=sys.stdout, flush=True)
+    def progress(nb: NotebookResult) -> None:
+        print(f"pre-check: {nb.notebook} {nb.score:g}/{nb.max_score:g}", flush=True)
 
     sandbox = "auto" if bwrap_available() else "off"
-    return grade_submission(learner, notebooks, seed=seed, sandbox=sandbox, on_notebook=progress)
+    with tempfile.TemporaryDirectory(prefix="lab-handin-") as private:
+        notebooks: dict[str, Path | None] = {}
+        for stem in series_stems():
+            name = f"{stem}.ipynb"
+            if name in files:
+                (Path(private) / name).write_bytes(files[name])
+            notebooks[stem] = Path(private) / name if name in files else None
+        return grade_submission(learner, notebooks, seed=seed, sandbox=sandbox, on_notebook=progress)
 
 
 def write_zip(path: Path, files: dict[str, bytes], manifest_data: bytes, when: datetime) -> Path:
@@ -136,7 +143,6 @@ def handin(folder: str | Path = ".", learner: str | None = None, out: str | Path
 
     folder = Path(folder)
     saved = save_open_notebooks(folder / f"{stem}.ipynb" for stem in series_stems())
-    print(saved)
     made = make_handin(folder, learner, None if out is None else Path(out))
     made.saved = saved
     display(HTML(handin_html(made)))

@@ -52,7 +52,7 @@ def total(made: HandIn) -> str:
 def receipt(made: HandIn) -> list[str]:
     """The receipt's lines: the file's path, size and SHA-256, and what to do with it."""
     return [
-        f"Hand-in file: {made.path}",
+        f"Hand-in file: {made.path.resolve()}",
         f"Size: {made.size:,} bytes",
         f"SHA-256: {made.sha256}",
         UPLOAD,
@@ -73,7 +73,10 @@ def handin_text(made: HandIn) -> str:
 
 def handin_html(made: HandIn) -> str:
     """The whole report as HTML, for the notebook: a table with a caption, then the total, problems and receipt."""
-    head = "".join(f"<th scope='col'>{name}</th>" for name in ("Notebook", "Exercise", "Points", "Result", "Message"))
+    head = "".join(
+        f"<th scope='col' style='text-align:left'>{name}</th>"
+        for name in ("Notebook", "Exercise", "Points", "Result", "Message")
+    )
     body = "".join(
         "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(cell)}</td>" for cell in row) + "</tr>"
         for row in rows(made)
