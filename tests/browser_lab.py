@@ -214,11 +214,20 @@ class NotebookPage:
         self.page.keyboard.insert_text(source)
 
     def append_cell(self, source: str):
-        """A new code cell after the last one, holding `source` (typed in, not run); returns it."""
+        """A new code cell after the last one, holding `source` (typed in, not run); returns it.
+
+        Selects the last cell with a click, then the notebook toolbar's "Insert a cell below" button.
+        """
+        from playwright.sync_api import expect
+
         cells = self.page.locator(".jp-Notebook .jp-Cell")
-        cells.last.locator(".jp-InputArea-prompt").click()  # selects the cell in command mode
-        self.page.keyboard.press("b")  # JupyterLab's "insert a cell below"
-        cell = self.page.locator(".jp-Notebook .jp-Cell").last
+        count = cells.count()
+        cells.last.scroll_into_view_if_needed()
+        cells.last.locator(".jp-InputArea-prompt").click()
+        expect(cells.last).to_have_class(re.compile(r"\bjp-mod-active\b"))
+        self.page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:insert-cell-below"]').click()
+        expect(cells).to_have_count(count + 1)
+        cell = cells.last
         self.replace_source(cell, source)
         return cell
 

@@ -123,3 +123,15 @@ def test_the_command_line_refuses_a_hostile_hand_in_in_one_line(tmp_path, capsys
     assert capsys.readouterr().err == (
         f"grade: error: {bomb}: hand-in file refused: it member '01_softmax.ipynb' unpacks to more than 20 MB\n"
     )
+
+
+def test_the_command_line_grades_a_hand_in_file_and_prints_its_problems(tmp_path, capsys):
+    wrong = softmax_notebook("import numpy as np", "def my_softmax(z):\n    return np.exp(z)", STABLE_SOFTMAX)
+    tampered = rewritten(genuine(tmp_path / "h.zip"), tmp_path / "t.zip", {"01_softmax.ipynb": wrong})
+    assert main([str(tampered), "--json", str(tmp_path / "grades.json"), "--timeout", "60"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"hand-in file {tampered}: {TAMPERED}\n")
+    assert f"\n{tampered}/01_softmax.ipynb\n" in out
+    grades = json.loads((tmp_path / "grades.json").read_text())
+    assert grades["problems"] == [f"hand-in file {tampered}: {TAMPERED}"]
+    assert grades["score"] == SOFTMAX_POINTS - 10
