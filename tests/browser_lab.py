@@ -213,23 +213,22 @@ class NotebookPage:
         self.page.keyboard.press("Control+a")
         self.page.keyboard.insert_text(source)
 
-    def append_cell(self, source: str):
-        """A new code cell after the last one, holding `source` (typed in, not run); returns it.
+    def insert_cell_below(self, cell, source: str):
+        """A new code cell right after `cell`, holding `source` (typed in, not run); returns it.
 
-        Selects the last cell with a click, then the notebook toolbar's "Insert a cell below" button.
+        Selects `cell` with a click on its prompt, then the toolbar's "Insert a cell below" button. The new cell is
+        found by its index: JupyterLab renders only the cells near the view, so counting cells proves nothing.
         """
         from playwright.sync_api import expect
 
-        cells = self.page.locator(".jp-Notebook .jp-Cell")
-        count = cells.count()
-        cells.last.scroll_into_view_if_needed()
-        cells.last.locator(".jp-InputArea-prompt").click()
-        expect(cells.last).to_have_class(re.compile(r"\bjp-mod-active\b"))
+        cell.locator(".jp-InputArea-prompt").click()
+        expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"))
+        index = int(cell.get_attribute("data-windowed-list-index"))
         self.page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:insert-cell-below"]').click()
-        expect(cells).to_have_count(count + 1)
-        cell = cells.last
-        self.replace_source(cell, source)
-        return cell
+        new = self.page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{index + 1}"]')
+        expect(new).to_have_class(re.compile(r"\bjp-mod-active\b"))
+        self.replace_source(new, source)
+        return new
 
     def run_cell(self, cell, timeout: float = KERNEL_TIMEOUT_MS) -> None:
         """Run one cell the way a learner does: click into it, Ctrl+Enter, wait until it has run."""

@@ -27,10 +27,11 @@ EXPECTED = MAX_SCORE - next(ex.points for ex in EXERCISES if ex.function == "my_
 
 @pytest.fixture(scope="module")
 def handed_in(lab, browser):  # noqa: F811 - pytest fixtures
-    """01_softmax (solved) with my_softmax broken and not saved, then handin() run in a new cell below."""
+    """01_softmax (solved) with my_softmax broken and not saved, then handin() run in a new cell below it."""
     notebook = open_notebook(lab, browser, "solutions/01_softmax.ipynb")
-    notebook.replace_source(notebook.cell_with("def my_softmax("), WRONG_SOFTMAX)
-    cell = notebook.append_cell(HANDIN)
+    edited = notebook.cell_with("def my_softmax(")
+    notebook.replace_source(edited, WRONG_SOFTMAX)
+    cell = notebook.insert_cell_below(edited, HANDIN)
     notebook.run_cell(cell, PRECHECK_TIMEOUT_MS)
     notebook.cell = cell
     yield notebook
