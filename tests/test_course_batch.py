@@ -25,10 +25,10 @@ from grading_class import (
 )
 
 from lab_utils.checks import EXERCISES
-from lab_utils.course.batch import GradeOptions, LocalPool, grade_class
+from lab_utils.course.batch import GradeOptions, Journal, LocalPool, grade_class, is_failed, outcome_to_result
 from lab_utils.course.classdir import series_stems
 from lab_utils.course.cli import main
-from lab_utils.grading.results import GRADED
+from lab_utils.grading.results import GRADED, ExerciseResult, NotebookResult, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]
 POINTS = {ex.function: ex.points for ex in EXERCISES}
@@ -258,3 +258,34 @@ def test_every_solved_notebook_earns_full_marks(full_marks):
     assert row["status"] == GRADED
     assert row["score"] == row["max_score"] == f"{MAX_SCORE:g}"
     assert all(row[ex.function] == f"{ex.points:g}" for ex in EXERCISES)
+
+
+def _softmax_result(student: str) -> SubmissionResult:
+    from lab_utils.checks import exercises_in
+
+    exercises = [
+        ExerciseResult(ex.function, ex.notebook, ex.points, 0, "failed", "") for ex in exercises_in("01_softmax")
+    ]
+    return SubmissionResult(student, [NotebookResult("01_softmax", f"{student}/01_softmax.ipynb", exercises=exercises)])
+
+
+def test_a_journal_line_that_does_not_validate_is_discarded_and_the_others_kept(tmp_path):
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.append("d1", _softmax_result("ada"))
+    forged = _softmax_result("bob").to_dict()
+    forged["notebooks"][0]["exercises"][0].update(points=135, score=135, result="passed")
+    with journal.path.open("a") as f:
+        f.write(json.dumps({"digest": "d2", "result": forged}) + "\n")
+    assert list(journal.load()) == ["ada"]
+
+
+def test_a_workers_result_with_forged_points_becomes_a_failed_grading():
+    forged = _softmax_result("bob").to_dict()
+    forged["notebooks"][0]["exercises"][0].update(points=135, score=135, result="passed")
+    result = outcome_to_result("bob", forged)
+    assert result.score == 0 and "the worker's result was refused" in result.status
+
+
+def test_a_workers_result_for_another_learner_becomes_a_failed_grading():
+    result = outcome_to_result("bob", _softmax_result("ada").to_dict())
+    assert result.student == "bob" and result.score == 0 and is_failed(result)

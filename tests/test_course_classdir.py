@@ -122,3 +122,47 @@ def test_a_class_folder_without_learners_is_a_one_line_error(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(ClassDirError, match="no learner found"):
         discover(tmp_path)
+
+
+def test_a_symlinked_notebook_is_refused_with_its_reason_and_not_read(tmp_path):
+    solution = write_notebook(tmp_path / "elsewhere" / "solution.ipynb", "x = 1")
+    (tmp_path / "class" / "ada").mkdir(parents=True)
+    (tmp_path / "class" / "ada" / "01_softmax.ipynb").symlink_to(solution)
+    [ada] = discover(tmp_path / "class")
+    assert ada.files == {}
+    assert ada.refused == {"01_softmax": "ada/01_softmax.ipynb: a symbolic link (only regular files are graded)"}
+
+
+def test_a_symlinked_learner_folder_is_refused_for_every_notebook(tmp_path):
+    write_notebook(tmp_path / "ada" / "01_softmax.ipynb", "x = 1")
+    (tmp_path / "eve").symlink_to(tmp_path / "ada", target_is_directory=True)
+    eve = discover(tmp_path)[1]
+    assert eve.student == "eve" and eve.files == {}
+    assert set(eve.refused) == set(series_stems())
+
+
+def test_a_fifo_with_a_canvas_name_is_refused_and_the_others_are_read(tmp_path):
+    os.mkfifo(tmp_path / "smithjane_4021_98113_01_softmax.ipynb")
+    write_notebook(tmp_path / "doejohn_4022_98114_01_softmax.ipynb", "x = 1")
+    fifo, other = discover(tmp_path)
+    assert "a FIFO" in fifo.refused["01_softmax"]
+    assert list(other.files) == ["01_softmax"]
+
+
+def test_a_refused_copy_beside_a_regular_notebook_is_listed_as_not_graded(tmp_path):
+    write_notebook(tmp_path / "ada" / "01_softmax.ipynb", "x = 1")
+    (tmp_path / "ada" / "01_softmax-Copy1.ipynb").symlink_to("/dev/zero")
+    [ada] = discover(tmp_path)
+    assert list(ada.files) == ["01_softmax"]
+    assert ada.not_graded["01_softmax"] == [
+        "ada/01_softmax-Copy1.ipynb: a symbolic link (only regular files are graded) (refused)"
+    ]
+
+
+def test_a_symlinked_sub_folder_is_not_followed(tmp_path):
+    write_notebook(tmp_path / "elsewhere" / "01_softmax.ipynb", "x = 1")
+    (tmp_path / "class" / "ada").mkdir(parents=True)
+    (tmp_path / "class" / "ada" / "work").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    [ada] = discover(tmp_path / "class")
+    assert ada.files == {}
+    assert ada.unmatched == ["ada/work: a symbolic link (only real folders are graded) (refused)"]

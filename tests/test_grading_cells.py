@@ -78,3 +78,9 @@ def test_a_skipped_cell_runs_when_the_learners_function_uses_what_it_binds():
 
 def _functions(stem: str) -> set[str]:
     return {ex.function for ex in exercises_in(stem)}
+
+
+def test_a_chain_of_ten_thousand_cells_is_followed_to_its_start():
+    sources = ["x0 = 0", *(f"x{i} = x{i - 1} + 1" for i in range(1, 10_000)), "def f(z):\n    return z + x9999"]
+    keep = needed(sources, ["f"])
+    assert all(keep[i] == {0} for i in range(len(sources)))

@@ -61,9 +61,10 @@ def test_a_cell_over_its_time_limit_is_interrupted_and_the_kernel_goes_on(live):
     assert live.run("y = 3", 30).status == "ok"
 
 
-def test_a_cell_that_ignores_the_interrupt_is_reported_dead(live):
+def test_a_cell_that_ignores_the_interrupt_is_reported_dead_and_its_kernel_killed(live):
     run = live.run("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass", SHORT)
-    assert (run.status, run.reason) == ("dead", "the cell ignored the interrupt")
+    assert (run.status, run.reason) == ("dead", "the cell ignored the interrupt; the kernel was killed")
+    assert not live.alive()
 
 
 def test_one_huge_output_message_is_refused_not_received(live):

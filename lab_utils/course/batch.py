@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from lab_utils.checks import EXERCISES
-from lab_utils.course.classdir import Learner, discover, series_stems
-from lab_utils.grading.results import ERROR, ExerciseResult, NotebookResult, SubmissionResult
+from lab_utils.course.classdir import Learner, discover, file_bytes, series_stems
+from lab_utils.grading.files import RefusedFile
+from lab_utils.grading.results import ERROR, ExerciseResult, InvalidResult, NotebookResult, SubmissionResult, validated
 
 JOURNAL = "journal.jsonl"
 GRADING_FAILED = "grading failed"  # how a learner's status starts when the grader itself could not grade them
@@ -38,6 +39,7 @@ class GradeOptions:
     seed: int
     timeout: int | None = None  # seconds per cell; None: grade_submission's default
     notebook_timeout: int | None = None  # seconds per notebook in total; None: grade_submission's default
+    learner_timeout: int | None = None  # seconds per learner, everything included; None: grade_submission's default
     sandbox: str = "auto"
 
     def kwargs(self) -> dict[str, Any]:
@@ -50,43 +52,58 @@ class Task:
     """One learner's grading as it travels to a worker: plain data, the notebooks as bytes."""
 
     student: str
-    files: dict[str, tuple[str, str, bytes]]  # stem -> (name as handed in, path relative to the class folder, bytes)
+    files: dict[str, tuple[str, bytes]]  # stem -> (path relative to the class folder, bytes)
     not_graded: dict[str, list[str]] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # stem -> "<relpath>: <why>"
     problems: list[str] = field(default_factory=list)  # a hand-in file refused or not matching its manifest
 
     @classmethod
     def of(cls, learner: Learner) -> Task:
-        files = {stem: (f.name, f.relpath, f.read()) for stem, f in learner.files.items()}
-        return cls(learner.student, files, learner.not_graded, learner.problems)
+        files, refused = {}, dict(learner.refused)
+        for stem, submitted in learner.files.items():
+            try:
+                files[stem] = (submitted.relpath, file_bytes(submitted))
+            except RefusedFile as e:  # changed since discovery, or oversize: refused like any other
+                refused[stem] = f"{submitted.relpath}: {e}"
+        return cls(learner.student, files, learner.not_graded, refused, learner.problems)
 
 
 def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
     """Grade one learner (runs on a worker); returns `SubmissionResult.to_dict()`.
 
-    Raises only what the grader raises for the whole run (`GradeError`: `--sandbox required` without bubblewrap).
+    The learner's names never reach the file system here: each notebook is written as `<stem>.ipynb` in a private
+    folder, and the result is changed field by field (a path, a note), never as text, so no name can change its
+    shape. Raises only what the grader raises for the whole run (`GradeError`: `--sandbox required` without
+    bubblewrap).
     """
     from lab_utils.grading import grade_submission
 
     with tempfile.TemporaryDirectory(prefix="lab-grade-") as tmp:
         paths: dict[str, Path | None] = dict.fromkeys(series_stems())
-        for stem, (name, _, data) in task.files.items():
-            folder = Path(tmp) / stem  # a folder per stem: files of the same name (from sub-folders) never collide
-            folder.mkdir()
-            paths[stem] = folder / name
+        for stem, (_, data) in task.files.items():
+            paths[stem] = Path(tmp) / f"{stem}.ipynb"
             paths[stem].write_bytes(data)
         result = grade_submission(task.student, paths, **options.kwargs())
-        # The private folder's path means nothing to the learner or the instructor, and differs between runs.
-        text = json.dumps(result.to_dict())
-        for stem, (name, _, _) in task.files.items():
-            text = text.replace(json.dumps(str(Path(tmp) / stem / name))[1:-1], name)
-        data = json.loads(text.replace(tmp, "<grading folder>"))
-    data["problems"] = list(task.problems)
-    for nb in data["notebooks"]:
-        if nb["notebook"] in task.files:
-            nb["path"] = task.files[nb["notebook"]][1]
-        if others := task.not_graded.get(nb["notebook"]):
-            nb["notes"].append(f"also handed in, not graded (an older or copied file): {', '.join(others)}")
-    return data
+    for nb in result.notebooks:
+        _describe_files(nb, task, tmp)
+    result.problems = list(task.problems)
+    return result.to_dict()
+
+
+def _describe_files(nb: NotebookResult, task: Task, tmp: str) -> None:
+    """`nb` told in the class folder's terms: its file's path there, the files refused or not graded."""
+    nb.path = task.files[nb.notebook][0] if nb.notebook in task.files else None
+    # The private folder's path means nothing to the learner or the instructor, and differs between runs.
+    nb.status = nb.status.replace(tmp, "<grading folder>")
+    nb.notes = [note.replace(tmp, "<grading folder>") for note in nb.notes]
+    for ex in nb.exercises:
+        ex.message = ex.message.replace(tmp, "<grading folder>")
+    if why := task.refused.get(nb.notebook):
+        nb.status = f"refused: {why}"
+        for ex in nb.exercises:
+            ex.message = f"your file was not graded: {why}"
+    if others := task.not_graded.get(nb.notebook):
+        nb.notes.append(f"also handed in, not graded (an older or copied file): {', '.join(others)}")
 
 
 def failed_result(student: str, reason: str) -> SubmissionResult:
@@ -106,7 +123,8 @@ def is_failed(result: SubmissionResult) -> bool:
 
 
 def outcome_to_result(student: str, outcome: dict[str, Any] | BaseException) -> SubmissionResult:
-    """A pool's outcome for one learner as a result: an exception becomes a failed grading, never a crash."""
+    """A pool's outcome for one learner as a result: an exception, or a result that does not validate against the
+    registry (`results.validated`), becomes a failed grading, never a crash and never a score."""
     from lab_utils.grading import GradeError
 
     if isinstance(outcome, GradeError):
@@ -114,7 +132,10 @@ def outcome_to_result(student: str, outcome: dict[str, Any] | BaseException) -> 
     if isinstance(outcome, BaseException):
         text = str(outcome).strip().splitlines()
         return failed_result(student, f"{type(outcome).__name__}: {text[0][:200]}" if text else type(outcome).__name__)
-    return SubmissionResult.from_dict(outcome)
+    try:
+        return validated(outcome, student)
+    except InvalidResult as e:
+        return failed_result(student, f"the worker's result was refused: {e}")
 
 
 class LocalPool:
@@ -152,16 +173,19 @@ class Journal:
         self.path = path
 
     def load(self) -> dict[str, tuple[str, SubmissionResult]]:
-        """student -> (digest of the files graded, result); a line cut by an interruption is ignored."""
+        """student -> (digest of the files graded, result); a line that is cut or does not validate is ignored."""
         entries: dict[str, tuple[str, SubmissionResult]] = {}
         if not self.path.exists():
             return entries
         for line in self.path.read_text().splitlines():
             try:
                 entry = json.loads(line)
-                entries[entry["result"]["student"]] = (entry["digest"], SubmissionResult.from_dict(entry["result"]))
+                result = validated(entry["result"], entry["result"]["student"])
+                if not isinstance(entry["digest"], str):
+                    continue
             except (ValueError, KeyError, TypeError):
-                continue
+                continue  # cut by an interruption, or not the grader's: that learner is graded again
+            entries[result.student] = (entry["digest"], result)
         return entries
 
     def rewrite(self, entries: dict[str, tuple[str, SubmissionResult]]) -> None:

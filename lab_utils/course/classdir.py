@@ -14,6 +14,10 @@ When a learner has several files for one notebook, the exact name wins, then the
 listed as not graded. Every file's bytes are hashed (`Learner.digest`) so that an unchanged learner is not
 graded twice. Nothing here runs learner code.
 
+Only regular files and real folders are read, never through a link (`lstat`, and `grading.files.read_regular`):
+a learner's notebook or folder that is a symbolic link (to `solutions/`, to a classmate's work, to a host file), a
+FIFO, a socket or a device is refused, with the reason in `Learner.refused`, and never stops another learner.
+
 A hand-in file (`mnist-lab-<learner>-<time>.zip`, from `handin()`) counts wherever a notebook does: its notebooks
 are read in memory by `handin_file`, and what is wrong with it goes to `Learner.problems`.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +34,8 @@ from pathlib import Path
 from lab_utils.checks import EXERCISES
 from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
 from lab_utils.errors import LabError
-from lab_utils.grading.notebook import read_code_cells
+from lab_utils.grading.files import RefusedFile, read_regular, refusal
+from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, read_code_cells
 
 CANVAS_NAME = re.compile(r"^(?P<name>.+?)(?P<late>_late)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$", re.I)
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)
@@ -46,10 +52,7 @@ class SubmittedFile:
     path: Path
     relpath: str
     name: str
-    data: bytes | None = None  # a member of a hand-in file, read from it in memory
-
-    def read(self) -> bytes:
-        return self.path.read_bytes() if self.data is None else self.data
+    data: bytes | None = None  # a notebook of a hand-in file, read from it in memory
 
 
 @dataclass
@@ -60,6 +63,7 @@ class Learner:
     files: dict[str, SubmittedFile] = field(default_factory=dict)
     not_graded: dict[str, list[str]] = field(default_factory=dict)  # stem -> other files handed in for it
     unmatched: list[str] = field(default_factory=list)  # files that belong to no notebook of the series
+    refused: dict[str, str] = field(default_factory=dict)  # stem -> "<relpath>: <why>", for stems with no file
     problems: list[str] = field(default_factory=list)  # a hand-in file refused, or not matching its manifest
     digest: str = ""
 
@@ -74,13 +78,18 @@ def natural_key(student: str) -> list[str | int]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", student)]
 
 
+def stem_by_name(name: str) -> str | None:
+    """The series stem that starts the file name `name` ("01_softmax-Copy1.ipynb" -> "01_softmax"), or None."""
+    base = name.removesuffix(".ipynb")
+    by_name = [s for s in series_stems() if base.startswith(s)]
+    return max(by_name, key=len) if by_name else None
+
+
 def stem_of(path: Path, name: str | None = None) -> str | None:
     """The series stem the notebook `name` (default: the file's name) belongs to, None if it belongs to none."""
+    if (stem := stem_by_name(name or path.name)) is not None:
+        return stem
     stems = series_stems()
-    base = (name or path.name).removesuffix(".ipynb")
-    by_name = [s for s in stems if base.startswith(s)]
-    if by_name:
-        return max(by_name, key=len)
     defined = _defined_functions(path)
     counts = {s: sum(ex.function in defined for ex in EXERCISES if ex.notebook == s) for s in stems}
     best = max(stems, key=lambda s: counts[s])
@@ -96,38 +105,68 @@ def _defined_functions(path: Path) -> set[str]:
     return set(_DEF.findall("\n".join(source for _, _, source in code)))
 
 
+Found = tuple[Path, str]  # a learner's file and its name as handed in
+
+
 def discover(class_dir: Path) -> list[Learner]:
-    """Every learner of `class_dir`, sorted by id, with their files chosen and hashed."""
+    """Every learner of `class_dir`, sorted by id, with their files chosen and hashed, and the files refused."""
     class_dir = Path(class_dir)
     if not class_dir.is_dir():
         raise ClassDirError(f"{class_dir}: no such folder (give the folder holding one folder per learner)")
-    handed_in: dict[str, list[tuple[Path, str]]] = {}  # student -> (file, name as handed in)
-    for entry in sorted(class_dir.iterdir()):
+    handed_in: dict[str, list[Found]] = {}
+    refused: dict[str, list[tuple[str, str]]] = {}  # student -> (name as handed in, "<relpath>: <why>")
+    for entry in sorted(os.scandir(class_dir), key=lambda e: e.name):
+        path = Path(entry.path)
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
-            found = sorted(p for p in entry.rglob("*") if p.suffix == ".ipynb" or is_handin(p))
-            files = [p for p in found if p.is_file() and not _hidden(p.relative_to(entry))]
-            handed_in.setdefault(entry.name, []).extend((p, p.name) for p in files)
-        elif (entry.suffix == ".ipynb" or is_handin(entry)) and (match := CANVAS_NAME.match(entry.name)):
-            handed_in.setdefault(match["user"], []).append((entry, match["file"]))
-    if not handed_in:
+        if entry.is_dir(follow_symlinks=False):
+            files, odd = _learner_folder(path, class_dir)
+            handed_in.setdefault(entry.name, []).extend(files)
+            refused.setdefault(entry.name, []).extend(odd)
+        elif (entry.name.endswith(".ipynb") or is_handin(path)) and (match := CANVAS_NAME.match(entry.name)):
+            why = refusal(path)
+            if why is None:
+                handed_in.setdefault(match["user"], []).append((path, match["file"]))
+            else:
+                refused.setdefault(match["user"], []).append((match["file"], f"{entry.name}: {why}"))
+        elif entry.is_symlink() and entry.is_dir():  # a learner's folder that is a link: refused as a whole
+            why = f"{entry.name}: the folder is a symbolic link (only real folders are graded)"
+            refused.setdefault(entry.name, []).extend((f"{stem}.ipynb", why) for stem in series_stems())
+    students = set(handed_in) | set(refused)
+    if not students:
         raise ClassDirError(
             f"{class_dir}: no learner found (expected one folder per learner, or Canvas' "
             "name_userid_submissionid_file.ipynb files)"
         )
-    learners = [_learner(student, files, class_dir) for student, files in handed_in.items()]
+    learners = [_learner(s, handed_in.get(s, []), refused.get(s, []), class_dir) for s in students]
     return sorted(learners, key=lambda learner: natural_key(learner.student))
 
 
-def _hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)  # .ipynb_checkpoints and the like
+def _learner_folder(folder: Path, class_dir: Path) -> tuple[list[Found], list[tuple[str, str]]]:
+    """The notebooks in a learner's folder and its sub-folders (hidden ones skipped, links never followed), and
+    the refused entries: notebooks that are not regular files, sub-folders that are links."""
+    files, refused = [], []
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .ipynb_checkpoints and the like
+        for d in list(dirs):
+            if os.path.islink(os.path.join(top, d)):
+                dirs.remove(d)
+                relpath = Path(top, d).relative_to(class_dir).as_posix()
+                refused.append((d, f"{relpath}: a symbolic link (only real folders are graded)"))
+        for name in sorted(n for n in names if (n.endswith(".ipynb") or is_handin(Path(n))) and not n.startswith(".")):
+            path = Path(top, name)
+            why = refusal(path)
+            if why is None:
+                files.append((path, name))
+            else:
+                refused.append((name, f"{path.relative_to(class_dir).as_posix()}: {why}"))
+    return files, refused
 
 
-def _learner(student: str, files: list[tuple[Path, str]], class_dir: Path) -> Learner:
+def _learner(student: str, files: list[Found], refused: list[tuple[str, str]], class_dir: Path) -> Learner:
     learner = Learner(student)
-    candidates: dict[str, list[tuple[Path, str]]] = {}
-    members: dict[tuple[Path, str], bytes] = {}  # (hand-in file, notebook in it) -> its bytes
+    candidates: dict[str, list[Found]] = {}
+    members: dict[Found, bytes] = {}  # (hand-in file, notebook in it) -> its bytes
     for path, name in files:
         if is_handin(path):
             members.update({(path, member): data for member, data in _handin(learner, path, class_dir).items()})
@@ -141,17 +180,26 @@ def _learner(student: str, files: list[tuple[Path, str]], class_dir: Path) -> Le
         candidates.setdefault(member.removesuffix(".ipynb"), []).append((path, member))
     for stem, found in candidates.items():
         # The exact name first, then the newest file, then by name so that the choice never depends on listing order.
-        found.sort(key=lambda f: (f[1] != f"{stem}.ipynb", -f[0].stat().st_mtime, f[1]))
+        found.sort(key=lambda f: (f[1] != f"{stem}.ipynb", -f[0].lstat().st_mtime, f[1]))
         (path, name), others = found[0], found[1:]
-        relpath = _relpath(path, name, class_dir, members)
-        learner.files[stem] = SubmittedFile(path, relpath, name, members.get((path, name)))
+        learner.files[stem] = SubmittedFile(
+            path, _relpath(path, name, class_dir, members), name, members.get((path, name))
+        )
         if others:
             learner.not_graded[stem] = [_relpath(p, n, class_dir, members) for p, n in others]
+    for name, why in refused:
+        stem = stem_by_name(name)
+        if stem is None:
+            learner.unmatched.append(f"{why} (refused)")
+        elif stem in learner.files:
+            learner.not_graded.setdefault(stem, []).append(f"{why} (refused)")
+        else:
+            learner.refused.setdefault(stem, why)
     learner.digest = digest(learner)
     return learner
 
 
-def _relpath(path: Path, name: str, class_dir: Path, members: dict[tuple[Path, str], bytes]) -> str:
+def _relpath(path: Path, name: str, class_dir: Path, members: dict[Found, bytes]) -> str:
     """A file's path relative to the class folder; a hand-in file's notebook as "<zip>/<notebook>"."""
     relative = path.relative_to(class_dir).as_posix()
     return f"{relative}/{name}" if (path, name) in members else relative
@@ -169,13 +217,22 @@ def _handin(learner: Learner, path: Path, class_dir: Path) -> dict[str, bytes]:
     return handin.notebooks
 
 
+def file_bytes(submitted: SubmittedFile) -> bytes:
+    """The bytes of a chosen file, read safely (see the module); RefusedFile when it is not fit to read."""
+    if submitted.data is not None:  # from a hand-in file, read and checked by handin_file
+        return submitted.data
+    return read_regular(submitted.path, MAX_NOTEBOOK_BYTES)
+
+
 def digest(learner: Learner) -> str:
-    """SHA-256 of what decides a learner's grade: the registry, and the bytes of each chosen file."""
+    """SHA-256 of what decides a learner's grade: the registry, the bytes of each chosen file, the refusals."""
     h = hashlib.sha256()
     registry = [(ex.function, ex.points, ex.notebook) for ex in EXERCISES]
-    h.update(json.dumps(registry).encode())
-    h.update(json.dumps(learner.problems).encode())  # a hand-in file's manifest changed: grade again
+    h.update(json.dumps([registry, learner.refused, learner.problems]).encode())
     for stem in sorted(learner.files):
         h.update(f"\0{stem}\0".encode())
-        h.update(hashlib.sha256(learner.files[stem].read()).digest())
+        try:
+            h.update(hashlib.sha256(file_bytes(learner.files[stem])).digest())
+        except RefusedFile as e:  # refused again when the worker reads it; its reason decides the grade
+            h.update(str(e).encode())
     return h.hexdigest()

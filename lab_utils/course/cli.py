@@ -27,6 +27,7 @@ from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
 from lab_utils.errors import LabError
 from lab_utils.grading.notebook import read_code_cells
 from lab_utils.grading.results import GRADED, NotebookResult
+from lab_utils.grading.text import for_terminal, one_line
 
 MESSAGE_WIDTH = 80  # characters of a table's message column before a message wraps onto the next line
 
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             return _grade_class(args, options)
         return _grade_notebooks(args, options)
     except (LabError, OSError) as e:
-        print(f"grade: error: {e}", file=sys.stderr)
+        print(f"grade: error: {one_line(e, 500)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("grade: interrupted; run the same command again to resume where it stopped", file=sys.stderr)
@@ -139,7 +140,7 @@ class _progress:
             MofNCompleteColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
-            TextColumn("{task.fields[last]}"),
+            TextColumn("{task.fields[last]}", markup=False),  # a learner's id is not rich markup
             console=Console(stderr=True),
         )
         self.bar.start()
@@ -147,7 +148,7 @@ class _progress:
         return self.update
 
     def update(self, done: int, total: int, student: str) -> None:
-        self.bar.update(self.task, completed=done, total=total, last=student)
+        self.bar.update(self.task, completed=done, total=total, last=one_line(student, 40))
 
     def __exit__(self, *exc: object) -> None:
         if hasattr(self, "bar"):
@@ -160,7 +161,7 @@ class _progress:
 def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
     with tempfile.TemporaryDirectory(prefix="lab-handin-") as private:
         shown, problems = _unpack_handins([Path(p) for p in args.paths], Path(private))
-        print("".join(f"{problem}\n" for problem in problems), end="")
+        print("".join(f"{for_terminal(problem)}\n" for problem in problems), end="")
         return _grade_paths(args, options, shown, problems)
 
 
@@ -259,24 +260,26 @@ def _wrap(text: str, width: int) -> list[str]:
 def format_table(nb: NotebookResult, title: str) -> str:
     """One notebook's grade as a table (exercise, points, result, message), its notes and a total line.
 
-    A multi-line message keeps its lines, aligned under the message column. The total line says when the
-    notebook had problems (a cell that crashed or timed out, a missing file), so a full score never hides them.
+    Every text in it is made fit for a terminal (`text.for_terminal`): a learner's message cannot move the cursor,
+    retitle the window or hide rows. A multi-line message keeps its lines, aligned under the message column. The
+    total line says when the notebook had problems (a cell that crashed or timed out, a missing file), so a full
+    score never hides them.
     """
     rows = [("exercise", "points", "result", "message")]
-    rows += [(r.exercise, f"{r.score:g}/{r.points:g}", r.result, r.message) for r in nb.exercises]
+    rows += [(one_line(r.exercise, 40), f"{r.score:g}/{r.points:g}", r.result, r.message) for r in nb.exercises]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = [title]
+    lines = [one_line(title, 500)]
     for row in rows:
         left = "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  "
-        message = _wrap(row[3], MESSAGE_WIDTH)
+        message = _wrap(for_terminal(row[3]), MESSAGE_WIDTH)
         lines.append(left + message[0])
         lines += [" " * len(left) + more for more in message[1:]]
     if not nb.exercises:
         lines.append("  (no exercise of the lab found in this notebook)")
-    lines += [f"  note: {note}" for note in nb.notes]
+    lines += [f"  note: {one_line(note)}" for note in nb.notes]
     total = f"  total: {nb.score:g}/{nb.max_score:g} points"
     if nb.status != GRADED:
-        total += f"  [{nb.status}]"
+        total += f"  [{one_line(nb.status)}]"
     elif nb.notes:
         total += f"  [{len(nb.notes)} problem(s) while running the notebook: see the notes above]"
     lines.append(total)

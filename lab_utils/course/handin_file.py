@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lab_utils.errors import LabError
+from lab_utils.grading.files import RefusedFile, read_regular
 from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES
+from lab_utils.grading.text import one_line
 from lab_utils.handin.manifest import MANIFEST_NAME, Manifest, ManifestError, read_manifest
 
 MAX_ZIP_BYTES = 64 * 1024**2  # the zip file itself
@@ -73,7 +74,7 @@ def read_handin(path: Path, series: list[str]) -> HandInFile:
         if name in names:
             handin.notebooks[name] = content
         else:
-            handin.problems.append(f"{name} is not a notebook of the series: not graded")
+            handin.problems.append(f"{shown(name)} is not a notebook of the series: not graded")
     return handin
 
 
@@ -83,26 +84,26 @@ def mismatches(manifest: Manifest, members: dict[str, bytes]) -> list[str]:
     found = []
     for name, entry in listed.items():
         if name not in members:
-            found.append(f"{name} is listed in the manifest but missing from the hand-in file")
+            found.append(f"{shown(name)} is listed in the manifest but missing from the hand-in file")
         elif hashlib.sha256(members[name]).hexdigest() != entry.sha256 or len(members[name]) != entry.size:
-            found.append(f"{name} does not match the manifest's SHA-256: it was changed after the hand-in was made")
-    found += [f"{name} is not listed in the manifest" for name in members if name not in listed]
+            found.append(
+                f"{shown(name)} does not match the manifest's SHA-256: it was changed after the hand-in was made"
+            )
+    found += [f"{shown(name)} is not listed in the manifest" for name in members if name not in listed]
     return found
+
+
+def shown(name: str) -> str:
+    """A member's name as the learner's status may show it: one line, no control sequence, cut to 80 characters."""
+    return one_line(name, 80)
 
 
 def _read_regular_file(path: Path) -> bytes:
     """The bytes of `path` if it is a regular file (never through a link) of a sane size."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError as e:
-        raise HandInRefused(f"cannot be opened ({e.strerror or type(e).__name__})") from None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise HandInRefused("is not a regular file")
-        if info.st_size > MAX_ZIP_BYTES:
-            raise HandInRefused(f"is larger than {MAX_ZIP_BYTES // 1024**2} MB")
-        return f.read(MAX_ZIP_BYTES + 1)
+        return read_regular(path, MAX_ZIP_BYTES)
+    except RefusedFile as e:
+        raise HandInRefused(f"was not read: {e}") from None
 
 
 def zipfile_of(data: bytes) -> zipfile.ZipFile:

@@ -3,18 +3,19 @@
 - `gradebook.csv`: one row per learner sorted by id; `student`, one column per exercise (its function, in registry
   order, the points earned), `score`, `max_score`, `status` (`graded`, or what went wrong in a few words).
 - `grades.json`: everything: the run (seed, options, pool, timings), the registry, every learner's result.
-- `feedback/<student>.html`: for the learner: each exercise, passed or not, with the message and hint. It shows
+- `feedback/<student>.html`: for the learner (the file name from the id by `names.file_stem`, never the id raw):
+  each exercise, passed or not, with the message and hint. It shows
   only what the checks' messages show (which never include the grader's random inputs beyond a short label).
 - `report.html`: for the instructor: score histogram, pass rate per exercise, the hints that fired with how many
   learners got each, and the learners whose grading did not complete, with why. Figures are embedded PNGs.
 
-Every text from a submission is HTML-escaped; the pages load nothing from the network.
+Every text from a submission is HTML-escaped, every CSV cell spreadsheet-safe (`spreadsheet.write_csv`); the pages
+load nothing from the network.
 """
 
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 import json
@@ -27,6 +28,8 @@ from matplotlib.figure import Figure
 
 from lab_utils.checks import EXERCISES
 from lab_utils.course.classdir import natural_key
+from lab_utils.course.names import file_stem
+from lab_utils.course.spreadsheet import write_csv
 from lab_utils.grading.results import (
     ERROR,
     FAILED,
@@ -40,6 +43,7 @@ from lab_utils.grading.results import (
 )
 from lab_utils.plots import PNG_DPI
 
+TEXT = {"encoding": "utf-8", "errors": "backslashreplace"}  # a folder name need not be UTF-8 (os.fsdecode)
 MAX_SCORE = sum(ex.points for ex in EXERCISES)
 RESULT_WORDS = {  # how a learner reads each result
     PASSED: "correct",
@@ -75,26 +79,23 @@ def write_all(results: list[SubmissionResult], info: dict[str, Any], out: Path) 
     payload = {
         "run": info,
         "exercises": [{"function": e.function, "notebook": e.notebook, "points": e.points} for e in EXERCISES],
-        "learners": [r.to_dict() for r in results],
+        "learners": [{**r.to_dict(), "feedback": f"feedback/{file_stem(r.student)}.html"} for r in results],
     }
     (out / "grades.json").write_text(json.dumps(payload, indent=1) + "\n")
     (out / "feedback").mkdir(exist_ok=True)
     for result in results:
-        (out / "feedback" / f"{result.student}.html").write_text(feedback_html(result))
-    (out / "report.html").write_text(report_html(results, info))
+        (out / "feedback" / f"{file_stem(result.student)}.html").write_text(feedback_html(result), **TEXT)
+    (out / "report.html").write_text(report_html(results, info), **TEXT)
 
 
 def write_gradebook(results: list[SubmissionResult], path: Path) -> None:
-    """gradebook.csv: see the module docstring; points written as `10` or `7.5`, never `10.0`."""
-    with path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", *(ex.function for ex in EXERCISES), "score", "max_score", "status"])
-        for result in results:
-            scores = exercise_scores(result)
-            total = sum(scores.values())
-            writer.writerow(
-                [result.student, *(f"{s:g}" for s in scores.values()), f"{total:g}", f"{MAX_SCORE:g}", result.status]
-            )
+    """gradebook.csv: see the module docstring; points written as `10` or `7.5`, never `10.0`; spreadsheet-safe."""
+    header = ["student", *(ex.function for ex in EXERCISES), "score", "max_score", "status"]
+    rows = []
+    for result in results:
+        scores = exercise_scores(result)
+        rows.append([result.student, *scores.values(), sum(scores.values()), MAX_SCORE, result.status])
+    write_csv(path, header, rows)
 
 
 def _page(title: str, body: list[str]) -> str:

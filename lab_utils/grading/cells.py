@@ -69,28 +69,30 @@ def statements(source: str) -> tuple[Statement, ...] | None:
 
 
 def needed(sources: list[str], functions: Iterable[str]) -> dict[int, set[int] | None]:
-    """For each cell index: the indices of its needed statements, or None when it must run whole."""
+    """For each cell index: the indices of its needed statements, or None when it must run whole.
+
+    A work list over the names read: each name is followed once to the statements that bind it, so the cost is
+    linear in the statements and names (a chain of 10,000 one-line cells is one pass, not 10,000)."""
+    functions = set(functions)
     parsed = [statements(s) for s in sources]
-    keep: dict[int, set[int] | None] = {i: None for i, p in enumerate(parsed) if p is None}
+    keep: dict[int, set[int] | None] = {i: None if p is None else set() for i, p in enumerate(parsed)}
+    binders: dict[str, list[tuple[int, int]]] = {}  # name -> the statements (cell, index) that bind it
     for i, p in enumerate(parsed):
-        if p is not None:
-            keep[i] = {j for j, (_, bound, _) in enumerate(p) if bound & set(functions)}
+        for j, (_, bound, _) in enumerate(p or ()):
+            for name in bound:
+                binders.setdefault(name, []).append((i, j))
+    todo = [(i, j) for name in functions for i, j in binders.get(name, ())]
     wanted: set[str] = set()
-    while True:
-        for i, chosen in keep.items():
-            for j in chosen or ():
-                wanted |= parsed[i][j][2]
-        more = [
-            (i, j)
-            for i, p in enumerate(parsed)
-            if p is not None
-            for j, (_, bound, _) in enumerate(p)
-            if j not in keep[i] and bound & wanted
-        ]
-        if not more:
-            return keep
-        for i, j in more:
-            keep[i].add(j)
+    while todo:
+        i, j = todo.pop()
+        chosen = keep[i]
+        if chosen is None or j in chosen:
+            continue
+        chosen.add(j)
+        for name in parsed[i][j][2] - wanted:
+            wanted.add(name)
+            todo += binders.get(name, ())
+    return keep
 
 
 def _code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:

@@ -1,7 +1,8 @@
 """Reading a learner's notebook file: its code cells, and how a learner finds a cell.
 
 The one reader of notebooks for every part of the grader (the command line's input check, the class folder's
-matching of renamed notebooks, the grading itself). It needs only nbformat: nothing here starts a kernel.
+matching of renamed notebooks, the grading itself), through `files.read_regular` (no link, no FIFO, no device,
+no oversize file). It needs only nbformat: nothing here starts a kernel.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 
+from lab_utils.grading.files import read_regular
 from lab_utils.grading.text import one_line
 
 MAX_NOTEBOOK_BYTES = 20 * 1024**2  # a larger file is not a lab notebook (outputs included)
@@ -25,14 +27,9 @@ def read_code_cells(path: Path) -> list[tuple[int, str, str]]:
     """(position among the code cells, cell id, source) of the notebook's code cells; ValueError, with a reason a
     learner can read, when it is not a notebook (every part of the grader reads notebooks through this).
     Code cells are counted alone: JupyterLab numbers no cells, and a learner counts the code ones."""
+    data = read_regular(path, MAX_NOTEBOOK_BYTES)  # RefusedFile is a ValueError, its message a learner's
     try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise ValueError(f"cannot read it ({e.strerror})") from None
-    if size > MAX_NOTEBOOK_BYTES:
-        raise ValueError(f"larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB")
-    try:
-        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         code_cells = [c for c in nb.cells if c["cell_type"] == "code"]
         code = [(n, c.get("id", ""), c["source"]) for n, c in enumerate(code_cells, 1)]
         if not all(isinstance(source, str) for _, _, source in code):

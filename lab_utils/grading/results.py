@@ -65,9 +65,6 @@ class SubmissionResult:
     sandbox: bool = False
     seconds: float = 0.0
     cpu_seconds: float = 0.0
-    # What was wrong with the files handed in, found before grading (a hand-in file refused, or not matching
-    # its manifest): part of the status, so never graded silently.
-    problems: list[str] = field(default_factory=list)
 
     @property
     def exercises(self) -> list[ExerciseResult]:
@@ -83,10 +80,9 @@ class SubmissionResult:
 
     @property
     def status(self) -> str:
-        """GRADED when every notebook was and the files had no problem, else the problems joined:
-        "hand-in file ...: 01_softmax.ipynb does not match the manifest ...; 02_model missing; ..."."""
+        """GRADED when every notebook was, else the notebooks' problems joined: "02_model missing; ..."."""
         problems = [f"{nb.notebook} {nb.status}" for nb in self.notebooks if nb.status != GRADED]
-        return "; ".join(self.problems + problems) or GRADED
+        return "; ".join(problems) or GRADED
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -110,3 +106,49 @@ class SubmissionResult:
         ]
         fields = ("student", "seed", "sandbox", "seconds", "cpu_seconds")
         return cls(notebooks=notebooks, problems=list(data.get("problems", [])), **{k: data[k] for k in fields})
+
+
+class InvalidResult(ValueError):
+    """A result that does not match the registry: not the grader's, or forged on its way."""
+
+
+RESULTS = (PASSED, FAILED, NOT_IMPLEMENTED, MISSING, ERROR, TIMEOUT)
+
+
+def validated(data: Any, student: str) -> SubmissionResult:
+    """`data` (a worker's or the journal's `to_dict()`) as a result, checked against the registry: the learner
+    `student`, each notebook of the series at most once, each exercise of its notebook with the registry's points,
+    a score between 0 and those points and only when passed, text where text belongs. InvalidResult otherwise."""
+    try:
+        result = SubmissionResult.from_dict(data)
+    except (KeyError, TypeError, AttributeError) as e:
+        raise InvalidResult(f"not a result ({type(e).__name__}: {e})") from None
+    if result.student != student:
+        raise InvalidResult(f"it is for learner {result.student!r}, not {student!r}")
+    if not all(isinstance(problem, str) for problem in result.problems):
+        raise InvalidResult("its problems are not text")
+    seen: set[str] = set()
+    for nb in result.notebooks:
+        _check_notebook(nb, seen)
+    return result
+
+
+def _check_notebook(nb: NotebookResult, seen: set[str]) -> None:
+    from lab_utils.checks import EXERCISES
+
+    registry = {ex.function: ex for ex in EXERCISES if ex.notebook == nb.notebook}
+    if not registry or nb.notebook in seen:
+        raise InvalidResult(f"notebook {nb.notebook!r} is not in the series, or appears twice")
+    seen.add(nb.notebook)
+    texts = [nb.status, *nb.notes, *(t for ex in nb.exercises for t in (ex.message, ex.hint or ""))]
+    if not all(isinstance(t, str) for t in texts) or not isinstance(nb.path, str | None):
+        raise InvalidResult(f"notebook {nb.notebook}: a status, note, message or path is not text")
+    if sorted(ex.exercise for ex in nb.exercises) != sorted(registry):
+        raise InvalidResult(f"notebook {nb.notebook}: its exercises are not the registry's")
+    for ex in nb.exercises:
+        points = registry[ex.exercise].points
+        number = all(isinstance(x, int | float) and not isinstance(x, bool) for x in (ex.points, ex.score))
+        if not number or ex.points != points or not 0 <= ex.score <= points or ex.result not in RESULTS:
+            raise InvalidResult(f"exercise {ex.exercise}: points, score or result do not match the registry")
+        if ex.score and ex.result != PASSED:
+            raise InvalidResult(f"exercise {ex.exercise}: points for a result that is not passed")

@@ -5,8 +5,9 @@ The grader talks to the kernel with jupyter_client over IPC sockets in a fresh `
 needs: whether it raised (one line), and the last output of the grader's own MIME type, which the judge
 decodes and validates (nothing else a cell prints is kept, so an output flood costs the grader nothing;
 each message is capped in size by the sockets themselves). A cell that outlives its time limit is
-interrupted; one that ignores the interrupt, or kills its kernel, reports "dead", and the caller
-restarts the kernel. The kernel's process tree, cgroup and private directories go with `close()`.
+interrupted; one that ignores the interrupt has its kernel killed at once; both it and one that kills its
+kernel report "dead", and the caller restarts the kernel. The kernel's process tree, cgroup and private
+directories go with `close()`.
 """
 
 from __future__ import annotations
@@ -67,8 +68,10 @@ class Kernel:
         self.client: BlockingKernelClient | None = None
         self.starts = 0
 
-    def start(self) -> None:
-        """Start (or restart) the kernel; KernelStartError when it does not answer in time."""
+    def start(self, timeout: float | None = None) -> None:
+        """Start (or restart) the kernel; KernelStartError when it does not answer in `timeout` seconds (default:
+        `startup_timeout`)."""
+        timeout = self.startup_timeout if timeout is None else timeout
         self.stop()
         self.starts += 1
         ipc = self.sandbox.new_ipc_dir()
@@ -89,7 +92,7 @@ class Kernel:
         self.client.start_channels(hb=False)  # liveness is the process itself, not a racy heartbeat
         # A message over MAX_MESSAGE drops the iopub connection for good: watch for it, not for a silent hang.
         self.dropped = self.client.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-        deadline = time.monotonic() + self.startup_timeout
+        deadline = time.monotonic() + timeout
         while True:
             if not self.alive():
                 raise KernelStartError("the grading kernel exited as it started")
@@ -98,7 +101,7 @@ class Kernel:
                 return
             except Exception:  # no answer yet (RuntimeError), or a malformed one
                 if time.monotonic() > deadline:
-                    raise KernelStartError(f"the grading kernel did not answer in {self.startup_timeout} s") from None
+                    raise KernelStartError(f"the grading kernel did not answer in {timeout:.0f} s") from None
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -117,8 +120,9 @@ class Kernel:
                 reason = f"the cell sent more than {MAX_MESSAGE // 1024**2} MB of output in one message"
                 return CellRun(status="dead", reason=reason, output_bytes=result.output_bytes)
             if time.monotonic() > deadline:
-                if interrupted:
-                    reason = "the cell ignored the interrupt"
+                if interrupted:  # SIGINT ignored or caught: the kernel is killed, not left running
+                    self.sandbox.kill(self.process)
+                    reason = "the cell ignored the interrupt; the kernel was killed"
                     return CellRun(status="dead", reason=reason, output_bytes=result.output_bytes)
                 self._interrupt()
                 interrupted, deadline = True, time.monotonic() + INTERRUPT_GRACE
@@ -135,6 +139,7 @@ class Kernel:
                 return CellRun(status="dead", reason="the kernel sent a malformed message")
         self._drain_shell(msg_id)
         if interrupted:
+            self._await_interrupt_reply()
             result.status = "timeout"
         elif result.error is not None:
             result.status = "error"
@@ -161,7 +166,20 @@ class Kernel:
 
     def _interrupt(self) -> None:
         assert self.client is not None
-        self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+        request = self.client.session.msg("interrupt_request", {})
+        self.interrupt_id = request["header"]["msg_id"]
+        self.client.control_channel.send(request)
+
+    def _await_interrupt_reply(self) -> None:
+        """Wait until the kernel has sent its SIGINT: a cell that ended on its own just as it was interrupted must
+        not have the late signal land in the next cell (a grading call would lose its answer)."""
+        assert self.client is not None
+        deadline = time.monotonic() + INTERRUPT_GRACE
+        with contextlib.suppress(Exception):  # queue.Empty, or a malformed reply: the grace is over either way
+            while time.monotonic() < deadline:
+                reply = self.client.control_channel.get_msg(timeout=max(deadline - time.monotonic(), 0.01))
+                if reply["parent_header"].get("msg_id") == self.interrupt_id:
+                    return
 
     def _drain_shell(self, msg_id: str) -> None:
         """Read the cell's execute_reply off the shell channel (its content is in the iopub messages)."""

@@ -1,14 +1,17 @@
 """The sandbox around a grading kernel: a bubblewrap command line, resource limits, and a process-tree kill.
 
 `Sandbox` owns one private directory per learner: `ipc-N/` (a fresh one per kernel start: the kernel's
-connection file and its IPC sockets) and `submission/` (private copies of the learner's notebooks, the
-kernel's working directory, all copied before the first kernel starts). The grader never writes into a
+connection file and its IPC sockets) and `disk/`, everything the kernel may write: `submission/` (private
+copies of the learner's notebooks, the kernel's working directory, all copied before the first kernel
+starts), `tmp/` and `home/` (its /tmp and $HOME). When the grader runs as root, `disk/` is a tmpfs of
+`Limits.disk` bytes and `Limits.disk_files` inodes, so the learner's writes are bounded in all by the Linux
+kernel itself (`disk_bounded`). The grader never writes into a
 directory after a kernel could reach it, so a symlink planted there cannot redirect the grader's writes.
 `Sandbox.command(argv)` wraps a command so that it runs:
 - in bubblewrap (`bwrap`), with every namespace unshared (no network, its own PIDs, no IPC with the
   host), all capabilities dropped, and a filesystem made only of the system directories, the Python
   installation and environment, and the grader's `lab_utils`, all read-only, plus the private
-  `submission/` and the current `ipc-N/` (read-write) and an empty private /tmp and $HOME. `solutions/`, the rest of
+  `submission/`, /tmp and $HOME from `disk/`, and the current `ipc-N/` (read-write). `solutions/`, the rest of
   the project, other learners' files, the instructor's home and the host's /etc are not there;
 - under rlimits (data segment, file size, CPU time, open files) set by a tiny launcher before bwrap
   starts, and inherited by everything inside;
@@ -68,6 +71,8 @@ class Limits:
     file_size: int = 256 * 1024**2  # bytes, the largest file the kernel may write (RLIMIT_FSIZE)
     cpu_seconds: int = 3600  # CPU time of each process (RLIMIT_CPU): a backstop, wall-clock limits come first
     open_files: int = 4096  # RLIMIT_NOFILE
+    disk: int = GiB  # bytes the kernel may write in all (submission copy, /tmp, $HOME): a tmpfs of this size
+    disk_files: int = 10_000  # files and folders it may create there (the tmpfs's inodes)
 
 
 def _bwrap_works(bwrap: str) -> bool:
@@ -176,8 +181,12 @@ class Sandbox:
         self.root = Path(tempfile.mkdtemp(prefix="lab-grade-"))
         self.ipc: Path | None = None  # the current kernel's, see new_ipc_dir
         self.starts = 0
-        self.submission = self.root / "submission"
-        self.submission.mkdir()
+        self.disk = self.root / "disk"  # everything the kernel may write, see disk_bounded
+        self.disk.mkdir()
+        self.disk_bounded = _mount_tmpfs(self.disk, limits)
+        self.submission, self.tmp, self.home = (self.disk / name for name in ("submission", "tmp", "home"))
+        for directory in (self.submission, self.tmp, self.home):
+            directory.mkdir()
         self.cgroup = Cgroup(limits)
 
     @property
@@ -200,12 +209,10 @@ class Sandbox:
 
     def environment(self) -> dict[str, str]:
         """The kernel's whole environment: nothing of the grader's but what Python needs."""
-        home = HOME if self.enabled else str(self.root / "home")
-        if not self.enabled:
-            Path(home).mkdir(exist_ok=True)
         return {
             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-            "HOME": home,
+            "HOME": HOME if self.enabled else str(self.home),
+            "TMPDIR": "/tmp" if self.enabled else str(self.tmp),
             "USER": "learner",
             "LANG": "C.UTF-8",
             "PYTHONPATH": str(_lab_utils_root()),
@@ -235,7 +242,11 @@ class Sandbox:
         bwrap = shutil.which(BWRAP)
         assert bwrap is not None, "the caller checks bwrap_available() first"
         args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", HOME]
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        if self.disk_bounded:
+            args += ["--bind", str(self.tmp), "/tmp", "--bind", str(self.home), HOME]
+        else:  # bubblewrap's own tmpfs, in memory (and the memory cgroup) rather than on the host's disk
+            args += ["--tmpfs", "/tmp", "--tmpfs", HOME]
         for path in SYSTEM_DIRS:
             if Path(path).is_symlink():
                 args += ["--symlink", os.readlink(path), path]
@@ -271,7 +282,23 @@ class Sandbox:
         """Kill everything and remove the private directories and the cgroup."""
         self.kill(process)
         self.cgroup.remove()
+        if self.disk_bounded:
+            subprocess.run(["umount", "--lazy", str(self.disk)], capture_output=True, timeout=60, check=False)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _mount_tmpfs(directory: Path, limits: Limits) -> bool:
+    """Mount a tmpfs of `limits.disk` bytes and `limits.disk_files` inodes on `directory`; False when this process
+    may not mount (not root). bubblewrap 0.8 (Debian 12's) cannot size its own tmpfs (`--size` needs 0.9), so the
+    grader mounts it, and the Linux kernel refuses writes beyond it (ENOSPC), without any polling."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    options = f"size={limits.disk},nr_inodes={limits.disk_files + 8},mode=0700"  # + the few folders made here
+    mount = ["mount", "-t", "tmpfs", "-o", options, "lab-grade", str(directory)]
+    try:
+        return subprocess.run(mount, capture_output=True, timeout=60, check=False).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 def _python_dirs() -> list[str]:

@@ -21,6 +21,7 @@ from lab_utils.checks import Exercise, exercises_in
 from lab_utils.errors import LabError
 from lab_utils.grading import judge
 from lab_utils.grading.cells import cells_to_run
+from lab_utils.grading.files import RefusedFile, read_regular
 from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, cell_label, read_code_cells
 from lab_utils.grading.results import ERROR, MISSING, TIMEOUT, ExerciseResult, NotebookResult, SubmissionResult
 from lab_utils.grading.runner import Kernel, KernelStartError
@@ -29,6 +30,8 @@ from lab_utils.grading.text import one_line
 
 DEFAULT_TIMEOUT = 60  # seconds per cell and per exercise's grading cell
 DEFAULT_NOTEBOOK_TIMEOUT = 300  # seconds for all the cells of one notebook
+DEFAULT_LEARNER_TIMEOUT = 1800  # seconds for the whole learner: cells, grading calls, kernel starts and replays
+OUT_OF_TIME = "the time for grading this learner ran out"
 MAX_NOTES = 20  # notes kept per notebook
 SANDBOX_MODES = ("auto", "required", "off")
 _warned = []
@@ -45,6 +48,7 @@ def grade_submission(
     seed: int,
     timeout: int = DEFAULT_TIMEOUT,
     notebook_timeout: int = DEFAULT_NOTEBOOK_TIMEOUT,
+    learner_timeout: int = DEFAULT_LEARNER_TIMEOUT,
     sandbox: str = "auto",
     limits: Limits | None = None,
     on_notebook: Callable[[NotebookResult], None] | None = None,
@@ -52,6 +56,8 @@ def grade_submission(
     """Grade one learner: `notebooks` maps a registry stem ("01_softmax") to the learner's file, or None.
 
     Never raises for anything a submission does; GradeError only for sandbox="required" without bwrap.
+    `learner_timeout` bounds the wall time of everything done for this learner, replays after a lost kernel
+    included: what is left when it runs out is recorded as timed out.
     """
     if sandbox not in SANDBOX_MODES:
         raise GradeError(f"sandbox must be one of {', '.join(SANDBOX_MODES)}, not {sandbox!r}")
@@ -63,14 +69,15 @@ def grade_submission(
         print("grade: warning: bubblewrap not available, grading WITHOUT a sandbox", file=sys.stderr)
     started, cpu_before = time.monotonic(), _own_cpu()
     submission = SubmissionResult(student=student, seed=seed, sandbox=enabled)
-    private = Sandbox(limits or Limits(), enabled=enabled)
-    for stem, path in notebooks.items():  # all before the kernel starts: never write where it can reach
-        # An unreadable or oversize file is reported when its turn comes.
-        with contextlib.suppress(OSError):
-            if path is not None and Path(path).stat().st_size <= MAX_NOTEBOOK_BYTES:
-                private.add_copy(f"{stem}.ipynb", Path(path).read_bytes())
-    grader = _Grader(private, seed, timeout, notebook_timeout)
+    grader = _Grader(
+        Sandbox(limits or Limits(), enabled=enabled), seed, timeout, notebook_timeout, started + learner_timeout
+    )
     try:
+        for stem, path in notebooks.items():  # all before the kernel starts: never write where it can reach
+            # A refused file (a link, a FIFO, a device, oversize) is reported when its turn comes.
+            with contextlib.suppress(RefusedFile):
+                if path is not None:
+                    grader.sandbox.add_copy(f"{stem}.ipynb", read_regular(Path(path), MAX_NOTEBOOK_BYTES))
         for stem, path in notebooks.items():
             result = grader.grade(stem, path)
             submission.notebooks.append(result)
@@ -91,8 +98,9 @@ def _own_cpu() -> float:
 class _Grader:
     """One learner's kernel, started on first need and restarted when a notebook loses it."""
 
-    def __init__(self, sandbox: Sandbox, seed: int, timeout: int, notebook_timeout: int) -> None:
+    def __init__(self, sandbox: Sandbox, seed: int, timeout: int, notebook_timeout: int, deadline: float) -> None:
         self.sandbox, self.seed, self.timeout, self.notebook_timeout = sandbox, seed, timeout, notebook_timeout
+        self.deadline = deadline  # the learner's one budget (time.monotonic()), see grade_submission
         self.kernel = Kernel(sandbox)
         self.fresh = False  # whether the kernel's namespace is empty
         self.completed: list[str] = []  # the current notebook's cells that ran, replayed after a restart
@@ -133,15 +141,21 @@ class _Grader:
             nb.notes = nb.notes[:MAX_NOTES]
             nb.seconds = time.monotonic() - started
 
+    def _left(self, deadline: float | None = None) -> float:
+        """Seconds left before `deadline` and the learner's own deadline, whichever comes first."""
+        return min(self.deadline, self.deadline if deadline is None else deadline) - time.monotonic()
+
     def _start(self) -> None:
-        self.kernel.start()
+        if self._left() <= 0:
+            raise KernelStartError(OUT_OF_TIME)
+        self.kernel.start(min(self.kernel.startup_timeout, self._left()))
         self.fresh = True
         self._preload()
 
     def _preload(self) -> None:
         """Import the kernel side before any learner cell, under the start-up time limit, so that the
         grading cells' own time limits measure the learner's functions, not imports."""
-        if self.kernel.run(judge.PRELOAD, self.kernel.startup_timeout).status != "ok":
+        if self.kernel.run(judge.PRELOAD, min(self.kernel.startup_timeout, max(self._left(), 1))).status != "ok":
             raise KernelStartError("the grading kernel could not import lab_utils.grading.kernel_side")
 
     def _run_cells(
@@ -149,7 +163,7 @@ class _Grader:
     ) -> None:
         if not self.kernel.alive():
             self._start()
-        if not self.fresh and self.kernel.run("%reset -f\n" + judge.PRELOAD, self.timeout).status != "ok":
+        if not self.fresh and self.kernel.run("%reset -f\n" + judge.PRELOAD, self._limit()).status != "ok":
             self._start()
         self.fresh = False
         plan = cells_to_run(cells, stem, [ex.function for ex in exercises])
@@ -157,10 +171,11 @@ class _Grader:
         self.completed = []
         for number, source in plan:
             cell = cell_label(number, source)
-            left = deadline - time.monotonic()
+            left = self._left(deadline)
             if left <= 0:
                 nb.status = TIMEOUT
-                nb.notes.append(f"the cells ran over {self.notebook_timeout} s in all; {cell} on were not run")
+                over = f"the cells ran over {self.notebook_timeout} s in all" if self._left() > 0 else OUT_OF_TIME
+                nb.notes.append(f"{over}; {cell} on were not run")
                 return
             run = self.kernel.run(source, min(self.timeout, left))
             if run.status == "ok":
@@ -179,18 +194,26 @@ class _Grader:
         self._start()
         self.fresh = False
         for source in list(self.completed):
-            left = deadline - time.monotonic()
+            left = self._left(deadline)
             if left <= 0 or self.kernel.run(source, min(self.timeout, left)).status == "dead":
                 self._start()  # give up replaying: grade what a fresh kernel has
                 return
 
     def _grade_one(self, nb: NotebookResult, ex: Exercise, cells: list[tuple[int, str, str]]) -> ExerciseResult:
         cases = judge.cases(ex, self.seed)
-        run = self.kernel.run(judge.request(ex, cases), self.timeout)
+        limit = self._limit()
+        if limit <= 0 or not self.kernel.alive():
+            why = OUT_OF_TIME if limit <= 0 else "the kernel could not be started again"
+            return judge.result(ex, TIMEOUT if limit <= 0 else ERROR, f"{ex.function} was not graded: {why}")
+        run = self.kernel.run(judge.request(ex, cases), limit)
         if run.status == "dead":
             nb.notes.append(f"grading {ex.function} lost the kernel ({run.reason}); it was restarted")
             try:
                 self._replay(time.monotonic() + self.notebook_timeout)
             except KernelStartError as e:  # the next exercises find no kernel: errors, not a lost notebook
                 nb.notes.append(one_line(e))
-        return judge.judge(ex, cases, run, [source for _, _, source in cells], self.timeout)
+        return judge.judge(ex, cases, run, [source for _, _, source in cells], limit)
+
+    def _limit(self) -> float:
+        """The time limit of the next cell or grading call: the per-cell one, within the learner's budget."""
+        return min(self.timeout, self._left())
