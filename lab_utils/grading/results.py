@@ -65,6 +65,9 @@ class SubmissionResult:
     sandbox: bool = False
     seconds: float = 0.0
     cpu_seconds: float = 0.0
+    # What was wrong with the files handed in, found before grading (a hand-in file refused, or not matching
+    # its manifest): part of the status, so never graded silently.
+    problems: list[str] = field(default_factory=list)
 
     @property
     def exercises(self) -> list[ExerciseResult]:
@@ -80,9 +83,10 @@ class SubmissionResult:
 
     @property
     def status(self) -> str:
-        """GRADED when every notebook was, else the notebooks' problems joined: "02_model missing; ..."."""
+        """GRADED when every notebook was and the files had no problem, else the problems joined:
+        "hand-in file ...: 01_softmax.ipynb does not match the manifest ...; 02_model missing; ..."."""
         problems = [f"{nb.notebook} {nb.status}" for nb in self.notebooks if nb.status != GRADED]
-        return "; ".join(problems) or GRADED
+        return "; ".join(self.problems + problems) or GRADED
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
