@@ -1,4 +1,4 @@
-"""Who handed in what (lab_utils.course.classdir): learner folders, JupyterLab copy names, Canvas' flat download.
+"""Who handed in what (lab_utils.course.classdir): learner folders, JupyterLab copies, Canvas, Moodle, nbgrader.
 
 Class folders are built here from small notebooks; nothing is run.
 """
@@ -50,7 +50,7 @@ def test_the_exact_name_wins_over_a_copy_which_is_listed_as_not_graded(tmp_path)
     write_notebook(tmp_path / "ada" / "01_softmax-Copy1.ipynb", "x = 2", mtime=2_000)
     (learner,) = discover(tmp_path)
     assert learner.files["01_softmax"].name == "01_softmax.ipynb"
-    assert learner.not_graded == {"01_softmax": ["ada/01_softmax-Copy1.ipynb"]}
+    assert learner.not_graded == {"01_softmax": ["ada/01_softmax-Copy1.ipynb: another copy, not graded"]}
 
 
 def test_among_copies_the_newest_file_is_graded(tmp_path):
@@ -122,6 +122,51 @@ def test_a_class_folder_without_learners_is_a_one_line_error(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(ClassDirError, match="no learner found"):
         discover(tmp_path)
+
+
+def test_the_newest_canvas_attempt_wins_and_the_older_is_an_earlier_attempt(tmp_path):
+    write_notebook(tmp_path / "smithjane_4021_98113_01_softmax-1.ipynb", "x = 2", mtime=1_000)
+    write_notebook(tmp_path / "smithjane_4021_98113_01_softmax.ipynb", "x = 1", mtime=2_000)
+    (jane,) = discover(tmp_path)
+    assert jane.files["01_softmax"].name == "01_softmax-1.ipynb"
+    assert jane.not_graded == {"01_softmax": ["smithjane_4021_98113_01_softmax.ipynb: earlier attempt, not graded"]}
+
+
+def test_canvas_names_give_the_learner_name_and_the_late_marker(tmp_path):
+    write_notebook(tmp_path / "smithjane_late_4021_98113_01_softmax.ipynb", "x = 1")
+    write_notebook(tmp_path / "doejohn_77_5001_01_softmax.ipynb", "x = 1")
+    john, jane = discover(tmp_path)
+    assert (jane.name, jane.late_marker) == ("smithjane", True)
+    assert (john.name, john.late_marker) == ("doejohn", False)
+
+
+def test_moodle_flat_download_uses_the_participant_id(tmp_path):
+    write_notebook(tmp_path / "Jane Smith_123456_assignsubmission_file_01_softmax.ipynb", "x = 1")
+    (jane,) = discover(tmp_path)
+    assert (jane.student, jane.name) == ("123456", "Jane Smith")
+    assert jane.files["01_softmax"].name == "01_softmax.ipynb"
+
+
+def test_moodle_folder_download_uses_the_participant_id(tmp_path):
+    write_notebook(tmp_path / "Jane Smith_123456_assignsubmission_file_" / "01_softmax.ipynb", "x = 1")
+    (jane,) = discover(tmp_path)
+    assert (jane.student, jane.name, list(jane.files)) == ("123456", "Jane Smith", ["01_softmax"])
+
+
+def test_nbgrader_exchange_gives_the_time_from_timestamp_txt(tmp_path):
+    folder = tmp_path / "submitted" / "ada" / "mnist"
+    write_notebook(folder / "01_softmax.ipynb", "x = 1")
+    (folder / "timestamp.txt").write_text("2026-12-01 22:10:00.123456 UTC")
+    (ada,) = discover(tmp_path)
+    assert ada.student == "ada"
+    assert ada.submitted_at.isoformat() == "2026-12-01T22:10:00.123456+00:00"
+
+
+def test_going_further_is_listed_as_the_ungraded_notebook_not_unmatched(tmp_path):
+    write_notebook(tmp_path / "ada" / "01_softmax.ipynb", "x = 1")
+    write_notebook(tmp_path / "ada" / "06_going_further.ipynb", "x = 1")
+    (ada,) = discover(tmp_path)
+    assert (ada.ungraded, ada.unmatched) == (["ada/06_going_further.ipynb"], [])
 
 
 def test_a_symlinked_notebook_is_refused_with_its_reason_and_not_read(tmp_path):

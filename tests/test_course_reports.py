@@ -12,7 +12,8 @@ import pytest
 
 from lab_utils.checks import EXERCISES
 from lab_utils.course.batch import failed_result
-from lab_utils.course.reports import MAX_SCORE, feedback_html, report_html, write_all
+from lab_utils.course.pages import feedback_html, report_html
+from lab_utils.course.reports import MAX_SCORE, write_all
 from lab_utils.grading.results import (
     FAILED,
     GRADED,
@@ -157,7 +158,8 @@ def test_report_counts_learners_per_hint_with_their_share_of_the_class(results_d
 def test_report_embeds_the_histogram_and_the_pass_rate_figures_as_png(results_dir):
     page = (results_dir / "report.html").read_text()
     assert page.count('src="data:image/png;base64,') == 2
-    assert 'alt="histogram of scores"' in page and 'alt="pass rate per exercise"' in page
+    assert 'alt="Histogram of the 5 learners' in page
+    assert 'alt="Bar chart of the share of learners who passed each exercise' in page
     assert "http://" not in page and "https://" not in page  # nothing loaded from the network
 
 

@@ -47,6 +47,6 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path):
         read_regular(tmp_path / "big.ipynb", 10)
 
 
-def test_a_missing_file_is_refused_with_the_systems_reason(tmp_path):
-    with pytest.raises(RefusedFile, match="cannot be read"):
+def test_a_missing_file_is_an_os_error_not_a_refusal(tmp_path):
+    with pytest.raises(FileNotFoundError):
         read_regular(tmp_path / "nothing.ipynb", 10)

@@ -2,8 +2,11 @@
 
 `lab_utils.grading` grades one learner's submission; this package runs it for a class and turns the results
 into what a course needs:
-- `classdir`: who handed in what, in the layouts an LMS downloads;
+- `classdir`: who handed in what, in the layouts an LMS downloads (`layouts`: the LMS's file names);
 - `batch`: a class graded in parallel, resumable from its journal (`cluster`: the same on a Dask cluster);
-- `reports`: the gradebook, `grades.json`, a feedback page per learner and the class report;
+- `coursefile`, `scoring`: the course file (due date, late policy, extensions, overrides) and its rules;
+- `roster`, `lms`: the LMS's roster exports in, `canvas.csv` and `moodle.csv` out;
+- `records`: each learner's result put in the course (name, files, hand-in time, course score);
+- `reports`, `pages`: the gradebook and `grades.json`; a feedback page per learner and the class report;
 - `cli`: the command `python -m lab_utils.grade`, for a learner's notebooks or a whole class.
 """

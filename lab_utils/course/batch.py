@@ -17,14 +17,15 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from lab_utils.checks import EXERCISES
-from lab_utils.course.classdir import Learner, discover, file_bytes, series_stems
+from lab_utils.course.classdir import ClassDirError, Learner, discover, file_bytes, series_stems
 from lab_utils.grading.files import RefusedFile
 from lab_utils.grading.results import ERROR, ExerciseResult, InvalidResult, NotebookResult, SubmissionResult, validated
 
@@ -63,7 +64,7 @@ class Task:
         for stem, submitted in learner.files.items():
             try:
                 files[stem] = (submitted.relpath, file_bytes(submitted))
-            except RefusedFile as e:  # changed since discovery, or oversize: refused like any other
+            except RefusedFile as e:  # became a link or grew since discovery: refused like any other
                 refused[stem] = f"{submitted.relpath}: {e}"
         return cls(learner.student, files, learner.not_graded, refused, learner.problems)
 
@@ -103,7 +104,7 @@ def _describe_files(nb: NotebookResult, task: Task, tmp: str) -> None:
         for ex in nb.exercises:
             ex.message = f"your file was not graded: {why}"
     if others := task.not_graded.get(nb.notebook):
-        nb.notes.append(f"also handed in, not graded (an older or copied file): {', '.join(others)}")
+        nb.notes.append(f"also handed in: {'; '.join(others)}")
 
 
 def failed_result(student: str, reason: str) -> SubmissionResult:
@@ -211,6 +212,7 @@ class ClassRun:
 
     results: list[SubmissionResult]
     info: dict[str, Any]
+    learners: list[Learner] = field(default_factory=list)  # the learners of `results`, in the same order
 
 
 Progress = Callable[[int, int, str], None]  # (learners done, learners to grade, the learner just done)
@@ -223,31 +225,40 @@ def grade_class(
     options: GradeOptions,
     regrade: bool = False,
     progress: Progress | None = None,
+    only: Sequence[str] = (),
 ) -> ClassRun:
-    """Grade every learner of `class_dir` with `pool`, journaling into `out`; skip unchanged ones unless `regrade`."""
+    """Grade every learner of `class_dir` with `pool`, journaling into `out`; skip unchanged ones unless `regrade`.
+
+    With `only`, grade those learners (changed or not) and keep every other learner's journaled result as it is;
+    a learner of `only` who is not in the class folder is refused (`ClassDirError`).
+    """
     start, cpu_start = time.perf_counter(), time.process_time()
     learners = discover(class_dir)
+    if unknown := sorted(set(only) - {learner.student for learner in learners}):
+        raise ClassDirError(f"--only {unknown[0]}: no such learner in {class_dir}")
     out.mkdir(parents=True, exist_ok=True)
     journal = Journal(out / JOURNAL)
-    previous = {} if regrade else journal.load()
+    previous = {} if regrade and not only else journal.load()  # with `only`, the others' results are kept
     done: dict[str, tuple[str, SubmissionResult]] = {}
     todo = []
     for learner in learners:
         digest, result = previous.get(learner.student, ("", None))
-        if result is not None and digest == learner.digest and not is_failed(result):
+        keep = learner.student not in only if only else digest == learner.digest and not is_failed(result)
+        if result is not None and keep:
             done[learner.student] = (digest, result)
-        else:
+        elif not only or learner.student in only:
             todo.append(learner)
     journal.rewrite(done)
     reused = len(done)
     if progress is not None:
         progress(0, len(todo), "")
     for count, (learner, result) in enumerate(pool.run(todo, options), start=1):
+        result.graded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         journal.append(learner.digest, result)
         done[learner.student] = (learner.digest, result)
         if progress is not None:
             progress(count, len(todo), learner.student)
-    results = [done[learner.student][1] for learner in learners]
+    graded = [learner for learner in learners if learner.student in done]
     info = {
         "seed": options.seed,
         "options": asdict(options),
@@ -255,9 +266,10 @@ def grade_class(
         "learners": len(learners),
         "graded": len(todo),
         "reused": reused,
+        "only": list(only),
         "seconds": round(time.perf_counter() - start, 3),
         "grader_cpu_seconds": round(time.process_time() - cpu_start, 3),
         "digests": {learner.student: learner.digest for learner in learners},
         "unmatched_files": [f for learner in learners for f in learner.unmatched],
     }
-    return ClassRun(results, info)
+    return ClassRun([done[learner.student][1] for learner in graded], info, graded)

@@ -1,18 +1,22 @@
 """Who handed in what: the learners of a class folder, each with one file per notebook of the series.
 
-Two layouts are read, and may be mixed:
+These layouts are read, and may be mixed (the LMS's names are read by `layouts`):
 - one folder per learner, named by the learner's id, holding any subset of the notebooks, possibly under
   JupyterLab's copy names (`01_softmax-Copy1.ipynb`) or in sub-folders;
-- the flat folder of Canvas' "Download Submissions" zip, where each file is named
-  `<name>[_late]_<user id>_<submission id>_<file name as submitted>` (`smithjane_late_4021_98113_01_softmax-1.ipynb`:
-  Canvas adds `_late` after the deadline and `-1`, `-2` to a re-submitted file name). Files are grouped by user id,
-  which becomes the learner's id.
+- the flat folder of Canvas' "Download Submissions" zip (`smithjane_late_4021_98113_01_softmax-1.ipynb`): files
+  are grouped by Canvas user id, which becomes the learner's id, with the name and the `_late` marker kept;
+- Moodle's "Download submissions", flat or one folder per learner (`Jane Smith_123456_assignsubmission_file_...`):
+  the participant id becomes the learner's id;
+- nbgrader's exchange (`submitted/<student>/<assignment>/`, given as the class folder or its parent), whose
+  `timestamp.txt` says when the learner handed in.
 
 A file belongs to the notebook of the series whose stem starts its name (`01_softmax-Copy1` -> `01_softmax`);
 a file named otherwise belongs to the notebook whose graded functions it defines most (read, never run).
-When a learner has several files for one notebook, the exact name wins, then the newest file; the others are
-listed as not graded. Every file's bytes are hashed (`Learner.digest`) so that an unchanged learner is not
-graded twice. Nothing here runs learner code.
+`06_going_further` is the series' ungraded notebook: listed, not graded. When a learner has several files for one
+notebook, the newest attempt wins (Canvas numbers re-submissions `-1`, `-2`, ...), then the exact name, then the
+newest file; the others are listed as not graded. Every file's bytes are hashed (`Learner.digest`) so that an
+unchanged learner is not graded twice. Nothing here runs learner code, and nothing the learner controls (a
+notebook's metadata, a file's time) decides when they handed in.
 
 Only regular files and real folders are read, never through a link (`lstat`, and `grading.files.read_regular`):
 a learner's notebook or folder that is a symbolic link (to `solutions/`, to a classmate's work, to a host file), a
@@ -29,15 +33,17 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from lab_utils.checks import EXERCISES
 from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
+from lab_utils.course.layouts import attempt, nbgrader_timestamp, parse_lms_name
 from lab_utils.errors import LabError
 from lab_utils.grading.files import RefusedFile, read_regular, refusal
 from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, read_code_cells
 
-CANVAS_NAME = re.compile(r"^(?P<name>.+?)(?P<late>_late)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$", re.I)
+UNGRADED_STEMS = ("06_going_further",)  # notebooks of the series with no graded exercise
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)
 
 
@@ -61,11 +67,15 @@ class Learner:
 
     student: str
     files: dict[str, SubmittedFile] = field(default_factory=dict)
-    not_graded: dict[str, list[str]] = field(default_factory=dict)  # stem -> other files handed in for it
+    not_graded: dict[str, list[str]] = field(default_factory=dict)  # stem -> "<file>: why it was not graded"
     unmatched: list[str] = field(default_factory=list)  # files that belong to no notebook of the series
     refused: dict[str, str] = field(default_factory=dict)  # stem -> "<relpath>: <why>", for stems with no file
     problems: list[str] = field(default_factory=list)  # a hand-in file refused, or not matching its manifest
+    ungraded: list[str] = field(default_factory=list)  # files of the series' ungraded notebook (06_going_further)
     digest: str = ""
+    name: str = ""  # as the LMS's file names give it; "" for a folder named by id
+    late_marker: bool = False  # Canvas' `_late` in a file name
+    submitted_at: datetime | None = None  # nbgrader's timestamp.txt, the newest of the learner's
 
 
 def series_stems() -> list[str]:
@@ -113,32 +123,41 @@ def discover(class_dir: Path) -> list[Learner]:
     class_dir = Path(class_dir)
     if not class_dir.is_dir():
         raise ClassDirError(f"{class_dir}: no such folder (give the folder holding one folder per learner)")
+    if (class_dir / "submitted").is_dir():
+        class_dir = class_dir / "submitted"  # nbgrader's exchange given by its parent
     handed_in: dict[str, list[Found]] = {}
     refused: dict[str, list[tuple[str, str]]] = {}  # student -> (name as handed in, "<relpath>: <why>")
+    facts: dict[str, tuple[str, bool]] = {}  # student -> (name, late marker), from the LMS's names
     for entry in sorted(os.scandir(class_dir), key=lambda e: e.name):
         path = Path(entry.path)
         if entry.name.startswith("."):
             continue
+        lms = parse_lms_name(entry.name)
+        student = lms.student if lms else entry.name
         if entry.is_dir(follow_symlinks=False):
             files, odd = _learner_folder(path, class_dir)
-            handed_in.setdefault(entry.name, []).extend(files)
-            refused.setdefault(entry.name, []).extend(odd)
-        elif (entry.name.endswith(".ipynb") or is_handin(path)) and (match := CANVAS_NAME.match(entry.name)):
+            handed_in.setdefault(student, []).extend(files)
+            refused.setdefault(student, []).extend(odd)
+        elif (entry.name.endswith(".ipynb") or is_handin(path)) and lms is not None:
             why = refusal(path)
             if why is None:
-                handed_in.setdefault(match["user"], []).append((path, match["file"]))
+                handed_in.setdefault(student, []).append((path, lms.file))
             else:
-                refused.setdefault(match["user"], []).append((match["file"], f"{entry.name}: {why}"))
+                refused.setdefault(student, []).append((lms.file, f"{entry.name}: {why}"))
         elif entry.is_symlink() and entry.is_dir():  # a learner's folder that is a link: refused as a whole
             why = f"{entry.name}: the folder is a symbolic link (only real folders are graded)"
-            refused.setdefault(entry.name, []).extend((f"{stem}.ipynb", why) for stem in series_stems())
+            refused.setdefault(student, []).extend((f"{stem}.ipynb", why) for stem in series_stems())
+        else:
+            continue
+        name, late = facts.get(student, ("", False))
+        facts[student] = (name or (lms.name if lms else ""), late or bool(lms and lms.late))
     students = set(handed_in) | set(refused)
     if not students:
         raise ClassDirError(
             f"{class_dir}: no learner found (expected one folder per learner, or Canvas' "
-            "name_userid_submissionid_file.ipynb files)"
+            "name_userid_submissionid_file.ipynb files, or Moodle's download)"
         )
-    learners = [_learner(s, handed_in.get(s, []), refused.get(s, []), class_dir) for s in students]
+    learners = [_learner(s, handed_in.get(s, []), refused.get(s, []), class_dir, *facts[s]) for s in students]
     return sorted(learners, key=lambda learner: natural_key(learner.student))
 
 
@@ -163,30 +182,37 @@ def _learner_folder(folder: Path, class_dir: Path) -> tuple[list[Found], list[tu
     return files, refused
 
 
-def _learner(student: str, files: list[Found], refused: list[tuple[str, str]], class_dir: Path) -> Learner:
-    learner = Learner(student)
+def _learner(
+    student: str, files: list[Found], refused: list[tuple[str, str]], class_dir: Path, name: str, late: bool
+) -> Learner:
+    learner = Learner(student, name=name, late_marker=late)
     candidates: dict[str, list[Found]] = {}
     members: dict[Found, bytes] = {}  # (hand-in file, notebook in it) -> its bytes
-    for path, name in files:
+    for path, handed_in_as in files:
         if is_handin(path):
             members.update({(path, member): data for member, data in _handin(learner, path, class_dir).items()})
-            continue
-        stem = stem_of(path, name)
-        if stem is None:
+        elif handed_in_as.startswith(UNGRADED_STEMS):
+            learner.ungraded.append(path.relative_to(class_dir).as_posix())
+        elif (stem := stem_of(path, handed_in_as)) is None:
             learner.unmatched.append(path.relative_to(class_dir).as_posix())
         else:
-            candidates.setdefault(stem, []).append((path, name))
+            candidates.setdefault(stem, []).append((path, handed_in_as))
     for path, member in members:
         candidates.setdefault(member.removesuffix(".ipynb"), []).append((path, member))
     for stem, found in candidates.items():
-        # The exact name first, then the newest file, then by name so that the choice never depends on listing order.
-        found.sort(key=lambda f: (f[1] != f"{stem}.ipynb", -f[0].lstat().st_mtime, f[1]))
-        (path, name), others = found[0], found[1:]
+        # The newest attempt, the exact name, the newest file, then by name: never the listing order.
+        found.sort(key=lambda f: (-attempt(stem, f[1]), f[1] != f"{stem}.ipynb", -f[0].lstat().st_mtime, f[1]))
+        (path, chosen), others = found[0], found[1:]
         learner.files[stem] = SubmittedFile(
-            path, _relpath(path, name, class_dir, members), name, members.get((path, name))
+            path, _relpath(path, chosen, members, class_dir), chosen, members.get((path, chosen))
         )
         if others:
-            learner.not_graded[stem] = [_relpath(p, n, class_dir, members) for p, n in others]
+            newest = attempt(stem, chosen)
+            learner.not_graded[stem] = [
+                f"{_relpath(p, n, members, class_dir)}: "
+                + ("earlier attempt, not graded" if attempt(stem, n) < newest else "another copy, not graded")
+                for p, n in others
+            ]
     for name, why in refused:
         stem = stem_by_name(name)
         if stem is None:
@@ -195,11 +221,24 @@ def _learner(student: str, files: list[Found], refused: list[tuple[str, str]], c
             learner.not_graded.setdefault(stem, []).append(f"{why} (refused)")
         else:
             learner.refused.setdefault(stem, why)
+    learner.submitted_at = _nbgrader_time(learner)
     learner.digest = digest(learner)
     return learner
 
 
-def _relpath(path: Path, name: str, class_dir: Path, members: dict[Found, bytes]) -> str:
+def _nbgrader_time(learner: Learner) -> datetime | None:
+    """The newest `timestamp.txt` beside the learner's chosen files (nbgrader's exchange), None without one."""
+    times = []
+    for file in learner.files.values():
+        stamp = file.path.parent / "timestamp.txt"
+        try:
+            times.append(nbgrader_timestamp(read_regular(stamp, 200).decode(errors="replace")))
+        except (RefusedFile, OSError):
+            continue
+    return max((t for t in times if t is not None), default=None)
+
+
+def _relpath(path: Path, name: str, members: dict[Found, bytes], class_dir: Path) -> str:
     """A file's path relative to the class folder; a hand-in file's notebook as "<zip>/<notebook>"."""
     relative = path.relative_to(class_dir).as_posix()
     return f"{relative}/{name}" if (path, name) in members else relative
@@ -218,7 +257,8 @@ def _handin(learner: Learner, path: Path, class_dir: Path) -> dict[str, bytes]:
 
 
 def file_bytes(submitted: SubmittedFile) -> bytes:
-    """The bytes of a chosen file, read safely (see the module); RefusedFile when it is not fit to read."""
+    """The bytes of a chosen file, read safely (see the module); RefusedFile when it is not fit to read, OSError
+    when it cannot be read at all (then the learner's grading fails, and is tried again next run)."""
     if submitted.data is not None:  # from a hand-in file, read and checked by handin_file
         return submitted.data
     return read_regular(submitted.path, MAX_NOTEBOOK_BYTES)
@@ -233,6 +273,6 @@ def digest(learner: Learner) -> str:
         h.update(f"\0{stem}\0".encode())
         try:
             h.update(hashlib.sha256(file_bytes(learner.files[stem])).digest())
-        except RefusedFile as e:  # refused again when the worker reads it; its reason decides the grade
+        except (RefusedFile, OSError) as e:  # refused or failed again when the worker reads it
             h.update(str(e).encode())
     return h.hexdigest()

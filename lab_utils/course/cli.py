@@ -2,6 +2,7 @@
 
     python -m lab_utils.grade NOTEBOOK [NOTEBOOK ...] [--json PATH]
     python -m lab_utils.grade CLASS_DIR --out RESULTS_DIR [--workers N] [--scheduler tcp://HOST:PORT] [--regrade]
+        [--course course.toml] [--only ID [ID ...]]
 
 Both take `--timeout S` (per cell), `--seed N` (reproduce a grading: the seed is printed and recorded) and
 `--sandbox auto|required|off`. Notebooks print a table per notebook; a class writes RESULTS_DIR (see
@@ -17,13 +18,17 @@ import os
 import secrets
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from lab_utils.course.batch import ClassRun, GradeOptions, LocalPool, grade_class
 from lab_utils.course.classdir import series_stems, stem_of
+from lab_utils.course.coursefile import Course, load_course, read_submission_times
 from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
+from lab_utils.course.records import learner_records
+from lab_utils.course.roster import read_roster
 from lab_utils.errors import LabError
 from lab_utils.grading.notebook import read_code_cells
 from lab_utils.grading.results import GRADED, NotebookResult
@@ -45,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=int, metavar="S", help="time limit per cell, in seconds")
     parser.add_argument("--seed", type=int, metavar="N", help="seed of the random test inputs (default: a new one)")
     parser.add_argument("--regrade", action="store_true", help="grade again learners whose files did not change")
+    parser.add_argument("--course", type=Path, metavar="TOML", help="the course file (due date, late policy, ...)")
+    parser.add_argument("--only", nargs="+", metavar="ID", default=[], help="grade only these learners again")
     parser.add_argument("--sandbox", choices=("auto", "required", "off"), default="auto", help="bubblewrap sandbox")
     return parser
 
@@ -59,8 +66,10 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
     if args.out is None:
         if len(args.paths) == 1 and Path(args.paths[0]).is_dir():
             parser.error(f"{args.paths[0]} is a folder: to grade a class, give --out RESULTS_DIR")
-        if args.workers or args.scheduler or args.regrade:
-            parser.error("--workers, --scheduler and --regrade grade a class: give CLASS_DIR --out RESULTS_DIR")
+        if args.workers or args.scheduler or args.regrade or args.course or args.only:
+            parser.error(
+                "--workers, --scheduler, --regrade, --course and --only grade a class: give CLASS_DIR --out RESULTS_DIR"
+            )
     else:
         if len(args.paths) != 1:
             parser.error("--out grades one class folder: give exactly one CLASS_DIR")
@@ -94,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _grade_class(args: argparse.Namespace, options: GradeOptions) -> int:
+    class_dir = Path(args.paths[0])
+    _check_out(class_dir, args.out)
+    course = load_course(args.course) if args.course else None  # refused before any learner is graded
     if args.scheduler:
         from lab_utils.course.cluster import DaskPool
 
@@ -102,26 +114,49 @@ def _grade_class(args: argparse.Namespace, options: GradeOptions) -> int:
         pool = LocalPool(args.workers or os.cpu_count() or 1)
     try:
         with _progress() as progress:
-            run = grade_and_report(Path(args.paths[0]), args.out, pool, options, args.regrade, progress)
+            run = grade_and_report(class_dir, args.out, pool, options, args.regrade, progress, course, args.only)
     finally:
         if args.scheduler:
             pool.close()
     problems = sum(r.status != GRADED for r in run.results)
+    exports = "".join(f", {name}" for name in run.info.get("exports", []))
     print(
         f"graded {run.info['graded']} learner(s), {run.info['reused']} unchanged since the last run; "
-        f"{problems} not fully graded; seed {options.seed}; results in {args.out}"
+        f"{problems} not fully graded; seed {options.seed}; results in {args.out}{exports}"
     )
     return 0
 
 
+def _check_out(class_dir: Path, out: Path) -> None:
+    """Refuse, in one line, a RESULTS_DIR that is a file or lies inside the class folder (it would be a learner)."""
+    if out.exists() and not out.is_dir():
+        raise LabError(f"--out {out}: is a file; give a folder for the results")
+    if class_dir.is_dir() and out.resolve().is_relative_to(class_dir.resolve()):
+        raise LabError(f"--out {out}: is inside the class folder {class_dir}, where it would be read as a learner")
+
+
 def grade_and_report(
-    class_dir: Path, out: Path, pool: Any, options: GradeOptions, regrade: bool = False, progress: Any = None
+    class_dir: Path,
+    out: Path,
+    pool: Any,
+    options: GradeOptions,
+    regrade: bool = False,
+    progress: Any = None,
+    course: Course | None = None,
+    only: Sequence[str] = (),
 ) -> ClassRun:
-    """Grade the class with `pool` (LocalPool, DaskPool) and write RESULTS_DIR: the command, callable from Python."""
+    """Grade the class with `pool` (LocalPool, DaskPool) and write RESULTS_DIR: the command, callable from Python.
+
+    With `course`, the course file's roster and submission times are read first, so that a bad file stops the
+    run before any grading.
+    """
     from lab_utils.course import reports
 
-    run = grade_class(class_dir, out, pool, options, regrade=regrade, progress=progress)
-    reports.write_all(run.results, run.info, out)
+    roster = read_roster(course.roster) if course and course.roster else None
+    times = read_submission_times(course.submission_times) if course and course.submission_times else None
+    run = grade_class(class_dir, out, pool, options, regrade=regrade, progress=progress, only=only)
+    records = learner_records(run.learners, run.results, course, roster, times)
+    run.info["exports"] = reports.write_all(run.results, run.info, out, records, course, roster)
     return run
 
 

@@ -45,13 +45,14 @@ def refusal(path: Path) -> str | None:
 
 
 def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file `path`, at most `limit` of them; RefusedFile otherwise (see the module)."""
+    """The bytes of the regular file `path`, at most `limit` of them; RefusedFile otherwise (see the module), and
+    OSError when it cannot be opened at all (gone, no permission)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as e:
+    except OSError:
         if os.path.islink(path):  # O_NOFOLLOW on a link: ELOOP, whose own message says nothing to a learner
             raise RefusedFile("a symbolic link (only regular files are graded)") from None
-        raise RefusedFile(f"cannot be read ({e.strerror})") from None
+        raise  # gone or unreadable: a problem of the class folder, not of the learner's file
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

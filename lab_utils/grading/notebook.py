@@ -27,7 +27,10 @@ def read_code_cells(path: Path) -> list[tuple[int, str, str]]:
     """(position among the code cells, cell id, source) of the notebook's code cells; ValueError, with a reason a
     learner can read, when it is not a notebook (every part of the grader reads notebooks through this).
     Code cells are counted alone: JupyterLab numbers no cells, and a learner counts the code ones."""
-    data = read_regular(path, MAX_NOTEBOOK_BYTES)  # RefusedFile is a ValueError, its message a learner's
+    try:
+        data = read_regular(path, MAX_NOTEBOOK_BYTES)  # RefusedFile is a ValueError, its message a learner's
+    except OSError as e:
+        raise ValueError(f"cannot read it ({e.strerror})") from None
     try:
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         code_cells = [c for c in nb.cells if c["cell_type"] == "code"]

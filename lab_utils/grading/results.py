@@ -68,6 +68,7 @@ class SubmissionResult:
     # What was wrong with the files handed in, found before grading (a hand-in file refused, or not matching
     # its manifest): part of the status, so never graded silently.
     problems: list[str] = field(default_factory=list)
+    graded_at: str = ""  # ISO time the class grader recorded it; "" for a single submission
 
     @property
     def exercises(self) -> list[ExerciseResult]:
@@ -109,7 +110,10 @@ class SubmissionResult:
             for nb in data["notebooks"]
         ]
         fields = ("student", "seed", "sandbox", "seconds", "cpu_seconds")
-        return cls(notebooks=notebooks, problems=list(data.get("problems", [])), **{k: data[k] for k in fields})
+        graded_at = data.get("graded_at", "")
+        graded_at = graded_at if isinstance(graded_at, str) else ""
+        problems = list(data.get("problems", []))
+        return cls(notebooks=notebooks, graded_at=graded_at, problems=problems, **{k: data[k] for k in fields})
 
 
 class InvalidResult(ValueError):

@@ -75,7 +75,7 @@ def grade_submission(
     try:
         for stem, path in notebooks.items():  # all before the kernel starts: never write where it can reach
             # A refused file (a link, a FIFO, a device, oversize) is reported when its turn comes.
-            with contextlib.suppress(RefusedFile):
+            with contextlib.suppress(RefusedFile, OSError):
                 if path is not None:
                     grader.sandbox.add_copy(f"{stem}.ipynb", read_regular(Path(path), MAX_NOTEBOOK_BYTES))
         for stem, path in notebooks.items():
