@@ -12,6 +12,8 @@ from pathlib import Path
 from bench.report import BenchError, Row, markdown_table, median_after_warmup, speedup, write_json
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+SECTIONS = ("speed", "memory", "notebooks", "grading", "first-check")
+FIRST_CHECK_REPEATS = 3  # the first opening may read TensorFlow from disk; the fastest later one is "warm"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -19,6 +21,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-path", help="Keras-layout mnist.npz (default: the Keras cache, then ../shared/data)")
     parser.add_argument("--quick", action="store_true", help="few epochs, notebook 06 shortened, no nbval run")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON file to write (default: {RESULTS})")
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run only this part (may be repeated)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout (of main, say) whose notebooks' time to first check is measured too, as 'before'",
+    )
+    parser.add_argument(
+        "--notebooks", nargs="+", metavar="NAME", help="time to first check: only these notebooks, e.g. 01_softmax"
+    )
     return parser
 
 
@@ -98,20 +109,35 @@ def _memory_rows(data_path: Path) -> list[Row]:
     ]
 
 
+def _first_check_rows(args: argparse.Namespace) -> list[Row]:
+    from bench import first_check
+
+    return first_check.rows(args.notebooks, FIRST_CHECK_REPEATS, args.baseline)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    sections = args.only or SECTIONS
+    start = time.perf_counter()
     try:
         from bench.report import find_mnist
 
-        data_path = find_mnist(args.data_path)
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        from lab_utils.data import load_mnist
+        rows = []
+        if {"speed", "memory", "notebooks"} & set(sections):
+            data_path = find_mnist(args.data_path)
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            from lab_utils.data import load_mnist
 
-        data = load_mnist("mnist", data_path)
-        start = time.perf_counter()
-        rows = _speed_rows(data, args.quick) + _memory_rows(data_path)
-        rows += _notebook_rows(data_path, args.quick)
-        rows += _grading_rows(args.quick)
+            if "speed" in sections:
+                rows += _speed_rows(load_mnist("mnist", data_path), args.quick)
+            if "memory" in sections:
+                rows += _memory_rows(data_path)
+            if "notebooks" in sections:
+                rows += _notebook_rows(data_path, args.quick)
+        if "grading" in sections:
+            rows += _grading_rows(args.quick)
+        if "first-check" in sections:
+            rows += _first_check_rows(args)
     except BenchError as e:
         print(f"bench: {e}", file=sys.stderr)
         return 2
@@ -120,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.platform()}",
         "load_average_1_5_15": os.getloadavg(),
         "quick": args.quick,
-        "data_path": str(data_path),
+        "sections": list(sections),
         "bench_seconds": round(time.perf_counter() - start, 1),
     }
     print(markdown_table(rows))

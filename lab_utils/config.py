@@ -9,8 +9,9 @@ fails here with a clear message rather than deep inside TensorFlow.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from lab_utils.data import N_PIXELS
 from lab_utils.errors import ConfigError
 
 DATASETS = ("mnist-5k", "mnist")
@@ -31,18 +32,32 @@ class LabConfig:
     test accuracy than a constant rate over five seeds (mnist-5k and full MNIST).
     """
 
-    hidden_units: tuple[int, ...] = (25, 15)
-    hidden_activation: str = "relu"
-    n_classes: int = 10
-    output_activation: str = "linear"
-    learning_rate: float = 1e-3
-    lr_schedule: str = "cosine"
-    batch_size: int = 32
-    epochs: int = 40
-    validation_fraction: float = 0.1
-    seed: int = 1234
-    dataset: str = "mnist-5k"
-    data_path: str | None = None
+    # Each field's "help" is what `python -m lab_utils.train --help` shows for it; fields marked "fixed" are
+    # set by the data or the loss and are no flag.
+    hidden_units: tuple[int, ...] = field(
+        default=(25, 15), metadata={"help": "widths of the hidden layers, e.g. 128,64"}
+    )
+    hidden_activation: str = field(default="relu", metadata={"help": "activation of the hidden layers, e.g. relu"})
+    n_classes: int = field(default=10, metadata={"help": "number of classes K (the digits 0-9)", "fixed": True})
+    output_activation: str = field(
+        default="linear", metadata={"help": "the output layer's activation: linear, it returns logits", "fixed": True}
+    )
+    learning_rate: float = field(default=1e-3, metadata={"help": "Adam's learning rate"})
+    lr_schedule: str = field(
+        default="cosine", metadata={"help": "cosine (decays towards 0 over the epochs) or constant"}
+    )
+    batch_size: int = field(default=32, metadata={"help": "digits per gradient step"})
+    epochs: int = field(default=40, metadata={"help": "passes over the training digits"})
+    validation_fraction: float = field(
+        default=0.1, metadata={"help": "share of the training digits held out for validation (0 for none)"}
+    )
+    seed: int = field(default=1234, metadata={"help": "seed of the weights, the shuffling and the validation split"})
+    dataset: str = field(
+        default="mnist-5k", metadata={"help": "data source: mnist-5k (embedded, offline) or mnist (full 60,000/10,000)"}
+    )
+    data_path: str | None = field(
+        default=None, metadata={"help": "path of a Keras-layout mnist.npz (dataset mnist only)"}
+    )
 
     def __post_init__(self) -> None:
         # Accept lists (and JSON round trips) but store a tuple: the config is hashable.
@@ -103,7 +118,7 @@ class LabConfig:
     @property
     def layer_sizes(self) -> list[int]:
         """Widths of every layer, input to output: [784, 25, 15, 10] by default."""
-        return [784, *self.hidden_units, self.n_classes]
+        return [N_PIXELS, *self.hidden_units, self.n_classes]
 
     def replace(self, **changes: object) -> LabConfig:
         """A copy with some values changed, checked like a new config."""

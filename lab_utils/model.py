@@ -8,8 +8,8 @@ output followed by log() underflows to log(0) for confident predictions.
 Probabilities for people come from `predict_proba`, which applies softmax
 after the fact. Introduced in notebook 02; trained in notebook 04.
 
-Keras is imported by the functions that build or run a model, not by the module: `softmax` serves
-the checks' judge too, in the grader's process, which never loads TensorFlow.
+Keras is imported by the functions that build or run a model, not by the module. `softmax` is the
+reference's (`lab_utils.reference`), kept here as the name the notebooks and widgets use.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 
 from lab_utils.config import LabConfig
 from lab_utils.data import N_PIXELS
+from lab_utils.reference import softmax
 
 if TYPE_CHECKING:
     import keras
@@ -61,16 +62,6 @@ def compile_model(model: keras.Model, cfg: LabConfig = LabConfig()) -> keras.Mod
         jit_compile=JIT_COMPILE,
     )
     return model
-
-
-def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Probabilities from logits, stably (the max is subtracted first), in float64.
-
-    z: (..., K) logits with the classes on `axis`. Returns probabilities of z's shape, summing to 1 on `axis`.
-    """
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
 
 
 def predict_logits(model: keras.Model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:

@@ -1,19 +1,29 @@
 """Every static figure of the lab: digits, training curves, confusion matrix, errors, probabilities.
 
-Each function returns a matplotlib `Figure` and never calls `plt.show()`. The
-figures are made without pyplot, so in Jupyter a figure returned as a cell's
-last value shows inline exactly once (a pyplot figure would show twice), and
-headless code needs no display: `save_figure` writes it as a PNG with Agg.
-Used from notebook 02 (digits) on; the headless trainer saves the same figures.
+Each function returns a `DescribedFigure`: a matplotlib `Figure` that carries a short text alternative
+(`alt`) written from the data it draws, and never calls `plt.show()`. The figures are made without pyplot,
+so in Jupyter a figure returned as a cell's last value shows inline exactly once, and headless code needs
+no display: `save_figure` writes it as a PNG with Agg, its alt text in the PNG's "Description" chunk.
+
+Every figure reaches the notebook through `figure_bundle`, as a cell's last value or through `show(fig, alt)`
+(for figures a notebook draws itself): an HTML `<img>` with its `alt` (JupyterLab 4 and nbconvert's lab
+template show HTML first and ignore an image output's `alt` metadata), the PNG with `alt` in its metadata
+(nbconvert's classic template reads that), and the alt text as the plain-text form.
+The palettes stay apart under the common colour-vision deficiencies (tests/test_accessibility.py), and
+lines differ by style and marker too. Used from notebook 01 on; the headless trainer saves the same figures.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from IPython.display import display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -23,11 +33,67 @@ from lab_utils.data import IMAGE_SHAPE, N_PIXELS
 from lab_utils.errors import DataError
 
 GRID_COLUMNS = 10
-WRONG_COLOR = "tab:red"
-PREDICTED_COLOR = "tab:blue"
-OTHER_COLOR = "tab:gray"
+# Okabe and Ito's palette for colour-blind viewers: blue and vermillion stay apart under every common deficiency.
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
+WRONG_COLOR = OKABE_ITO[1]
+PREDICTED_COLOR = OKABE_ITO[0]
+OTHER_COLOR = "#999999"
+WRONG_HATCH = "//"  # the true digit's bar differs from the prediction's by pattern as well as colour
+# Training and validation curves differ by colour, line style and marker.
+CURVE_STYLES = {
+    "training": dict(color=OKABE_ITO[0], linestyle="-", marker="o"),
+    "validation": dict(color=OKABE_ITO[1], linestyle="--", marker="s"),
+}
+HEATMAP_CMAP = "Blues"  # one hue, lightness falling monotonically with the count
 MAX_EPOCH_TICKS = 12
+MAX_MARKED_EPOCHS = 30  # longer runs draw plain lines: markers would merge into a band
 PNG_DPI = 100
+ALT_LISTED = 5  # how many digits or mistakes an alt text names before "and N more"
+
+
+class DescribedFigure(Figure):
+    """A matplotlib Figure with its text alternative `alt`: one or two sentences saying what the data shows.
+
+    Shown in Jupyter with the alt text (see `figure_bundle`); `save_figure` writes it into the PNG.
+    """
+
+    def __init__(self, alt: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.alt = _checked_alt(alt)
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> tuple[dict, dict]:
+        return figure_bundle(self, self.alt)
+
+
+def figure_bundle(fig: Figure, alt: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """The (data, metadata) Jupyter displays for `fig`: an HTML image with `alt`, the PNG, and `alt` as text."""
+    alt = _checked_alt(alt)
+    png = base64.b64encode(figure_png(fig)).decode("ascii")
+    image = f'<img class="lab-figure" src="data:image/png;base64,{png}" alt="{html.escape(alt)}">'
+    return {"text/html": image, "image/png": png, "text/plain": alt}, {"image/png": {"alt": alt}}
+
+
+def show(fig: Figure, alt: str) -> None:
+    """Display `fig` in the notebook with its text alternative `alt`, written from the figure's data.
+
+    For a figure a notebook draws itself (with `plt.subplots`, say); the lab's `plot_*` functions carry
+    their own. A pyplot figure is closed afterwards, so the inline backend does not show it a second time.
+    """
+    data, metadata = figure_bundle(fig, alt)
+    display(data, metadata=metadata, raw=True)
+    if fig.canvas.manager is not None:  # only pyplot gives a figure a manager
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+
+
+def figure_png(fig: Figure, dpi: int = PNG_DPI) -> bytes:
+    """`fig` as PNG bytes, with its alt text (if it has one) in the PNG's standard "Description" text chunk."""
+    buffer = io.BytesIO()
+    alt = getattr(fig, "alt", None)
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Description": alt} if alt else None)
+    return buffer.getvalue()
 
 
 def plot_digits(
@@ -45,11 +111,15 @@ def plot_digits(
     if predicted is None:
         titles = [str(label) for label in labels[:n]]
         wrong = [False] * n
+        alt = f"{_count_of(n, 'handwritten digit')}, labelled {_listing(titles, limit=GRID_COLUMNS * 2)}."
     else:
         predicted = _labels(predicted, len(images), "predicted")
         titles = [f"{t}→{p}" for t, p in zip(labels[:n], predicted[:n], strict=True)]
         wrong = list(labels[:n] != predicted[:n])
-    return _digit_grid(images[:n], titles, wrong)
+        mistakes = [f"{t} read as {p}" for t, p, w in zip(labels[:n], predicted[:n], wrong, strict=True) if w]
+        alt = f"{_count_of(n, 'handwritten digit')} with the model's predictions: {n - len(mistakes)} right"
+        alt += f", {len(mistakes)} wrong ({_listing(mistakes)})." if mistakes else "."
+    return _digit_grid(images[:n], titles, wrong, alt)
 
 
 def plot_misclassified(
@@ -74,7 +144,14 @@ def plot_misclassified(
     confidence = proba[wrong, y_pred[wrong]]
     shown = wrong[np.argsort(-confidence, kind="stable")][:n]
     titles = [f"true {y_true[i]}\npred {y_pred[i]} {proba[i, y_pred[i]]:.0%}" for i in shown]
-    fig = _digit_grid(images[shown], titles, [True] * len(shown))
+    mistakes = [f"{y_true[i]} read as {y_pred[i]} ({proba[i, y_pred[i]]:.0%})" for i in shown]
+    alt = (
+        f"The {_count_of(len(shown), 'misclassified digit')} the model was surest of, of "
+        f"{len(wrong):,} mistakes in {len(images):,} digits: {_listing(mistakes)}."
+        if len(shown)
+        else f"No misclassified digits: the model reads all {len(images):,} digits correctly."
+    )
+    fig = _digit_grid(images[shown], titles, [True] * len(shown), alt)
     if not len(shown):
         fig.text(0.5, 0.5, "no misclassified digits", ha="center", va="center")
     return fig
@@ -88,12 +165,13 @@ def plot_history(history: Mapping[str, Sequence[float]]) -> Figure:
     """
     history = _history_dict(history)
     metrics = ["loss"] + (["accuracy"] if "accuracy" in history else [])
-    fig = Figure(figsize=(5 * len(metrics), 3.5), layout="constrained")
+    alt = " ".join(_history_sentence(history, metric) for metric in metrics)
+    fig = DescribedFigure(alt, figsize=(5 * len(metrics), 3.5), layout="constrained")
     for ax, metric in zip(fig.subplots(1, len(metrics), squeeze=False)[0], metrics, strict=True):
         for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
             if key in history:
                 epochs = np.arange(1, len(history[key]) + 1)
-                ax.plot(epochs, history[key], marker="." if len(epochs) < 30 else None, label=label)
+                ax.plot(epochs, history[key], label=label, **_curve_style(label, len(epochs)))
         ax.set(ylabel=metric, title=metric)
         _epoch_axis(ax, len(history["loss"]))
         ax.legend()
@@ -109,13 +187,18 @@ def plot_runs(runs: Mapping[str, Mapping[str, Sequence[float]]], title: str) -> 
     runs = {name: _history_dict(history, ("val_loss", "val_accuracy")) for name, history in runs.items()}
     if not runs:
         raise DataError("runs must map at least one run name to its History.history dict")
-    fig = Figure(figsize=(9, 3.3), layout="constrained")
+    alt = f"{title}: " + "; ".join(
+        f"{name}: validation loss {_trend(history['val_loss'], '.3f')}, validation accuracy "
+        f"{_trend(100 * np.asarray(history['val_accuracy']), '.1f', ' %')}"
+        for name, history in runs.items()
+    )
+    fig = DescribedFigure(alt + ".", figsize=(9, 3.3), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
-    for name, history in runs.items():
+    for (name, history), style in zip(runs.items(), line_styles(len(runs)), strict=True):
         epochs = np.arange(1, len(history["loss"]) + 1)
-        (line,) = ax_loss.plot(epochs, history["val_loss"], marker="o", label=f"{name}, validation")
-        ax_loss.plot(epochs, history["loss"], linestyle="--", color=line.get_color(), label=f"{name}, training")
-        ax_acc.plot(epochs, 100 * np.asarray(history["val_accuracy"]), marker="o", label=name)
+        ax_loss.plot(epochs, history["val_loss"], label=f"{name}, validation", **style)
+        ax_loss.plot(epochs, history["loss"], linestyle="--", label=f"{name}, training", **style, fillstyle="none")
+        ax_acc.plot(epochs, 100 * np.asarray(history["val_accuracy"]), label=name, **style)
     ax_loss.set(ylabel="loss", title="loss")
     ax_acc.set(ylabel="validation accuracy (%)", title="validation accuracy")
     for ax in (ax_loss, ax_acc):
@@ -134,9 +217,9 @@ def plot_confusion_matrix(cm: np.ndarray, title: str = "Confusion matrix (test s
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or not np.issubdtype(cm.dtype, np.number) or (cm < 0).any():
         raise DataError(f"cm must be a square (K, K) matrix of non-negative counts, got shape {cm.shape}")
     k = len(cm)
-    fig = Figure(figsize=(0.55 * k + 2, 0.55 * k + 1.5), layout="constrained")
+    fig = DescribedFigure(_confusion_alt(cm), figsize=(0.55 * k + 2, 0.55 * k + 1.5), layout="constrained")
     ax = fig.subplots()
-    image = ax.imshow(cm, cmap="Blues")
+    image = ax.imshow(cm, cmap=HEATMAP_CMAP)
     fig.colorbar(image, ax=ax, shrink=0.8, label="digits")
     # Dark text on light cells and light text on dark ones keeps every count readable.
     threshold = cm.max() / 2 if cm.size else 0
@@ -156,9 +239,10 @@ def plot_confusion_matrix(cm: np.ndarray, title: str = "Confusion matrix (test s
 def plot_probabilities(proba: np.ndarray, ax: Axes | None = None, true_label: int | None = None) -> Figure:
     """A bar chart of the probability of each class; the predicted class in blue, named in a legend.
 
-    proba: (K,) probabilities of one digit. ax: draw into these axes (for example a
-    widget's) instead of a new figure. true_label: marks the true class in red when
-    the prediction is wrong (the legend then names red too). Returns the figure holding the axes.
+    proba: (K,) probabilities of one digit. ax: draw into these axes instead of a new figure (that
+    figure's owner then gives its alt text; `probabilities_alt` writes one). true_label: marks the true
+    class in hatched vermillion when the prediction is wrong (the legend then names it too).
+    Returns the figure holding the axes.
     """
     proba = np.asarray(proba, dtype=np.float64)
     if proba.ndim != 1 or not len(proba) or not np.isfinite(proba).all():
@@ -166,15 +250,16 @@ def plot_probabilities(proba: np.ndarray, ax: Axes | None = None, true_label: in
     if true_label is not None and not 0 <= true_label < len(proba):
         raise DataError(f"true_label must be a class from 0 to {len(proba) - 1}, got {true_label!r}")
     if ax is None:
-        ax = Figure(figsize=(4.5, 2.8), layout="constrained").subplots()
+        ax = DescribedFigure(probabilities_alt(proba, true_label), figsize=(4.5, 2.8), layout="constrained").subplots()
     predicted = int(proba.argmax())
     colors = [OTHER_COLOR] * len(proba)
     colors[predicted] = PREDICTED_COLOR
-    legend = {"predicted": PREDICTED_COLOR}
+    hatches = [""] * len(proba)
+    legend = {"predicted": dict(color=PREDICTED_COLOR)}
     if true_label is not None and true_label != predicted:
-        colors[true_label] = WRONG_COLOR
-        legend["true digit"] = WRONG_COLOR
-    ax.bar(range(len(proba)), proba, color=colors)
+        colors[true_label], hatches[true_label] = WRONG_COLOR, WRONG_HATCH
+        legend["true digit"] = dict(facecolor=WRONG_COLOR, hatch=WRONG_HATCH)
+    ax.bar(range(len(proba)), proba, color=colors, hatch=hatches)
     ax.set(
         xticks=range(len(proba)),
         ylim=(0, 1),
@@ -182,33 +267,123 @@ def plot_probabilities(proba: np.ndarray, ax: Axes | None = None, true_label: in
         ylabel="probability",
         title=f"predicted {predicted} ({proba[predicted]:.0%})",
     )
-    ax.legend(handles=[Patch(color=color, label=label) for label, color in legend.items()], loc="best", fontsize=8)
+    ax.legend(handles=[Patch(label=label, **style) for label, style in legend.items()], loc="best", fontsize=8)
     return ax.figure
 
 
+def line_styles(n: int) -> list[dict[str, str]]:
+    """The colour and marker of each of `n` lines or point sets in one plot, as `ax.plot(..., **style)` takes them.
+
+    Colours from Okabe and Ito's colour-blind-safe palette, each with its own marker, so that lines differ
+    by shape as well as colour. Used by `plot_runs` and by the notebooks' own figures.
+    """
+    return [dict(color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)]) for i in range(n)]
+
+
+def probabilities_alt(proba: np.ndarray, true_label: int | None = None) -> str:
+    """The text alternative of `plot_probabilities`: the prediction, the runner-up and the true class if missed.
+
+    proba: (K,) probabilities of one digit.
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    first, second = np.argsort(-proba, kind="stable")[:2] if len(proba) > 1 else (int(proba.argmax()), None)
+    alt = f"Probabilities of the {len(proba)} classes: {first} is the most likely (p = {proba[first]:.3f})"
+    if second is not None:
+        alt += f", then {second} (p = {proba[second]:.3f})"
+    if true_label is not None and true_label != first:
+        alt += f"; the true digit {true_label} gets p = {proba[true_label]:.3f}"
+    return alt + "."
+
+
 def save_figure(fig: Figure, path: str | Path) -> Path:
-    """Write `fig` as a PNG at `path` (its folders are created). Returns the path."""
+    """Write `fig` as a PNG at `path` (its folders are created). Returns the path.
+
+    A `DescribedFigure`'s alt text goes into the PNG's "Description" text chunk, the standard keyword
+    image viewers, `exiftool` and `PIL.Image.open(path).text` read, so the description travels with the file.
+    """
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise DataError(f"figures are saved as PNG: give a path ending in .png, got {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=PNG_DPI)
+    path.write_bytes(figure_png(fig))
     return path
 
 
-def _digit_grid(images: np.ndarray, titles: Sequence[str], wrong: Sequence[bool]) -> Figure:
+def _digit_grid(images: np.ndarray, titles: Sequence[str], wrong: Sequence[bool], alt: str) -> DescribedFigure:
     """The shared layout of digit figures: images (n, 28, 28) in rows of ten, one title each."""
     n = len(images)
     cols = max(1, min(n, GRID_COLUMNS))
     rows = max(1, math.ceil(n / cols))
     lines = max((t.count("\n") + 1 for t in titles), default=1)
-    fig = Figure(figsize=(1.1 * cols + 0.3, (1.0 + 0.25 * lines) * rows), layout="constrained")
+    fig = DescribedFigure(alt, figsize=(1.1 * cols + 0.3, (1.0 + 0.25 * lines) * rows), layout="constrained")
     for ax in fig.subplots(rows, cols, squeeze=False).flat:
         ax.set_axis_off()
     for ax, image, title, is_wrong in zip(fig.axes, images, titles, wrong, strict=False):
         ax.imshow(image, cmap="gray_r", vmin=0, vmax=_pixel_max(image))
         ax.set_title(title, fontsize=9, color=WRONG_COLOR if is_wrong else "black")
     return fig
+
+
+def _confusion_alt(cm: np.ndarray) -> str:
+    """cm: (K, K) counts. The share on the diagonal and the largest confusion, in one sentence."""
+    total = cm.sum()
+    if not total:
+        return f"Confusion matrix of {len(cm)} classes with no digits counted."
+    alt = f"Confusion matrix of {total:,g} digits: {100 * np.trace(cm) / total:.1f} % on the diagonal"
+    off = cm * (1 - np.eye(len(cm), dtype=cm.dtype))
+    if not off.any():
+        return alt + "; no digit is confused with another."
+    true, predicted = np.unravel_index(np.argmax(off), off.shape)
+    return alt + f"; the largest confusion is {true} read as {predicted} ({off[true, predicted]:g} times)."
+
+
+def _history_sentence(history: Mapping[str, Sequence[float]], metric: str) -> str:
+    """How `metric` (and its validation twin, if logged) moved over the epochs, and the best validation epoch."""
+    values = np.asarray(history[metric], dtype=np.float64)
+    percent = metric == "accuracy"
+    scale, fmt, unit = (100, ".1f", " %") if percent else (1, ".2f", "")
+    sentence = f"{metric.capitalize()} over {_count_of(len(values), 'epoch')}: training {metric} "
+    sentence += _trend(scale * values, fmt, unit)
+    validation = history.get(f"val_{metric}")
+    if validation is not None and len(validation):
+        validation = np.asarray(validation, dtype=np.float64)
+        best = int(np.argmax(validation) if percent else np.argmin(validation)) + 1
+        sentence += f", validation {_trend(scale * validation, fmt, unit)}"
+        sentence += f"; validation is {'highest' if percent else 'lowest'} at epoch {best}"
+    return sentence + "."
+
+
+def _trend(values: Sequence[float], fmt: str, unit: str = "") -> str:
+    """'falls from 2.30 to 0.12', 'rises from 81.0 % to 97.2 %' or 'stays at 0.50': first and last value."""
+    first, last = (format(float(v), fmt) for v in (values[0], values[-1]))
+    if first == last:
+        return f"stays at {last}{unit}" if len(values) > 1 else f"is {last}{unit}"
+    return f"{'rises' if values[-1] > values[0] else 'falls'} from {first}{unit} to {last}{unit}"
+
+
+def _curve_style(label: str, n_points: int) -> dict[str, object]:
+    """The colour, line style and (for short runs) marker of the training or validation curve."""
+    style = dict(CURVE_STYLES[label])
+    if n_points > MAX_MARKED_EPOCHS:
+        style.pop("marker")
+    return style
+
+
+def _count_of(n: int, noun: str) -> str:
+    """'1 epoch', '15 epochs', '1,000 digits'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _listing(items: Sequence[str], limit: int = ALT_LISTED) -> str:
+    """The first `limit` items joined by commas, then 'and N more'."""
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
+
+
+def _checked_alt(alt: object) -> str:
+    if not isinstance(alt, str) or not alt.strip():
+        raise DataError("a figure needs a text alternative: say in words what it shows, from its data")
+    return alt.strip()
 
 
 def _history_dict(history: object, required: Sequence[str] = ()) -> Mapping[str, Sequence[float]]:

@@ -4,28 +4,36 @@
 stratified validation split; `evaluate(model, data)` measures it on the
 held-out test set. `python -m lab_utils.train --help` runs both without a
 notebook and writes the figures and `metrics.json`. Used from notebook 04 on.
+
+Keras (and with it TensorFlow) is imported by the functions that train, not by the module: the NumPy parts
+(the confusion matrix, precision and recall) and the command line's --help answer without waiting for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
 import time
-from collections.abc import Sequence
+import typing
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 from lab_utils.config import LabConfig
 from lab_utils.data import Dataset, load_dataset, split_validation
 from lab_utils.errors import DataError, LabError
 from lab_utils.model import build_model, predict_proba
 from lab_utils.plots import plot_confusion_matrix, plot_history, plot_misclassified, save_figure
+from lab_utils.reference import confusion_matrix
+
+if TYPE_CHECKING:
+    import keras
 
 
 @dataclass
@@ -76,6 +84,8 @@ def train(
     the test set is never touched. The learning rate follows `cfg.lr_schedule`
     (see `learning_rate_at`). `verbose=2` prints one line per epoch.
     """
+    import keras
+
     data = data if data is not None else load_dataset(cfg)
     model = model if model is not None else build_model(cfg)
     keras.utils.set_random_seed(cfg.seed)
@@ -104,18 +114,9 @@ def learning_rate_at(cfg: LabConfig, epoch: int) -> float:
 
 
 def _schedule(cfg: LabConfig) -> keras.callbacks.Callback:
+    import keras
+
     return keras.callbacks.LearningRateScheduler(lambda epoch, _: learning_rate_at(cfg, epoch))
-
-
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
-    """Counts of (true, predicted) pairs.
-
-    y_true, y_pred: (n,) integer labels in [0, n_classes). Returns (n_classes, n_classes)
-    int64, rows the true class, columns the predicted one.
-    """
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred, dtype=np.int64)
-    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
 def precision_recall(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -176,20 +177,27 @@ def _int_list(text: str) -> tuple[int, ...]:
         ) from None
 
 
-# Command-line flags that override the LabConfig field of the same name;
-# LabConfig itself checks the values, so the CLI only converts types.
-CONFIG_FLAGS = {
-    "dataset": (str, "data source: mnist-5k (embedded, offline) or mnist (full 60,000/10,000)"),
-    "data_path": (str, "path of a Keras-layout mnist.npz (dataset mnist only)"),
-    "hidden_units": (_int_list, "widths of the hidden layers, e.g. 128,64"),
-    "hidden_activation": (str, "activation of the hidden layers, e.g. relu"),
-    "learning_rate": (float, "Adam's learning rate"),
-    "lr_schedule": (str, "cosine (decays towards 0 over the epochs) or constant"),
-    "batch_size": (int, "digits per gradient step"),
-    "epochs": (int, "passes over the training digits"),
-    "seed": (int, "seed of the weights, the shuffling and the validation split"),
-    "validation_fraction": (float, "share of the training digits held out for validation (0 for none)"),
+# How a flag's text becomes a LabConfig field's type; LabConfig itself checks the values.
+FLAG_TYPES: dict[object, Callable[[str], object]] = {
+    int: int,
+    float: float,
+    str: str,
+    str | None: str,
+    tuple[int, ...]: _int_list,
 }
+
+
+def config_flags() -> dict[str, tuple[Callable[[str], object], str]]:
+    """Each LabConfig field a command-line flag may set: its name, how to convert the flag's text, its help.
+
+    Read from LabConfig's fields and their "help" metadata, leaving out those marked "fixed".
+    """
+    types = typing.get_type_hints(LabConfig)
+    return {
+        f.name: (FLAG_TYPES[types[f.name]], f.metadata["help"])
+        for f in dataclasses.fields(LabConfig)
+        if not f.metadata.get("fixed")
+    }
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -199,7 +207,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Train the lab's dense network on MNIST, evaluate it on the held-out test digits, and write "
         "loss_curve.png, confusion_matrix.png, misclassified.png, metrics.json and model.keras.",
     )
-    for field, (convert, help_text) in CONFIG_FLAGS.items():
+    for field, (convert, help_text) in config_flags().items():
         default = getattr(defaults, field)
         shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
         parser.add_argument(f"--{field.replace('_', '-')}", type=convert, help=f"{help_text} (default: {shown})")
@@ -210,7 +218,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _config_from_args(args: argparse.Namespace) -> LabConfig:
     """The default config with every given flag applied (and checked by LabConfig)."""
-    changes = {field: getattr(args, field) for field in CONFIG_FLAGS if getattr(args, field) is not None}
+    changes = {field: getattr(args, field) for field in config_flags() if getattr(args, field) is not None}
     return LabConfig().replace(**changes)
 
 
@@ -286,8 +294,15 @@ def _metrics(cfg: LabConfig, result: TrainResult, evaluation: Evaluation) -> dic
         },
         "n_misclassified": len(evaluation.misclassified),
         "history": result.history,
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
+        "versions": _versions(),
     }
+
+
+def _versions() -> dict[str, str]:
+    import keras
+    import tensorflow as tf
+
+    return {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

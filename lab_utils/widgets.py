@@ -1,35 +1,46 @@
 """Every interactive widget of the lab, built from ipywidgets (and ipycanvas for the drawing pad).
 
-- `softmax_explorer()` (notebook 01): logit sliders and the softmax probabilities as live bars.
+- `softmax_explorer()` (notebook 01): a number field per logit and the softmax probabilities as live bars.
 - `LiveCurves` (notebook 04): a Keras callback redrawing loss and accuracy every epoch while `fit` runs.
 - `prediction_explorer(model, data)` (notebook 05): browse the test digits, jump to the next error.
-- `draw_digit_pad(model)` (notebook 05): draw a digit with the mouse and let the model classify it.
+- `draw_digit_pad(model, data)` (notebook 05): draw a digit with the mouse, or without it pick a test digit
+  or load an image file, and let the model classify it.
 - `preprocess_drawing(pixels)`: turns a drawing into an MNIST-style (784,) digit; the pad uses it.
 
-Probabilities are shown as progress bars with the number written beside them ("p = 0.643"), so they read
-the same in JupyterLab, in a saved notebook and in the browser test (tests/test_browser.py).
+Probabilities are shown as progress bars with the number written beside them ("p = 0.643"), and each
+prediction as a sentence too, so they read the same in JupyterLab, to a screen reader, in a saved notebook
+and in the browser tests. Every control has a name a screen reader announces (its `description`, or a
+button's text; buttons carry no icon, whose Font Awesome glyph would be read into the name), every image
+an `alt` text (images are HTML `<img>`s: ipywidgets' Image has no alt, and its `tooltip` breaks the
+widget's view in ipywidgets 8.1), and the controls come in reading order, so Tab moves through them as
+the eye does (tests/test_browser_a11y.py).
 Without an interactive front end (nbval, nbclient, plain python) `LiveCurves` shows just the final figure.
+Keras is imported only by `LiveCurves` (a Keras callback), when first used: notebook 01 never waits for it.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
-import keras
 import numpy as np
 from ipycanvas import Canvas
 from IPython import get_ipython
 from IPython.display import DisplayHandle
-from IPython.display import Image as StaticImage
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from lab_utils.data import IMAGE_SHAPE, N_CLASSES, Dataset, check_arrays
 from lab_utils.errors import ConfigError, DataError
 from lab_utils.model import predict_proba, softmax
 from lab_utils.plots import plot_history
+
+if TYPE_CHECKING:
+    import keras
 
 DIGITS = [str(k) for k in range(N_CLASSES)]
 NO_VALUE = "p = –"
@@ -40,6 +51,10 @@ INK_THRESHOLD = 0.2  # fainter pixels are anti-aliased fringes or noise, not par
 PAD_SIZE = 280
 PAD_STROKE = 20  # on a 280 px pad this becomes MNIST's 2 px stroke after scaling to 28 px
 PREVIEW_SIZE = 84  # px: the 28x28 digit the model sees, each pixel drawn 3x3
+EXPLORER_IMAGE_SIZE = 140  # px: a test digit in the prediction explorer, each pixel drawn 5x5
+LOGIT_LIMIT = 5.0  # softmax explorer: logits from -5 to 5 show every regime, from near-uniform to near one-hot
+MAX_UPLOAD_BYTES = 5_000_000  # a photo of a digit is far smaller; anything larger is not one
+MAX_UPLOAD_PIXELS = 4096 * 4096  # checked before decoding: a small file can still unpack to gigabytes
 
 
 class ProbabilityBars(widgets.VBox):
@@ -82,31 +97,46 @@ class ProbabilityBars(widgets.VBox):
 
 
 class SoftmaxExplorer(widgets.VBox):
-    """Sliders for the logits z and bars for softmax(z), updated as a slider moves."""
+    """A number field per logit z and bars for softmax(z), updated as a logit changes.
+
+    Number fields, not sliders: ipywidgets' sliders give their handle no accessible name, so a screen
+    reader would announce only "slider, 2"; a field carries its label, and the arrow keys step it by 0.1.
+    """
 
     def __init__(self, n_logits: int = 4) -> None:
         if isinstance(n_logits, bool) or not isinstance(n_logits, int) or not 2 <= n_logits <= 10:
             raise ConfigError(f"n_logits must be a whole number from 2 to 10, got {n_logits!r}")
         start = np.round(np.linspace(2.0, -1.0, n_logits), 1)
-        self.sliders = [
-            widgets.FloatSlider(value=z, min=-5.0, max=5.0, step=0.1, description=f"z[{k}]", readout_format=".1f")
+        self.fields = [
+            widgets.BoundedFloatText(
+                value=z,
+                min=-LOGIT_LIMIT,
+                max=LOGIT_LIMIT,
+                step=0.1,
+                description=f"z[{k}]",
+                continuous_update=True,
+                layout=widgets.Layout(width="12em"),
+            )
             for k, z in enumerate(start)
         ]
         self.bars = ProbabilityBars([f"class {k}" for k in range(n_logits)])
-        for slider in self.sliders:
-            slider.observe(self._update, names="value")
-        title = widgets.HTML("<b>Logits → softmax → probabilities</b> (move a slider; the bars always sum to 1)")
-        super().__init__([title, widgets.HBox([widgets.VBox(self.sliders), self.bars])])
+        for field in self.fields:
+            field.observe(self._update, names="value")
+        title = widgets.HTML(
+            "<b>Logits → softmax → probabilities</b> (change a logit: type a number or use the arrow keys;"
+            " the bars always sum to 1)"
+        )
+        super().__init__([title, widgets.HBox([widgets.VBox(self.fields), self.bars])])
         self.add_class("lab-softmax")
         self._update()
 
     def __repr__(self) -> str:  # also the text a saved notebook shows in place of the widget
-        return f"SoftmaxExplorer(n_logits={len(self.sliders)})"
+        return f"SoftmaxExplorer(n_logits={len(self.fields)})"
 
     @property
     def logits(self) -> np.ndarray:
-        """(K,) the slider values."""
-        return np.array([slider.value for slider in self.sliders])
+        """(K,) the logits in the fields."""
+        return np.array([field.value for field in self.fields])
 
     def _update(self, _change: object = None) -> None:
         self.bars.show(softmax(self.logits))
@@ -125,6 +155,24 @@ def _interactive_front_end() -> bool:
     return kernel is not None and "cellId" in kernel.get_parent().get("metadata", {})
 
 
+class Picture(widgets.HTML):
+    """A PNG shown as an HTML `<img>` with its alt text; `png` keeps the bytes shown."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+        self.png = b""
+
+    def show(self, png: bytes, alt: str) -> None:
+        """Show `png` (its bytes) described by `alt`."""
+        self.png = png
+        source = base64.b64encode(png).decode("ascii")
+        self.value = (
+            f'<img class="lab-picture" src="data:image/png;base64,{source}" alt="{html.escape(alt)}"'
+            f' width="{self.size}" height="{self.size}">'
+        )
+
+
 def _png(image: np.ndarray, size: int) -> bytes:
     """PNG of `image`: (h, w) gray levels in [0, 1], enlarged to `size` px wide with visible pixels."""
     picture = Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), mode="L")
@@ -133,27 +181,14 @@ def _png(image: np.ndarray, size: int) -> bytes:
     return buffer.getvalue()
 
 
-def _blank_preview() -> bytes:
-    """The pad's "what the model sees" before anything is classified: an empty (black) 28x28 field.
-
-    An empty value would show the browser's broken-image icon instead.
-    """
-    return _png(np.zeros(IMAGE_SHAPE), PREVIEW_SIZE)
-
-
-def _figure_png(figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
-
-
-class LiveCurves(keras.callbacks.Callback):
+class _LiveCurvesLogic:
     """Keras callback: loss and accuracy (training and validation) redrawn every epoch of `fit` (notebook 04).
 
     In JupyterLab (`live=None` finds out when training starts) the figure is shown after the first epoch
     and redrawn in place at most every `min_interval` seconds and at the end. Without an interactive
     front end (nbval, nbclient, the grader) the final figure is shown once; in plain python it is only
-    kept. Either way the notebook keeps one image output. `verbose=True` prints one line per epoch.
+    kept. Either way the notebook keeps one image output, with its text alternative (the figure's `alt`,
+    which says how the curves moved so far). `verbose=True` prints one line per epoch.
     `history` holds every metric Keras logged, one float per epoch; `figure` is the last drawing.
     """
 
@@ -190,17 +225,35 @@ class LiveCurves(keras.callbacks.Callback):
 
     def _show(self) -> None:
         self.figure = plot_history(self.history)
-        image = StaticImage(_figure_png(self.figure))
         if self._handle is None:
             self._handle = DisplayHandle()
-            self._handle.display(image)
+            self._handle.display(self.figure)
         else:
-            self._handle.update(image)
+            self._handle.update(self.figure)
         self._drawn_at = time.monotonic()
 
 
+def __getattr__(name: str) -> type:
+    """`LiveCurves`, made on first use: it subclasses Keras' Callback, and importing Keras takes seconds."""
+    if name != "LiveCurves":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import keras
+
+    live_curves = type(
+        "LiveCurves",
+        (_LiveCurvesLogic, keras.callbacks.Callback),
+        {"__module__": __name__, "__doc__": _LiveCurvesLogic.__doc__},
+    )
+    globals()["LiveCurves"] = live_curves
+    return live_curves
+
+
 class PredictionExplorer(widgets.VBox):
-    """A test digit, its true label, the model's prediction and probability bars; "next error" skips ahead."""
+    """A test digit, its true label, the model's prediction and probability bars; "next error" skips ahead.
+
+    The digit is chosen by number (the arrow keys step through them), not with a slider, for the reason
+    given in `SoftmaxExplorer`.
+    """
 
     def __init__(self, model: keras.Model, data: Dataset) -> None:
         check_arrays(data.x_test, data.y_test, "prediction_explorer test set")
@@ -209,16 +262,23 @@ class PredictionExplorer(widgets.VBox):
         self.proba = predict_proba(model, data.x_test.reshape(len(data.y_test), -1))
         self.predicted = self.proba.argmax(axis=1)
         self.errors = np.flatnonzero(self.predicted != self.labels)
-        self.slider = widgets.IntSlider(value=0, min=0, max=len(self.labels) - 1, description="test digit")
-        self.next_error_button = widgets.Button(description="next error", icon="forward")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="140px", height="140px"))
+        self.test_digit = widgets.BoundedIntText(
+            value=0,
+            min=0,
+            max=len(self.labels) - 1,
+            description="test digit",
+            continuous_update=True,
+            layout=widgets.Layout(width="12em"),
+        )
+        self.next_error_button = widgets.Button(description="next error")
+        self.image = Picture(EXPLORER_IMAGE_SIZE)
         self.true_label = widgets.Label()
         self.prediction = widgets.HTML()
         self.bars = ProbabilityBars(DIGITS)
-        self.slider.observe(self._show, names="value")
+        self.test_digit.observe(self._show, names="value")
         self.next_error_button.on_click(self.next_error)
         picture = widgets.VBox([self.image, self.true_label, self.prediction])
-        super().__init__([widgets.HBox([self.slider, self.next_error_button]), widgets.HBox([picture, self.bars])])
+        super().__init__([widgets.HBox([self.test_digit, self.next_error_button]), widgets.HBox([picture, self.bars])])
         self.add_class("lab-prediction-explorer")
         self._show()
 
@@ -230,15 +290,15 @@ class PredictionExplorer(widgets.VBox):
         if not len(self.errors):
             self.prediction.value = "the model classifies every test digit correctly"
             return
-        later = self.errors[self.errors > self.slider.value]
-        self.slider.value = int(later[0] if len(later) else self.errors[0])
+        later = self.errors[self.errors > self.test_digit.value]
+        self.test_digit.value = int(later[0] if len(later) else self.errors[0])
 
     def _show(self, _change: object = None) -> None:
-        i = self.slider.value
+        i = self.test_digit.value
         truth, guess = int(self.labels[i]), int(self.predicted[i])
-        self.image.value = _png(self.images[i], 140)
+        self.image.show(_png(self.images[i], EXPLORER_IMAGE_SIZE), f"test digit {i}: a handwritten {truth}")
         self.true_label.value = f"true label: {truth}"
-        verdict = "correct" if guess == truth else "<span style='color:#c62828'>wrong</span>"
+        verdict = "correct" if guess == truth else "<span style='color:#b71c1c'>wrong</span>"
         self.prediction.value = f"predicted: <b>{guess}</b> (p = {self.proba[i, guess]:.3f}), {verdict}"
         self.bars.show(self.proba[i], true_label=truth)
 
@@ -251,24 +311,34 @@ def prediction_explorer(model: keras.Model, data: Dataset) -> PredictionExplorer
 class DigitPad(widgets.VBox):
     """A black canvas to draw a digit on in white, a Classify and a Clear button, and the probability bars.
 
+    Without a mouse: a test digit picked by number (when `data` is given), or an image file loaded with
+    the upload button, is put on the pad and classified at once, with the same preview and probabilities.
+
     The kernel keeps its own copy of the drawing (`ink`), drawn stroke by stroke by the same mouse
     handlers that draw on the canvas, and classifies that. Reading the pixels back from the browser
     instead raced with the click: they arrive asynchronously, and a Classify pressed right after
     drawing saw only part of the digit.
     """
 
-    def __init__(self, model: keras.Model, size: int = PAD_SIZE) -> None:
+    def __init__(self, model: keras.Model, data: Dataset | None = None, size: int = PAD_SIZE) -> None:
         self.model = model
         self.canvas = Canvas(width=size, height=size)
         self.ink = Image.new("L", (size, size))
         self._pen = ImageDraw.Draw(self.ink)
         self.canvas.layout = widgets.Layout(width=f"{size}px", height=f"{size}px", border="1px solid #888")
-        self.classify_button = widgets.Button(description="Classify", button_style="primary", icon="check")
-        self.clear_button = widgets.Button(description="Clear", icon="eraser")
+        self.classify_button = widgets.Button(description="Classify", button_style="primary")
+        self.clear_button = widgets.Button(description="Clear")
         self.message = widgets.HTML()
-        size = f"{PREVIEW_SIZE}px"
-        self.preview = widgets.Image(format="png", layout=widgets.Layout(width=size, height=size))
+        self.preview = Picture(PREVIEW_SIZE)
         self.bars = ProbabilityBars(DIGITS)
+        self.upload = widgets.FileUpload(
+            accept="image/*",
+            multiple=False,
+            description="Load an image file",
+            icon="",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.test_images = None if data is None else data.x_test.reshape(-1, *IMAGE_SHAPE)
         self._last: tuple[float, float] | None = None
         self.canvas.on_mouse_down(self.pen_down)
         self.canvas.on_mouse_move(self.pen_move)
@@ -277,9 +347,12 @@ class DigitPad(widgets.VBox):
         self.canvas.on_client_ready(self.clear)
         self.classify_button.on_click(self.classify)
         self.clear_button.on_click(self.clear)
+        self.upload.observe(self._load_upload, names="value")
         seen = widgets.VBox([widgets.Label("what the model sees:"), self.preview])
         controls = widgets.VBox([widgets.HBox([self.classify_button, self.clear_button]), self.message, seen])
-        super().__init__([widgets.HBox([self.canvas, controls]), self.bars])
+        super().__init__(
+            [widgets.HBox([self.canvas, controls]), widgets.HBox(self._keyboard_controls(data)), self.bars]
+        )
         self.add_class("lab-digit-pad")
         self.clear()
 
@@ -298,8 +371,9 @@ class DigitPad(widgets.VBox):
         self.canvas.line_join = "round"
         self._pen.rectangle((0, 0, *self.ink.size), fill=0)
         self.bars.clear()
-        self.preview.value = _blank_preview()
-        self.message.value = "Draw a digit with the mouse, then press <b>Classify</b>."
+        self._show_preview(None)
+        without_mouse = "load an image file" if self.test_images is None else "pick a test digit or load an image file"
+        self.message.value = f"Draw a digit with the mouse, then press <b>Classify</b>; or {without_mouse}."
 
     def classify(self, _button: object = None) -> np.ndarray | None:
         """Classify what was drawn on the canvas (see `classify_pixels`)."""
@@ -314,15 +388,34 @@ class DigitPad(widgets.VBox):
             digit = preprocess_drawing(pixels)
         except DataError as error:
             self.bars.clear()
-            self.preview.value = _blank_preview()
+            self._show_preview(None)
             self.message.value = f"<b>{error}</b>"
             return None
         proba = predict_proba(self.model, digit[None])[0]
-        self.preview.value = _png(digit.reshape(IMAGE_SHAPE), PREVIEW_SIZE)
+        self._show_preview(digit.reshape(IMAGE_SHAPE))
         self.bars.show(proba)
         guess = int(proba.argmax())
-        self.message.value = f"prediction: <b>{guess}</b> (p = {proba[guess]:.3f})"
+        runner_up = int(np.argsort(-proba)[1])
+        self.message.value = (
+            f"prediction: <b>{guess}</b> (p = {proba[guess]:.3f}); next most likely {runner_up} "
+            f"(p = {proba[runner_up]:.3f})"
+        )
         return proba
+
+    def use_test_digit(self, _button: object = None) -> np.ndarray | None:
+        """Put the test digit numbered in the `test_digit` field on the pad and classify it."""
+        image = self.test_images[self.test_digit.value]
+        return self.put_picture(image / _pixel_scale(image))
+
+    def put_picture(self, pixels: np.ndarray) -> np.ndarray | None:
+        """Replace the drawing by `pixels`, show it on the canvas and classify it (see `classify_pixels`).
+
+        pixels: (H, W) gray levels in [0, 1], any size: scaled to fill the pad.
+        """
+        picture = Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), mode="L")
+        self.ink.paste(picture.resize(self.ink.size, Image.Resampling.BILINEAR))
+        self.canvas.put_image_data(np.repeat(np.asarray(self.ink)[..., None], 3, axis=2), 0, 0)
+        return self.classify()
 
     def pen_down(self, x: float, y: float) -> None:
         """Mouse handler: start a stroke at canvas pixel (x, y)."""
@@ -342,15 +435,75 @@ class DigitPad(widgets.VBox):
         """Mouse handler: end the stroke."""
         self._last = None
 
+    def _keyboard_controls(self, data: Dataset | None) -> list[widgets.Widget]:
+        """The row for learners without a mouse: a test digit's number and its button (given `data`), the upload."""
+        label = widgets.Label("Without the mouse:")
+        if data is None:
+            return [label, self.upload]
+        check_arrays(data.x_test, data.y_test, "draw_digit_pad test set")
+        self.test_digit = widgets.BoundedIntText(
+            value=0, min=0, max=len(data.y_test) - 1, description="test digit", layout=widgets.Layout(width="12em")
+        )
+        self.use_test_digit_button = widgets.Button(description="Use this test digit")
+        self.use_test_digit_button.on_click(self.use_test_digit)
+        return [label, self.test_digit, self.use_test_digit_button, self.upload]
+
+    def _load_upload(self, change: dict) -> None:
+        if not change["new"]:
+            return
+        content = bytes(change["new"][0]["content"])
+        self.upload.value = ()  # a file picked again must count as a new upload
+        try:
+            pixels = _read_picture(content)
+        except DataError as error:
+            self.bars.clear()
+            self.message.value = f"<b>{error}</b>"
+            return
+        self.put_picture(pixels)
+
+    def _show_preview(self, digit: np.ndarray | None) -> None:
+        """Show `digit` ((28, 28) in [0, 1]) as what the model sees, or, for None, an empty (black) field.
+
+        An empty value would show the browser's broken-image icon instead.
+        """
+        if digit is None:
+            self.preview.show(
+                _png(np.zeros(IMAGE_SHAPE), PREVIEW_SIZE),
+                "what the model sees: an empty 28 by 28 field, nothing classified yet",
+            )
+        else:
+            self.preview.show(
+                _png(digit, PREVIEW_SIZE), "what the model sees: the digit scaled and centred in 28 by 28 pixels"
+            )
+
     def _ink_dot(self, x: float, y: float) -> None:
         # The canvas draws round caps and joins; PIL's lines are square-ended, so each point gets a dot.
         r = PAD_STROKE / 2
         self._pen.ellipse((x - r, y - r, x + r, y + r), fill=255)
 
 
-def draw_digit_pad(model: keras.Model) -> DigitPad:
-    """Notebook 04: draw a digit with the mouse and see what `model` makes of it."""
-    return DigitPad(model)
+def draw_digit_pad(model: keras.Model, data: Dataset | None = None) -> DigitPad:
+    """Notebook 05: draw a digit with the mouse (or, without one, pick one of `data`'s test digits or load
+    an image file) and see what `model` makes of it."""
+    return DigitPad(model, data)
+
+
+def _read_picture(content: bytes) -> np.ndarray:
+    """An uploaded image file's (H, W) gray levels in [0, 1]; DataError for what is not a readable image."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise DataError(f"that file is {len(content):,} bytes: load a picture of one digit, under 5 MB")
+    try:
+        with Image.open(io.BytesIO(content)) as picture:
+            if picture.width * picture.height > MAX_UPLOAD_PIXELS:
+                raise DataError(f"that picture is {picture.width}x{picture.height} pixels: load a smaller one")
+            return np.asarray(picture.convert("L"), dtype=np.float64) / 255.0
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise DataError("that file is not an image the pad can read: load a PNG or JPEG picture of a digit") from error
+
+
+def _pixel_scale(image: np.ndarray) -> float:
+    # Test digits come scaled to [0, 1] from `load_mnist`, or raw 0-255 from elsewhere.
+    return 1.0 if image.max(initial=0) <= 1 else 255.0
 
 
 def preprocess_drawing(pixels: np.ndarray) -> np.ndarray:

@@ -4,7 +4,8 @@ notebook page with the actions a learner takes (Run All Cells, typing into a cel
 JupyterLab runs on a free 127.0.0.1 port with a random token, from `jupyter/lab.py` (the command and the
 settings `make lab` uses), serving a scratch copy of the notebooks; every process it starts is ended by PID.
 Screenshots go to artifacts/browser/, and with LAB_SCREENSHOTS=DIR the README's ones are also copied to DIR
-as small palette PNGs (`make screenshots`).
+as small palette PNGs (`make screenshots`). `axe_violations(page, selector)` runs axe-core (through
+axe-playwright-python) on part of a page, for the accessibility tests.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def free_port() -> int:
 class LabServer:
     """JupyterLab serving `notebooks` on 127.0.0.1, started by jupyter/lab.py's command and environment."""
 
-    def __init__(self, notebooks: Path, state: Path) -> None:
+    def __init__(self, notebooks: Path, state: Path, environment: dict[str, str] | None = None) -> None:
+        """`environment`: variables added to the learner's for the server and its kernels (say PYTHONPATH)."""
         launcher = load_launcher()
         self.notebooks = notebooks
         self.port, self.token = free_port(), secrets.token_hex(16)
@@ -97,7 +99,7 @@ class LabServer:
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 launcher.command(notebooks, flags),
-                env=launcher.environment(state, base=LEARNER_ENVIRONMENT),
+                env=launcher.environment(state, base={**LEARNER_ENVIRONMENT, **(environment or {})}),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -173,9 +175,13 @@ class NotebookPage:
     def run_all(self, timeout: float) -> None:
         """Run → Run All Cells, then wait until no cell is queued or running and the kernel is idle."""
         last = self.last_execution_count()
+        self.click_run_all()
+        self.wait_until_done(last, timeout)
+
+    def click_run_all(self) -> None:
+        """Run → Run All Cells, without waiting for the cells."""
         self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
         self.page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
-        self.wait_until_done(last, timeout)
 
     def last_execution_count(self) -> int:
         return max((count for count in self.execution_counts() if count is not None), default=0)
@@ -268,3 +274,25 @@ def publish_screenshot(path: Path, name: str) -> None:
     target.mkdir(parents=True, exist_ok=True)
     image = Image.open(path).convert("RGB").quantize(SCREENSHOT_COLOURS, method=Image.Quantize.MEDIANCUT)
     image.save(target / f"{name}.png", optimize=True)
+
+
+def axe_violations(page, selector: str | None = None, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
+    """axe-core's violations of `impacts` on the page, or only in the nodes matching `selector` (a CSS selector).
+
+    Each violation is axe's own dict (id, impact, help, nodes, ...), its nodes limited to `selector`.
+    An empty `impacts` means every violation, whatever its impact.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = {"include": [[selector]]} if selector else None
+    violations = Axe().run(page, context=context).response["violations"]
+    return [violation for violation in violations if not impacts or violation["impact"] in impacts]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    """One line per violation and node: rule id, impact, the node's selector and axe's summary, for a test's message."""
+    return "\n".join(
+        f"{violation['id']} ({violation['impact']}): {' '.join(node['target'])}: {violation['help']}"
+        for violation in violations
+        for node in violation["nodes"]
+    )

@@ -1,4 +1,4 @@
-"""Specification of the benchmark's pure parts: statistics, the table, and finding full MNIST."""
+"""Specification of the benchmark's pure parts: statistics, the table, full MNIST, a notebook's first check."""
 
 import json
 
@@ -6,6 +6,7 @@ import pytest
 
 from bench import report
 from bench.__main__ import main
+from bench.first_check import first_check
 from bench.report import BenchError, Row
 
 
@@ -74,3 +75,28 @@ def test_bench_exits_with_one_line_when_full_mnist_is_absent(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("bench: full MNIST not found at")
     assert len(err.splitlines()) == 1
+
+
+def notebook_file(tmp_path, *sources):
+    """A notebook of code cells with these sources, written to tmp_path."""
+    import nbformat
+
+    path = tmp_path / "01_probe.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources]), path)
+    return path
+
+
+def test_first_check_is_the_check_cell_right_after_the_first_exercise(tmp_path):
+    exercise = "def f(x):\n    ### START CODE HERE ###\n    raise NotImplementedError\n    ### END CODE HERE ###"
+    path = notebook_file(tmp_path, "import numpy as np", "check_other(g)", exercise, "check_f(f)\n# then", exercise)
+    assert first_check(path) == "check_f(f)"
+
+
+def test_a_notebook_without_an_exercise_has_no_first_check(tmp_path):
+    assert first_check(notebook_file(tmp_path, "import numpy as np", "print(1)")) is None
+
+
+def test_bench_refuses_an_unknown_section(capsys):
+    with pytest.raises(SystemExit):
+        main(["--only", "everything"])
+    assert "--only" in capsys.readouterr().err

@@ -1,7 +1,8 @@
 """Specification of what every check shares: stubs, learner exceptions, the registry, and how failures look.
 
-The per-exercise behaviour (correct answers accepted, known mistakes named) is in
-test_checks_softmax.py, test_checks_model.py, test_checks_training.py and test_checks_evaluation.py.
+The per-exercise behaviour (correct answers accepted, known mistakes named) is in one test file per
+notebook module: test_checks_softmax.py, test_checks_model.py, test_checks_gradients.py,
+test_checks_training.py and test_checks_evaluation.py.
 """
 
 import inspect
@@ -10,6 +11,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from solved import GRADED, check_calls, exercise_functions
 
 from lab_utils import checks
 from lab_utils.checks import EXERCISES, CheckFailure, Exercise, NotImplementedYet, core, exercises_in
@@ -78,30 +80,34 @@ def test_a_passing_check_prints_one_green_line(capsys):
     assert out.startswith("\033[32m✓ check_count_params passed:")
 
 
-def test_registry_names_each_exercise_once_with_its_notebook():
-    assert [ex.function for ex in EXERCISES] == [
-        "my_softmax",
-        "stable_softmax",
-        "count_params",
-        "build_model",
-        "my_dense",
-        "cross_entropy_from_logits",
-        "softmax_cross_entropy_grad",
-        "dense_backward",
-        "gd_step",
-        "compile_model",
-        "train_step",
-        "my_confusion_matrix",
-        "predict_digit",
-    ]
-    assert {ex.notebook for ex in EXERCISES} == {
-        "01_softmax",
-        "02_model",
-        "03_gradients",
-        "04_training",
-        "05_evaluation",
-    }
-    assert all(isinstance(ex, Exercise) and ex.points > 0 for ex in EXERCISES)
+def test_registry_declares_each_exercise_once_with_its_notebook_and_points():
+    functions = [ex.function for ex in EXERCISES]
+    assert len(functions) == len(set(functions))
+    assert all(isinstance(ex, Exercise) and ex.points > 0 and ex.notebook in GRADED for ex in EXERCISES)
+    assert [ex.notebook for ex in EXERCISES] == sorted(ex.notebook for ex in EXERCISES), "in series order"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[ex.function for ex in EXERCISES])
+def test_a_registered_exercise_is_defined_and_checked_in_its_solved_notebook(exercise):
+    assert exercise.function in exercise_functions(exercise.notebook), (
+        f"{exercise.function} is registered for {exercise.notebook}, but no exercise cell of "
+        f"solutions/{exercise.notebook}.ipynb defines it"
+    )
+    call = f"{exercise.check.name}({exercise.function}"
+    assert any(c.startswith(call) for c in check_calls(exercise.notebook)), (
+        f"{exercise.function} is registered for {exercise.notebook}, but solutions/{exercise.notebook}.ipynb "
+        f"never calls {call}...)"
+    )
+
+
+@pytest.mark.parametrize("notebook", GRADED + ["06_going_further"])
+def test_every_exercise_and_check_of_a_solved_notebook_is_registered(notebook):
+    registered = {ex.function for ex in EXERCISES}
+    unregistered = [f for f in exercise_functions(notebook) if f not in registered]
+    assert not unregistered, f"solutions/{notebook}.ipynb has exercises no check registers: {unregistered}"
+    names = {ex.check.name for ex in EXERCISES}
+    unknown = [c for c in check_calls(notebook) if c.split("(")[0] not in names]
+    assert not unknown, f"solutions/{notebook}.ipynb calls checks lab_utils.checks does not register: {unknown}"
 
 
 def test_registry_holds_every_check_of_the_module():

@@ -1,4 +1,4 @@
-"""Specification of the notebook-04 checks: check_confusion_matrix and check_predict_digit."""
+"""Specification of notebook 05's checks (lab_utils.checks.evaluation): check_confusion_matrix, check_predict_digit."""
 
 import numpy as np
 import pytest

@@ -20,10 +20,10 @@ from lab_utils.checks import (
     check_softmax,
     check_stable_softmax,
 )
+from lab_utils.checks.gradients import CROSS_ENTROPY, GD_STEP
 from lab_utils.checks.library import library_hint
 from lab_utils.checks.messages import show
 from lab_utils.checks.softmax import SOFTMAX, STABLE_SOFTMAX
-from lab_utils.checks.training import CROSS_ENTROPY
 
 
 def failure_of(check, fn, *args) -> str:
@@ -253,8 +253,44 @@ def test_a_long_array_is_shown_on_one_line():
         ("def my_softmax(z):\n    return keras.activations.softmax(z)", "keras.activations.softmax"),
         ("from lab_utils.model import softmax\ndef my_softmax(z):\n    return softmax(z)", "softmax"),
         ("import scipy.special\nmy_softmax = scipy.special.softmax", "scipy.special.softmax"),
+        ("import scipy.special as sp\ndef my_softmax(z):\n    return sp.softmax(z)", "sp.softmax"),
+        (
+            "def my_softmax(z):\n    return getattr(__import__('scipy.special').special, 'soft' + 'max')(z)",
+            "getattr(__import__('scipy.special').special, 'soft' + 'max')",
+        ),
+        (
+            "import importlib\ndef my_softmax(z):\n    return importlib.import_module('scipy.special').softmax(z)",
+            "importlib.import_module('scipy.special').softmax",
+        ),
+        (
+            "from importlib import import_module as im\nsp = im('scipy.special')\ndef my_softmax(z):\n"
+            "    return sp.softmax(z)",
+            "sp.softmax",
+        ),
+        (
+            "def my_softmax(z):\n    return __import__('scipy').special.softmax(z)",
+            "__import__('scipy').special.softmax",
+        ),
+        (
+            "def my_softmax(z):\n    sm = getattr(__import__('scipy.special', fromlist=['x']), 'softmax')\n"
+            "    return sm(z)",
+            "sm",
+        ),
     ],
-    ids=["tf", "scipy-alias", "scipy-module", "keras", "lab", "assigned"],
+    ids=[
+        "tf",
+        "scipy-alias",
+        "scipy-module",
+        "keras",
+        "lab",
+        "assigned",
+        "import-as",
+        "getattr-import",
+        "import-module",
+        "import-module-assigned",
+        "import-attribute",
+        "getattr-assigned",
+    ],
 )
 def test_a_library_softmax_in_my_softmax_is_refused_with_a_hint(source, spelled):
     hint = library_hint(SOFTMAX, source)
@@ -296,3 +332,29 @@ def test_a_keras_loss_in_cross_entropy_is_refused_whatever_its_spelling():
 def test_the_instant_check_refuses_a_library_call_before_running_any_case():
     with pytest.raises(CheckFailure, match="calls tf.nn.softmax, TensorFlow's own softmax"):
         check_softmax(lambda z: tf.nn.softmax(z).numpy())
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from lab_utils.checks import gradients as G\ndef gd_step(p, g, r):\n    return G.anything(p, g, r)",
+        "def gd_step(p, g, r):\n    from lab_utils.reference import backprop as b\n    return b(p, g, r)",
+        "import importlib\ndef gd_step(p, g, r):\n    return importlib.import_module('lab_utils.reference').x(p)",
+        "def gd_step(p, g, r):\n    return __import__('lab_utils.checks.core', fromlist=['c']).x(p)",
+        "import lab_utils.reference as ref\ndef gd_step(p, g, r):\n    return getattr(ref, 'for' + 'ward')(p)",
+    ],
+    ids=["checks-module", "reference-inside", "import-module", "dunder-import", "getattr"],
+)
+def test_the_labs_checks_and_reference_maths_are_refused_in_every_exercise(source):
+    hint = library_hint(GD_STEP, source)
+    assert hint is not None and hint.startswith("gd_step calls ") and "the lab's own" in hint
+
+
+def test_a_dynamic_import_built_at_run_time_is_not_read_as_a_library():
+    source = "import importlib\ndef gd_step(p, g, r):\n    return importlib.import_module(''.join(['x', 'y'])).f(p)"
+    assert library_hint(GD_STEP, source) is None
+
+
+def test_a_notebooks_check_call_is_not_taken_for_a_use_of_the_labs_answers():
+    cells = ["from lab_utils.checks import check_gd_step", "check_gd_step(gd_step)"]
+    assert library_hint(GD_STEP, cells) is None

@@ -1,9 +1,8 @@
-"""Specification of the gradient checks: check_softmax_cross_entropy_grad, check_dense_backward, check_gd_step
-(notebook 03) and check_train_step (notebook 04).
+"""Specification of notebook 03's checks (lab_utils.checks.gradients): check_cross_entropy,
+check_softmax_cross_entropy_grad, check_dense_backward and check_gd_step.
 
 Correct answers written in different ways pass; the mistakes learners make are rejected with the hint that
-names them; stubs are "not implemented yet"; the judges need NumPy only, and their reference gradients agree
-with central differences and with TensorFlow's own.
+names them; stubs are "not implemented yet"; the judges need NumPy only.
 """
 
 import subprocess
@@ -15,19 +14,123 @@ import numpy as np
 import pytest
 import scipy.special
 import tensorflow as tf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from lab_utils.checks import (
     CheckFailure,
     NotImplementedYet,
+    check_cross_entropy,
     check_dense_backward,
     check_gd_step,
     check_softmax_cross_entropy_grad,
-    check_train_step,
-    wire,
 )
-from lab_utils.checks.core import observe_case
-from lab_utils.checks.gradients import backprop
-from lab_utils.checks.train_step import TRAIN_STEP
+
+# ---------------------------------------------------------------- cross_entropy_from_logits
+
+
+def log_softmax(z, axis=-1):
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def ce_vectorized(logits, y):
+    return float(-np.mean(log_softmax(logits)[np.arange(len(y)), y]))
+
+
+def ce_scipy(logits, y):
+    return float(np.mean(scipy.special.logsumexp(logits, axis=1) - logits[np.arange(len(y)), y]))
+
+
+def ce_keras(logits, y):
+    return float(keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits))
+
+
+def ce_loop(logits, y):
+    total = 0.0
+    for row, label in zip(logits, y, strict=True):
+        top = max(row)
+        total += top + np.log(sum(np.exp(v - top) for v in row)) - row[label]
+    return total / len(y)
+
+
+def ce_one_hot(logits, y):
+    one_hot = np.eye(logits.shape[1])[y]
+    return float(-np.sum(one_hot * log_softmax(logits)) / len(y))
+
+
+@pytest.mark.parametrize(
+    "cross_entropy_from_logits",
+    [
+        pytest.param(ce_vectorized, id="log-softmax-vectorized"),
+        pytest.param(ce_loop, id="loop"),
+        pytest.param(ce_one_hot, id="one-hot"),
+    ],
+)
+def test_check_cross_entropy_accepts_correct_implementations(cross_entropy_from_logits, capsys):
+    check_cross_entropy(cross_entropy_from_logits)
+    assert "✓ check_cross_entropy passed" in capsys.readouterr().out
+
+
+def naive_log_softmax(logits, y):
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return float(-np.mean(np.log(p[np.arange(len(y)), y])))
+
+
+def log_of_stable_softmax(logits, y):
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    return float(-np.mean(np.log(p[np.arange(len(y)), y])))
+
+
+def max_not_added_back(logits, y):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - logits[np.arange(len(y)), y]))
+
+
+def in_place(logits, y):
+    logits -= logits.max(axis=1, keepdims=True)
+    return float(np.mean(np.log(np.exp(logits).sum(axis=1)) - logits[np.arange(len(y)), y]))
+
+
+def rows(y):
+    return np.arange(len(y))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the naive versions overflow, as a learner's would
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        pytest.param(lambda z, y: -np.sum(log_softmax(z)[rows(y), y]), "sum over the batch", id="sum-not-mean"),
+        pytest.param(lambda z, y: np.mean(log_softmax(z)[rows(y), y]), "sign is flipped", id="forgot-minus"),
+        pytest.param(lambda z, y: -np.mean(log_softmax(z)[:, y]), r"logits\[:, y\]", id="indexed-all-rows"),
+        pytest.param(lambda z, y: -np.mean(log_softmax(z)), "averaged over all classes", id="mean-over-classes"),
+        pytest.param(lambda z, y: ce_vectorized(z, y) / np.log(10), "log10", id="log10"),
+        pytest.param(lambda z, y: -np.mean(z[rows(y), y]), "log-sum-exp term", id="forgot-normaliser"),
+        pytest.param(max_not_added_back, "did not add it back", id="max-not-added-back"),
+        pytest.param(lambda z, y: -np.mean(log_softmax(z, axis=0)[rows(y), y]), "axis 0", id="softmax-over-batch"),
+        pytest.param(naive_log_softmax, "log-sum-exp", id="naive-exp-overflows"),
+        pytest.param(log_of_stable_softmax, "log-sum-exp", id="log-of-softmax-underflows"),
+        pytest.param(lambda z, y: -log_softmax(z)[rows(y), y], "not one loss per example", id="per-example-losses"),
+        pytest.param(lambda z, y: tf.constant(ce_vectorized(z, y)), r"float\(loss\)", id="returned-tf-tensor"),
+        pytest.param(ce_scipy, "SciPy's own logsumexp", id="scipy-logsumexp"),
+        pytest.param(ce_keras, "Keras's own", id="keras-loss-as-float"),
+        pytest.param(in_place, "mutated the input", id="mutated-input"),
+    ],
+)
+def test_check_cross_entropy_rejects_mistake_with_its_hint(wrong, hint):
+    with pytest.raises(CheckFailure, match=hint):
+        check_cross_entropy(wrong)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 6), st.data())
+def test_check_cross_entropy_accepts_the_reference_on_any_finite_logits(m, k, data):
+    logits = data.draw(hnp.arrays(np.float64, (m, k), elements=st.floats(-1e3, 1e3)))
+    y = data.draw(hnp.arrays(np.int64, (m,), elements=st.integers(0, k - 1)))
+    check_cross_entropy(ce_vectorized, cases=[(logits, y)])
+
 
 # ---------------------------------------------------------------- softmax_cross_entropy_grad
 
@@ -238,129 +341,6 @@ def test_check_gd_step_rejects_mistake_with_its_hint(wrong, hint):
         check_gd_step(wrong)
 
 
-# ---------------------------------------------------------------- train_step
-
-LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-
-def step_with(loss_fn, *, sign=1.0, steps=1, returns="before"):
-    """A train_step built from parts, to write the correct one and its variations."""
-
-    def train_step(model, optimizer, x, y):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
-        grads = tape.gradient(loss, model.trainable_variables)
-        for _ in range(steps):
-            optimizer.apply_gradients([(sign * g, v) for g, v in zip(grads, model.trainable_variables, strict=True)])
-        if returns == "after":
-            return float(loss_fn(y, model(x)))
-        return loss if returns == "tensor" else float(loss)
-
-    return train_step
-
-
-def step_functional_loss(model, optimizer, x, y):
-    with tf.GradientTape() as tape:
-        logits = model(x)
-        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
-    optimizer.apply(tape.gradient(loss, model.trainable_weights), model.trainable_weights)
-    return loss.numpy()
-
-
-def step_manual_log_softmax(model, optimizer, x, y):
-    with tf.GradientTape() as tape:
-        log_probs = tf.nn.log_softmax(model(x, training=True))
-        loss = -tf.reduce_mean(tf.gather(log_probs, y, batch_dims=1))
-    optimizer.apply_gradients(
-        zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True)
-    )
-    return float(loss)
-
-
-@pytest.mark.parametrize(
-    "fn",
-    [
-        pytest.param(step_with(LOSS), id="loss-object"),
-        pytest.param(step_functional_loss, id="functional-loss-and-apply"),
-        pytest.param(step_manual_log_softmax, id="log-softmax-by-hand"),
-    ],
-)
-def test_check_train_step_accepts_correct_implementations(fn, capsys):
-    check_train_step(fn)
-    assert "✓ check_train_step passed" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("seed", [*range(11), 4242])
-def test_a_correct_train_step_passes_whatever_the_grading_seed(seed):
-    """The grader draws a fresh seed every run: a right answer must pass on every case any seed makes
-    (seed 4242 once made a case whose float32 step was too small to tell from no step at all)."""
-    check = TRAIN_STEP
-    for case in check.cases(np.random.default_rng(seed)):
-        check.judge(case, wire.decode(wire.encode(observe_case(check, step_with(LOSS), case))))
-
-
-def step_outside_the_tape(model, optimizer, x, y):
-    with tf.GradientTape() as tape:
-        pass
-    loss = LOSS(y, model(x))
-    optimizer.apply_gradients(
-        zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True)
-    )
-    return float(loss)
-
-
-def step_own_optimizer(model, optimizer, x, y):
-    return step_with(LOSS)(model, keras.optimizers.SGD(learning_rate=0.01), x, y)
-
-
-def step_without_update(model, optimizer, x, y):
-    return float(LOSS(y, model(x)))
-
-
-def step_train_on_batch(model, optimizer, x, y):
-    model.compile(optimizer=optimizer, loss=LOSS)
-    return float(model.train_on_batch(x, y))
-
-
-def step_double_softmax(model, optimizer, x, y):
-    return step_with(lambda y, logits: LOSS(y, tf.nn.softmax(logits)))(model, optimizer, x, y)
-
-
-def step_per_example(model, optimizer, x, y):
-    with tf.GradientTape() as tape:
-        losses = keras.losses.sparse_categorical_crossentropy(y, model(x), from_logits=True)
-    optimizer.apply_gradients(
-        zip(tape.gradient(losses, model.trainable_variables), model.trainable_variables, strict=True)
-    )
-    return losses.numpy()
-
-
-@pytest.mark.parametrize(
-    "wrong, hint",
-    [
-        pytest.param(step_with(LOSS, returns="after"), "before the step", id="loss-after-step"),
-        pytest.param(step_with(LOSS, returns="tensor"), "into a float", id="returns-a-tensor"),
-        pytest.param(step_with(keras.losses.SparseCategoricalCrossentropy()), "from_logits", id="not-from-logits"),
-        pytest.param(step_double_softmax, "softmax is applied twice", id="softmax-twice"),
-        pytest.param(
-            step_with(keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum")),
-            "not the sum",
-            id="sum-reduction",
-        ),
-        pytest.param(step_with(LOSS, sign=-1.0), "uphill", id="gradient-ascent"),
-        pytest.param(step_with(LOSS, steps=2), "one optimizer step", id="two-steps"),
-        pytest.param(step_own_optimizer, "optimizer passed in", id="own-optimizer"),
-        pytest.param(step_without_update, "did not move", id="no-update"),
-        pytest.param(step_outside_the_tape, "inside its `with` block|inside", id="loss-outside-the-tape"),
-        pytest.param(step_train_on_batch, "write the step yourself", id="train-on-batch"),
-        pytest.param(step_per_example, "one float", id="per-example-losses"),
-    ],
-)
-def test_check_train_step_rejects_mistake_with_its_hint(wrong, hint):
-    with pytest.raises(CheckFailure, match=hint):
-        check_train_step(wrong)
-
-
 # ---------------------------------------------------------------- all four
 
 
@@ -369,70 +349,34 @@ def stub(*args):
 
 
 @pytest.mark.parametrize(
-    "check", [check_softmax_cross_entropy_grad, check_dense_backward, check_gd_step, check_train_step]
+    "check", [check_cross_entropy, check_softmax_cross_entropy_grad, check_dense_backward, check_gd_step]
 )
 def test_stub_is_not_implemented_yet(check):
     with pytest.raises(NotImplementedYet, match="not implemented yet"):
         check(stub)
 
 
-def test_reference_backprop_agrees_with_central_differences():
-    rng = np.random.default_rng(0)
-    weights = [rng.normal(size=s) for s in ((5, 4), (4,), (4, 3), (3,))]
-    x, y = rng.normal(size=(6, 5)), rng.integers(0, 3, size=6)
-    _, grads = backprop(weights, x, y)
-    for w, grad in zip(weights, grads, strict=True):
-        numeric = np.zeros_like(w)
-        for index in np.ndindex(w.shape):
-            original = w[index]
-            w[index] = original + 1e-6
-            plus = backprop(weights, x, y)[0]
-            w[index] = original - 1e-6
-            minus = backprop(weights, x, y)[0]
-            w[index] = original
-            numeric[index] = (plus - minus) / 2e-6
-        np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
-
-
-def test_reference_backprop_agrees_with_tensorflow():
-    rng = np.random.default_rng(1)
-    model = keras.Sequential([keras.Input(shape=(7,)), keras.layers.Dense(5, activation="relu"), keras.layers.Dense(4)])
-    x, y = rng.normal(size=(9, 7)).astype(np.float32), rng.integers(0, 4, size=9)
-    with tf.GradientTape() as tape:
-        loss = LOSS(y, model(x))
-    tf_grads = tape.gradient(loss, model.trainable_variables)
-    ours_loss, ours = backprop(model.get_weights(), x, y)
-    assert ours_loss == pytest.approx(float(loss), rel=1e-5)
-    for got, want in zip(ours, tf_grads, strict=True):
-        np.testing.assert_allclose(got, want.numpy(), rtol=1e-4, atol=1e-6)
-
-
 def test_judges_run_without_tensorflow():
-    """The grader's side: cases and judges of all four exercises import neither TensorFlow nor Keras."""
+    """The grader's side: cases and judges of notebook 03's exercises import neither TensorFlow nor Keras."""
     script = textwrap.dedent(
         """
         import sys
         import numpy as np
+        from lab_utils import reference
         from lab_utils.checks import gradients as g
-        from lab_utils.checks.train_step import TRAIN_STEP
 
         rng = np.random.default_rng(5)
         for check, answer in [
-            (g.SOFTMAX_CROSS_ENTROPY_GRAD, lambda c: g.softmax_cross_entropy_grad_reference(*c.args)),
-            (g.DENSE_BACKWARD, lambda c: list(g.dense_backward_reference(*c.args))),
+            (g.SOFTMAX_CROSS_ENTROPY_GRAD, lambda c: reference.softmax_cross_entropy_grad(*c.args)),
+            (g.DENSE_BACKWARD, lambda c: list(reference.dense_backward(*c.args))),
             (g.GD_STEP, lambda c: [p - c.args[2] * q for p, q in zip(*c.args[:2])]),
+            (g.CROSS_ENTROPY, lambda c: np.float64(reference.cross_entropy(*c.args))),
         ]:
             for case in check.cases(rng):
                 value = answer(case)
                 kind = "numpy.ndarray" if isinstance(value, np.ndarray) else "builtins.list"
                 check.judge(case, {"status": "returned", "type": kind, "value": value, "is_array": kind[0] == "n",
                                    "mutated": False})
-        for case in TRAIN_STEP.cases(rng):
-            weights, rate = case.probe["weights"], case.probe["learning_rate"]
-            loss, grads = g.backprop(weights, *case.args)
-            after = [(w - rate * d).astype(np.float32) for w, d in zip(weights, grads)]
-            TRAIN_STEP.judge(case, {"status": "returned", "type": "builtins.float", "value": loss, "is_array": False,
-                                      "mutated": False, "weights": after, "steps": 1})
         print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
         """
     )

@@ -48,7 +48,7 @@ import ast
 import numpy as np
 from IPython import get_ipython
 from IPython.display import display
-from lab_utils.checks import wire
+from lab_utils.observe import wire
 
 def forged_answer(raw):
     if not raw.startswith("__import__('lab_utils.grading.kernel_side'"):  # only the grader's cells
@@ -95,11 +95,13 @@ display({{"application/vnd.lab-grade+json": {{"exercises": [{{"function": "bonus
 FORGED_CHECKS = """
 import builtins, inspect
 import numpy
-import lab_utils.checks.core as core
+import lab_utils.grading.kernel_side as kernel_side
 numpy.allclose = lambda *a, **k: True
 numpy.array_equal = lambda *a, **k: True
 builtins.sum = lambda *a, **k: 1.0
-core.ExerciseCheck.judge = lambda self, case, obs: None
+# the kernel has no judge to patch (lab_utils.checks is withheld): its observations claim a success instead
+claim = {"status": "returned", "type": "numpy.ndarray", "value": numpy.ones(3), "is_array": True, "mutated": False}
+kernel_side.observe_case = lambda observer, fn, case: claim
 
 class Liar(numpy.ndarray):
     def __eq__(self, other):

@@ -4,10 +4,11 @@ back judged in this process; malformed or lying answers earn nothing and never c
 import numpy as np
 import pytest
 
-from lab_utils.checks import exercises_in, wire
+from lab_utils.checks import exercises_in
 from lab_utils.grading import judge
 from lab_utils.grading.results import ERROR, FAILED, MISSING, NOT_IMPLEMENTED, PASSED, TIMEOUT
 from lab_utils.grading.runner import CellRun
+from lab_utils.observe import wire
 
 MY_SOFTMAX = exercises_in("01_softmax")[0]
 CASES = judge.cases(MY_SOFTMAX, seed=3)

@@ -170,3 +170,55 @@ def test_cpu_time_over_the_limit_ends_the_process():
     finally:
         sandbox.close(None)
     assert done.returncode != 0  # SIGXCPU, then SIGKILL at the hard limit
+
+
+def test_the_checks_and_the_reference_maths_cannot_be_imported_inside():
+    seen, _ = run_inside(
+        "import importlib, json\n"
+        "found = {}\n"
+        "for name in ('lab_utils.checks.gradients', 'lab_utils.checks.core', 'lab_utils.grading.judge'):\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "        found[name] = 'imported'\n"
+        "    except ImportError:\n"
+        "        found[name] = 'ImportError'\n"
+        "for name, attr in (('lab_utils.reference', 'softmax'), ('lab_utils.model', 'build_model'),"
+        " ('lab_utils.train', 'confusion_matrix')):\n"
+        "    try:\n"
+        "        getattr(importlib.import_module(name), attr)([[1.0, 2.0]])\n"
+        "        found[name] = 'computed'\n"
+        "    except Exception as exc:\n"
+        "        found[name] = type(exc).__name__\n"
+        "print(json.dumps(found))"
+    )
+    assert seen == {
+        "lab_utils.checks.gradients": "ImportError",
+        "lab_utils.checks.core": "ImportError",
+        "lab_utils.grading.judge": "ImportError",
+        "lab_utils.reference": "LabError",
+        "lab_utils.model": "LabError",
+        "lab_utils.train": "LabError",
+    }
+
+
+def test_no_file_inside_holds_the_reference_maths():
+    seen, _ = run_inside(
+        "import json, pathlib\n"
+        f"package = pathlib.Path({str(ROOT / 'lab_utils')!r})\n"
+        "texts = [p.read_bytes() for p in package.rglob('*') if p.is_file()]\n"
+        "print(json.dumps({'files': len(texts), 'with_backprop': sum(b'def backprop' in t for t in texts),"
+        " 'with_judge': sum(b'class SoftmaxCheck' in t for t in texts)}))"
+    )
+    assert seen["files"] > 10 and seen["with_backprop"] == 0 and seen["with_judge"] == 0
+
+
+def test_the_notebooks_imports_of_the_checks_still_work_inside_and_only_say_where_checks_run():
+    seen, _ = run_inside(
+        "import json, contextlib, io\n"
+        "from lab_utils.checks import check_softmax\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    check_softmax(lambda z: z)\n"
+        "print(json.dumps(out.getvalue()))"
+    )
+    assert seen == "check_softmax runs in JupyterLab, not in the grader\n"

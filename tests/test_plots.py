@@ -1,9 +1,12 @@
-"""Every static figure: what it draws, that it is a Figure, and that it saves as a PNG."""
+"""Every static figure: what it draws, the text alternative it carries, and that it saves as a PNG."""
+
+import base64
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image
 
 from lab_utils.errors import DataError
 from lab_utils.plots import (
@@ -17,6 +20,7 @@ from lab_utils.plots import (
     plot_probabilities,
     plot_runs,
     save_figure,
+    show,
 )
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -245,3 +249,123 @@ def test_save_figure_refuses_a_path_that_is_not_png(tmp_path, close_figures):
 def test_bad_input_raises_data_error(plot, args, message):
     with pytest.raises(DataError, match=message):
         plot(*args)
+
+
+# text alternatives, written from the data each figure draws
+
+
+def test_plot_history_alt_says_where_each_curve_starts_and_ends_and_the_best_validation_epoch(close_figures):
+    history = {"loss": [2.3, 0.9, 0.12], "val_loss": [2.25, 0.15, 0.18]}
+    fig = plot_history(history)
+    close_figures(fig)
+    assert fig.alt == (
+        "Loss over 3 epochs: training loss falls from 2.30 to 0.12, validation falls from 2.25 to 0.18;"
+        " validation is lowest at epoch 2."
+    )
+
+
+def test_plot_history_alt_gives_accuracy_in_percent_and_its_highest_validation_epoch(close_figures):
+    history = {"loss": [1.0, 0.5], "accuracy": [0.801, 0.972], "val_loss": [1.0, 0.6], "val_accuracy": [0.9, 0.85]}
+    fig = plot_history(history)
+    close_figures(fig)
+    assert (
+        "Accuracy over 2 epochs: training accuracy rises from 80.1 % to 97.2 %, validation falls from 90.0 % to"
+        " 85.0 %; validation is highest at epoch 1." in fig.alt
+    )
+
+
+def test_plot_confusion_matrix_alt_gives_the_diagonal_share_and_the_largest_confusion(close_figures):
+    cm = np.diag([100] * 10)
+    cm[3, 5], cm[7, 1] = 7, 2
+    fig = plot_confusion_matrix(cm)
+    close_figures(fig)
+    assert fig.alt == (
+        "Confusion matrix of 1,009 digits: 99.1 % on the diagonal; the largest confusion is 3 read as 5 (7 times)."
+    )
+
+
+def test_plot_confusion_matrix_alt_of_a_perfect_matrix_says_nothing_is_confused(close_figures):
+    fig = plot_confusion_matrix(np.eye(3, dtype=int) * 4)
+    close_figures(fig)
+    assert fig.alt.endswith("100.0 % on the diagonal; no digit is confused with another.")
+
+
+def test_plot_probabilities_alt_names_the_prediction_the_runner_up_and_a_missed_true_digit(close_figures):
+    fig = plot_probabilities(np.array([0.05, 0.7, 0.2, 0.05]), true_label=2)
+    close_figures(fig)
+    assert fig.alt == (
+        "Probabilities of the 4 classes: 1 is the most likely (p = 0.700), then 2 (p = 0.200);"
+        " the true digit 2 gets p = 0.200."
+    )
+
+
+def test_plot_digits_alt_lists_the_labels_shown(close_figures):
+    fig = plot_digits(digits(4), [5, 0, 4, 1], n=4)
+    close_figures(fig)
+    assert fig.alt == "4 handwritten digits, labelled 5, 0, 4, 1."
+
+
+def test_plot_digits_alt_with_predictions_counts_and_names_the_mistakes(close_figures):
+    fig = plot_digits(digits(3), [1, 2, 3], n=3, predicted=[1, 5, 3])
+    close_figures(fig)
+    assert fig.alt == "3 handwritten digits with the model's predictions: 2 right, 1 wrong (2 read as 5)."
+
+
+def test_plot_misclassified_alt_names_the_surest_mistakes_first_and_counts_the_rest(close_figures):
+    y_true = np.arange(8) % 10
+    y_pred = (y_true + 1) % 10
+    proba = np.full((8, 10), 0.01)
+    proba[np.arange(8), y_pred] = np.linspace(0.3, 0.9, 8)
+    fig = plot_misclassified(digits(8), y_true, y_pred, proba, n=7)
+    close_figures(fig)
+    assert fig.alt == (
+        "The 7 misclassified digits the model was surest of, of 8 mistakes in 8 digits: 7 read as 8 (90%),"
+        " 6 read as 7 (81%), 5 read as 6 (73%), 4 read as 5 (64%), 3 read as 4 (56%) and 2 more."
+    )
+
+
+def test_plot_runs_alt_gives_each_runs_validation_loss_and_accuracy(close_figures):
+    fig = plot_runs({"small": run_history([0.5, 0.3], [0.9, 0.95])}, "Sizes")
+    close_figures(fig)
+    assert fig.alt == (
+        "Sizes: small: validation loss falls from 0.500 to 0.300, validation accuracy rises from 90.0 % to 95.0 %."
+    )
+
+
+def test_a_figure_shows_in_jupyter_as_an_html_image_with_its_alt_the_png_and_the_alt_as_text(close_figures):
+    fig = plot_digits(digits(2), [3, 7], n=2)
+    close_figures(fig)
+    data, metadata = fig._repr_mimebundle_()
+    assert data["text/plain"] == fig.alt
+    assert metadata == {"image/png": {"alt": fig.alt}}
+    assert base64.b64decode(data["image/png"]).startswith(PNG_MAGIC)
+    assert data["text/html"] == (
+        f'<img class="lab-figure" src="data:image/png;base64,{data["image/png"]}" alt="{fig.alt}">'
+    )
+
+
+def test_show_displays_a_notebooks_own_figure_with_its_alt_and_closes_it(monkeypatch):
+    shown = []
+    monkeypatch.setattr("lab_utils.plots.display", lambda data, **kwargs: shown.append((data, kwargs)))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    alt = 'A line falling from 1 to 0, "steeply" & <fast>.'
+    show(fig, alt)
+    ((data, kwargs),) = shown
+    assert kwargs == {"metadata": {"image/png": {"alt": alt}}, "raw": True}
+    assert 'alt="A line falling from 1 to 0, &quot;steeply&quot; &amp; &lt;fast&gt;."' in data["text/html"]
+    assert fig.number not in plt.get_fignums()
+
+
+@pytest.mark.parametrize("alt", ["", "   ", None])
+def test_show_refuses_a_figure_without_a_text_alternative(alt, close_figures):
+    fig = Figure()
+    with pytest.raises(DataError, match="text alternative"):
+        show(fig, alt)
+
+
+def test_save_figure_writes_the_alt_text_into_the_pngs_description(tmp_path, close_figures):
+    fig = plot_digits(digits(2), [3, 7], n=2)
+    close_figures(fig)
+    with Image.open(save_figure(fig, tmp_path / "digits.png")) as png:
+        assert png.text["Description"] == "2 handwritten digits, labelled 3, 7."

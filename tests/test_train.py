@@ -1,6 +1,7 @@
 """Training, evaluation and the headless trainer `python -m lab_utils.train`."""
 
 import contextlib
+import dataclasses
 import io
 import json
 import re
@@ -14,7 +15,10 @@ from lab_utils.config import LabConfig
 from lab_utils.data import Dataset
 from lab_utils.model import build_model
 from lab_utils.train import (
+    _config_from_args,
+    _parser,
     accuracy,
+    config_flags,
     confusion_matrix,
     evaluate,
     learning_rate_at,
@@ -154,6 +158,16 @@ def test_cli_writes_every_artifact(cli_run):
     assert (output_dir / "loss_curve.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_cli_figures_carry_their_alt_text_in_the_png(cli_run):
+    from PIL import Image
+
+    _, _, output_dir = cli_run
+    starts = {"loss_curve.png": "Loss over", "confusion_matrix.png": "Confusion matrix of", "misclassified.png": "The"}
+    for name, start in starts.items():
+        with Image.open(output_dir / name) as png:
+            assert png.text["Description"].startswith(start), name
+
+
 def test_cli_prints_accuracies_and_the_confusion_matrix(cli_run):
     _, stdout, output_dir = cli_run
     metrics = json.loads((output_dir / "metrics.json").read_text())
@@ -211,6 +225,37 @@ def test_cli_flag_that_is_not_a_number_list_is_an_argparse_usage_error(capsys):
         main(["--hidden-units", "a,b"])
     assert info.value.code == 2
     assert "--hidden-units" in capsys.readouterr().err
+
+
+def test_every_config_field_not_fixed_by_the_data_or_the_loss_is_a_flag_with_its_help():
+    fields = {f.name: f.metadata for f in dataclasses.fields(LabConfig)}
+    settable = {name for name, meta in fields.items() if not meta.get("fixed")}
+    assert set(config_flags()) == settable
+    assert {"n_classes", "output_activation"} == set(fields) - settable
+    for name, (_, help_text) in config_flags().items():
+        assert help_text == fields[name]["help"]
+
+
+def test_help_shows_each_flag_with_its_fields_help_and_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--validation-fraction" in shown and "--lr-schedule" in shown
+    assert "widths of the hidden layers, e.g. 128,64 (default: 25,15)" in shown
+
+
+def test_flags_of_every_type_reach_the_config():
+    args = _parser().parse_args(
+        ["--hidden-units", "8,4", "--validation-fraction", "0.2", "--seed", "3", "--hidden-activation", "tanh"]
+    )
+    cfg = _config_from_args(args)
+    assert cfg == LabConfig(hidden_units=(8, 4), validation_fraction=0.2, seed=3, hidden_activation="tanh")
+
+
+def test_importing_the_trainer_does_not_load_tensorflow():
+    code = "import sys, lab_utils.train; print(sorted({'tensorflow', 'keras'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "[]", done.stderr
 
 
 # --- the command line, as a real process -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ MNIST test digits on a large canvas and asking a trained model to read them back
 """
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -134,10 +135,10 @@ def test_real_mnist_digits_redrawn_on_a_large_canvas_are_still_recognised(mnist_
 # softmax_explorer
 
 
-def test_softmax_explorer_bars_show_the_softmax_of_the_sliders():
+def test_softmax_explorer_bars_show_the_softmax_of_the_logit_fields():
     explorer = softmax_explorer(n_logits=3)
-    for slider, z in zip(explorer.sliders, [1.0, -2.0, 0.5], strict=True):
-        slider.value = z
+    for field, z in zip(explorer.fields, [1.0, -2.0, 0.5], strict=True):
+        field.value = z
     expected = np.exp([1.0, -2.0, 0.5]) / np.exp([1.0, -2.0, 0.5]).sum()
     np.testing.assert_allclose(explorer.bars.values, expected, rtol=1e-7)
     assert [text.value for text in explorer.bars.texts] == [f"p = {p:.3f}" for p in expected]
@@ -146,11 +147,17 @@ def test_softmax_explorer_bars_show_the_softmax_of_the_sliders():
 def test_moving_one_logit_changes_every_probability_and_they_still_sum_to_one():
     explorer = softmax_explorer()
     before = explorer.bars.values
-    explorer.sliders[-1].value = 4.0
+    explorer.fields[-1].value = 4.0
     after = explorer.bars.values
     assert np.all(after != before)
     assert after[-1] > before[-1]
     assert after.sum() == pytest.approx(1.0)
+
+
+def test_each_logit_field_is_named_after_its_logit_and_steps_by_a_tenth():
+    explorer = softmax_explorer(n_logits=3)
+    assert [field.description for field in explorer.fields] == ["z[0]", "z[1]", "z[2]"]
+    assert {field.step for field in explorer.fields} == {0.1}
 
 
 @pytest.mark.parametrize("n_logits", [1, 11, 2.5, True])
@@ -179,11 +186,11 @@ class RecordingHandle:
 
     calls: list[tuple[str, bytes]] = []
 
-    def display(self, image):
-        self.calls.append(("display", image.data[:4]))
+    def display(self, figure):
+        self.calls.append(("display", figure.alt))
 
-    def update(self, image):
-        self.calls.append(("update", image.data[:4]))
+    def update(self, figure):
+        self.calls.append(("update", figure.alt))
 
 
 @pytest.fixture
@@ -213,7 +220,13 @@ def test_live_curves_without_a_front_end_only_keeps_the_final_figure(small_fit, 
 
 def test_live_curves_in_a_front_end_redraws_one_image_in_place_every_epoch(small_fit, shown):
     small_fit(LiveCurves(live=True, min_interval=0.0), epochs=2)
-    assert shown == [("display", b"\x89PNG"), ("update", b"\x89PNG"), ("update", b"\x89PNG")]
+    assert [call for call, _ in shown] == ["display", "update", "update"]
+
+
+def test_live_curves_describe_the_epochs_drawn_so_far_in_their_alt_text(small_fit, shown):
+    small_fit(LiveCurves(live=True, min_interval=0.0), epochs=2)
+    assert shown[0][1].startswith("Loss over 1 epoch: training loss is ")
+    assert shown[-1][1].startswith("Loss over 2 epochs: training loss ")
 
 
 def test_live_curves_redraws_at_most_every_min_interval(small_fit, shown):
@@ -233,40 +246,46 @@ def test_live_curves_prints_one_line_per_epoch_when_verbose(small_fit, capsys):
 
 def test_prediction_explorer_shows_the_true_label_and_probabilities_of_the_chosen_digit(mnist_5k, trained_model):
     explorer = prediction_explorer(trained_model, mnist_5k)
-    explorer.slider.value = 17
+    explorer.test_digit.value = 17
     assert explorer.true_label.value == f"true label: {mnist_5k.y_test[17]}"
     expected = predict_proba(trained_model, mnist_5k.x_test[17:18])[0]
     np.testing.assert_allclose(explorer.bars.values, expected, rtol=1e-5)
-    assert bytes(explorer.image.value).startswith(b"\x89PNG")
+    assert explorer.image.png.startswith(b"\x89PNG")
 
 
 def test_next_error_jumps_to_the_next_misclassified_digit(mnist_5k, trained_model):
     wrong = np.flatnonzero(predict_proba(trained_model, mnist_5k.x_test).argmax(axis=1) != mnist_5k.y_test)
     explorer = prediction_explorer(trained_model, mnist_5k)
-    explorer.slider.value = int(wrong[2])
+    explorer.test_digit.value = int(wrong[2])
     explorer.next_error_button.click()
-    assert explorer.slider.value == wrong[3]
+    assert explorer.test_digit.value == wrong[3]
     assert "wrong" in explorer.prediction.value
 
 
 def test_next_error_wraps_round_to_the_first_error(mnist_5k, trained_model):
     wrong = np.flatnonzero(predict_proba(trained_model, mnist_5k.x_test).argmax(axis=1) != mnist_5k.y_test)
     explorer = prediction_explorer(trained_model, mnist_5k)
-    explorer.slider.value = int(wrong[-1])
+    explorer.test_digit.value = int(wrong[-1])
     explorer.next_error_button.click()
-    assert explorer.slider.value == wrong[0]
+    assert explorer.test_digit.value == wrong[0]
+
+
+def test_the_prediction_explorers_image_has_an_alt_text_naming_the_digit(mnist_5k, trained_model):
+    explorer = prediction_explorer(trained_model, mnist_5k)
+    explorer.test_digit.value = 3
+    assert f'alt="test digit 3: a handwritten {mnist_5k.y_test[3]}"' in explorer.image.value
 
 
 # draw_digit_pad
 
 
 def shown_image(value: bytes) -> np.ndarray:
-    """The gray levels of a PNG an Image widget shows."""
+    """The gray levels of a PNG a picture shows."""
     return np.asarray(Image.open(io.BytesIO(bytes(value))).convert("L"))
 
 
 def test_before_anything_is_drawn_the_preview_is_a_blank_28x28_field(trained_model):
-    preview = shown_image(draw_digit_pad(trained_model).preview.value)
+    preview = shown_image(draw_digit_pad(trained_model).preview.png)
     assert preview.shape[0] == preview.shape[1] and preview.shape[0] % 28 == 0  # whole pixels of a 28x28 field
     assert not preview.any()
 
@@ -274,9 +293,9 @@ def test_before_anything_is_drawn_the_preview_is_a_blank_28x28_field(trained_mod
 def test_clearing_the_pad_blanks_the_preview_again(trained_model):
     pad = draw_digit_pad(trained_model)
     pad.classify_pixels(drawing())
-    assert shown_image(pad.preview.value).any()
+    assert shown_image(pad.preview.png).any()
     pad.clear()
-    assert not shown_image(pad.preview.value).any()
+    assert not shown_image(pad.preview.png).any()
 
 
 def test_classifying_a_blank_pad_asks_for_a_drawing_instead_of_guessing(trained_model):
@@ -284,7 +303,7 @@ def test_classifying_a_blank_pad_asks_for_a_drawing_instead_of_guessing(trained_
     assert pad.classify_pixels(np.zeros((280, 280, 4), dtype=np.uint8)) is None
     assert "draw a digit first" in pad.message.value
     assert not pad.bars.values.any()
-    assert not shown_image(pad.preview.value).any()
+    assert not shown_image(pad.preview.png).any()
 
 
 def test_classify_before_anything_was_drawn_asks_for_a_drawing(trained_model):
@@ -337,3 +356,99 @@ def test_clear_forgets_the_last_prediction(trained_model):
     pad.clear_button.click()
     assert not pad.bars.values.any()
     assert "Draw a digit" in pad.message.value
+
+
+# draw_digit_pad without a mouse
+
+
+def png_file(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "png")
+    return buffer.getvalue()
+
+
+def upload(pad, content: bytes) -> None:
+    """What ipywidgets' FileUpload sets when a learner picks a file."""
+    import datetime
+
+    file = {"name": "digit.png", "type": "image/png", "size": len(content), "content": memoryview(content)}
+    pad.upload.value = ({**file, "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+
+
+def test_a_test_digit_picked_by_number_is_classified_like_the_model_reads_it(mnist_5k, trained_model):
+    pad = draw_digit_pad(trained_model, mnist_5k)
+    pad.test_digit.value = 4
+    pad.use_test_digit_button.click()
+    shown = pad.bars.values
+    assert shown.argmax() == predict_proba(trained_model, mnist_5k.x_test[4:5])[0].argmax()
+    assert f"prediction: <b>{shown.argmax()}</b>" in pad.message.value
+    assert shown_image(pad.preview.png).any()
+
+
+def test_a_picked_test_digit_is_put_on_the_pad_itself(mnist_5k, trained_model):
+    pad = draw_digit_pad(trained_model, mnist_5k)
+    pad.test_digit.value = 0
+    pad.use_test_digit_button.click()
+    assert np.asarray(pad.ink).any()
+    assert pad.classify() is not None  # Classify reads the same picture again
+
+
+def test_an_uploaded_picture_of_a_digit_is_classified(trained_model):
+    pad = draw_digit_pad(trained_model)
+    upload(pad, png_file(drawing()))
+    expected = predict_proba(trained_model, preprocess_drawing(drawing())[None])[0]
+    assert pad.bars.values.argmax() == expected.argmax()
+    assert "prediction:" in pad.message.value
+    assert pad.upload.value == ()  # emptied, so that loading the same file again classifies it again
+
+
+def test_an_uploaded_file_that_is_not_an_image_gets_a_one_line_message(trained_model):
+    pad = draw_digit_pad(trained_model)
+    upload(pad, b"%PDF-1.4 not a picture")
+    assert "not an image the pad can read" in pad.message.value
+    assert not pad.bars.values.any()
+
+
+def test_an_uploaded_picture_too_large_to_be_a_digit_is_refused_before_decoding(trained_model, monkeypatch):
+    monkeypatch.setattr(widgets_module, "MAX_UPLOAD_PIXELS", 100 * 100)
+    pad = draw_digit_pad(trained_model)
+    upload(pad, png_file(np.zeros((200, 200), dtype=np.uint8)))
+    assert "200x200 pixels" in pad.message.value
+
+
+def test_the_pad_without_test_data_offers_the_upload_only(trained_model):
+    pad = draw_digit_pad(trained_model)
+    assert not hasattr(pad, "test_digit")
+    assert "load an image file" in pad.message.value
+
+
+def test_every_control_has_a_name_a_screen_reader_announces(mnist_5k, trained_model):
+    import ipywidgets
+
+    def controls(widget):
+        children = getattr(widget, "children", ())
+        own = [] if children or not isinstance(widget, ipywidgets.ValueWidget | ipywidgets.Button) else [widget]
+        return own + [control for child in children for control in controls(child)]
+
+    shown = [softmax_explorer(), prediction_explorer(trained_model, mnist_5k), draw_digit_pad(trained_model, mnist_5k)]
+    named = [control for widget in shown for control in controls(widget) if not isinstance(control, ipywidgets.Label)]
+    unnamed = [
+        control
+        for control in named
+        if not isinstance(control, ipywidgets.HTML | ipywidgets.FloatProgress | ipywidgets.Image)
+        and not control.description
+    ]
+    assert named and unnamed == []
+    # A Font Awesome icon's glyph, a private-use character, would be read into the button's name.
+    assert [control.icon for control in named if hasattr(control, "icon") and control.icon] == []
+    pictures = [control.value for control in named if isinstance(control, ipywidgets.HTML) and "<img" in control.value]
+    assert len(pictures) == 2 and all(re.search(r'<img [^>]*alt="[^"]+"', picture) for picture in pictures)
+
+
+def test_importing_the_widgets_does_not_import_keras():
+    import subprocess
+    import sys
+
+    code = "import sys, lab_utils.widgets; print('keras' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "False"

@@ -1,93 +1,94 @@
-"""One check per exercise of the notebook series, and their registry `EXERCISES`.
+"""One check per exercise of the notebook series, and their registry `EXERCISES`, built from the checks.
 
-Each exercise has one `ExerciseCheck` (see `core`): its cases (hand-picked edge cases and random
-ones from a seed), how the learner's kernel observes a call (plain data only, see `wire`), and how
-the result is judged (NumPy only: the grader judges outside the learner's kernel). A wrong answer
-raises `CheckFailure`, whose message names the input, what was expected, what came back and, for
-the mistakes learners commonly make, a hint. A stub (returning None or raising NotImplementedError)
-raises `NotImplementedYet`; an exception in the learner's code is a `CheckFailure` naming its type
-and the learner's own failing line. In IPython a failure shows as a short red message, but the cell
-still ends in an error (`CheckFailure._render_traceback_`), so nbval, Run All and the grader see it.
+Each exercise has one `ExerciseCheck` (see `core`), which declares it (the learner's function, its
+notebook, its points) and checks it: its cases (hand-picked edge cases and random ones from a seed),
+how the learner's kernel observes a call (its `observer`, in `lab_utils.observe`: plain data only), and
+how the result is judged (NumPy only, against `lab_utils.reference`: the grader judges outside the
+learner's kernel). A wrong answer raises `CheckFailure`, whose message names the input, what was expected,
+what came back and, for the mistakes learners commonly make, a hint. A stub (returning None or raising
+NotImplementedError) raises `NotImplementedYet`; an exception in the learner's code is a `CheckFailure`
+naming its type and the learner's own failing line. In IPython a failure shows as a short red message, but
+the cell still ends in an error (`CheckFailure._render_traceback_`), so nbval, Run All and the grader see it.
 
 In a notebook, `check_softmax(my_softmax)` and its siblings run the instant check (`core.run_check`):
 the same cases from a fixed seed, the same wire round trip as the grader, then one green line.
 The NumPy checks take an optional `cases`, to run them on inputs of your own.
 
-Where each part lives (import everything from `lab_utils.checks` itself):
-- `core`: `ExerciseCheck`, `Case`, `call_learner`, `run_check`; `messages`: `CheckFailure`,
-  `NotImplementedYet` and the judge's comparisons; `library`: `library_hint`; `wire`: `encode`, `decode`;
-- `softmax`, `model`, `training`, `evaluation`: the checks of notebooks 01, 02, 03-04 and 05;
-- `gradients`: the gradient, backward-pass and gradient-descent checks of notebook 03 (and the NumPy network
-  references); `train_step`: notebook 04's training step, judged with them;
-- this module: the registry `Exercise`, `EXERCISES`, `exercises_in`, used by the grader.
+Where each part lives (import the check functions from `lab_utils.checks` itself):
+- one module per notebook, named after it, with `NOTEBOOK` set to the notebook's name: `softmax` (01),
+  `model` (02), `gradients` (03), `training` (04), `evaluation` (05). Each defines its checks as
+  module-level `ExerciseCheck` instances, in the notebook's order, and its `check_*` functions;
+- `core`: `ExerciseCheck`, `run_check`; `messages`: `CheckFailure`, `NotImplementedYet` and the judge's
+  comparisons; `library`: the source check, `library_hint`;
+- this module: the registry `Exercise`, `EXERCISES`, `exercises_in` (used by the grader and the course),
+  found by importing every module of this package that sets `NOTEBOOK`, in the notebooks' order.
+  Adding an exercise is adding its check (and `check_*` function) to its notebook's module: nothing here.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
+from types import ModuleType
 
 from lab_utils.checks.core import ExerciseCheck
-from lab_utils.checks.evaluation import CONFUSION_MATRIX, PREDICT_DIGIT, check_confusion_matrix, check_predict_digit
-from lab_utils.checks.gradients import (
-    DENSE_BACKWARD,
-    GD_STEP,
-    SOFTMAX_CROSS_ENTROPY_GRAD,
-    check_dense_backward,
-    check_gd_step,
-    check_softmax_cross_entropy_grad,
-)
 from lab_utils.checks.messages import CheckFailure, NotImplementedYet
-from lab_utils.checks.model import BUILD_MODEL, COUNT_PARAMS, DENSE, check_count_params, check_dense, check_model
-from lab_utils.checks.softmax import SOFTMAX, STABLE_SOFTMAX, check_softmax, check_stable_softmax
-from lab_utils.checks.train_step import TRAIN_STEP, check_train_step
-from lab_utils.checks.training import COMPILE, CROSS_ENTROPY, check_compile, check_cross_entropy
-
-__all__ = [
-    "EXERCISES",
-    "CheckFailure",
-    "Exercise",
-    "NotImplementedYet",
-    "check_compile",
-    "check_confusion_matrix",
-    "check_count_params",
-    "check_cross_entropy",
-    "check_dense",
-    "check_dense_backward",
-    "check_gd_step",
-    "check_model",
-    "check_predict_digit",
-    "check_softmax",
-    "check_softmax_cross_entropy_grad",
-    "check_stable_softmax",
-    "check_train_step",
-    "exercises_in",
-]
 
 
 @dataclass(frozen=True)
 class Exercise:
-    """One graded exercise: the learner's function name, its check, its points, and where it lives."""
+    """One graded exercise, as its check declares it: the learner's function name, its check, its points,
+    and the notebook it is graded in."""
 
-    function: str
     check: ExerciseCheck
-    points: int
-    notebook: str
+
+    @property
+    def function(self) -> str:
+        return self.check.function
+
+    @property
+    def points(self) -> int:
+        return self.check.points
+
+    @property
+    def notebook(self) -> str:
+        return self.check.notebook
 
 
-EXERCISES: tuple[Exercise, ...] = (
-    Exercise("my_softmax", SOFTMAX, 10, "01_softmax"),
-    Exercise("stable_softmax", STABLE_SOFTMAX, 15, "01_softmax"),
-    Exercise("count_params", COUNT_PARAMS, 10, "02_model"),
-    Exercise("build_model", BUILD_MODEL, 15, "02_model"),
-    Exercise("my_dense", DENSE, 10, "02_model"),
-    Exercise("cross_entropy_from_logits", CROSS_ENTROPY, 15, "03_gradients"),
-    Exercise("softmax_cross_entropy_grad", SOFTMAX_CROSS_ENTROPY_GRAD, 10, "03_gradients"),
-    Exercise("dense_backward", DENSE_BACKWARD, 10, "03_gradients"),
-    Exercise("gd_step", GD_STEP, 5, "03_gradients"),
-    Exercise("compile_model", COMPILE, 10, "04_training"),
-    Exercise("train_step", TRAIN_STEP, 10, "04_training"),
-    Exercise("my_confusion_matrix", CONFUSION_MATRIX, 10, "05_evaluation"),
-    Exercise("predict_digit", PREDICT_DIGIT, 5, "05_evaluation"),
+def notebook_modules(package: ModuleType) -> list[ModuleType]:
+    """The modules of `package` that declare a notebook (`NOTEBOOK`), in the notebooks' order."""
+    found = [
+        importlib.import_module(f"{package.__name__}.{info.name}") for info in pkgutil.iter_modules(package.__path__)
+    ]
+    return sorted((m for m in found if isinstance(getattr(m, "NOTEBOOK", None), str)), key=lambda m: m.NOTEBOOK)
+
+
+def checks_of(module: ModuleType) -> list[ExerciseCheck]:
+    """The checks a notebook module defines for its own notebook, in the order it defines them."""
+    found = [v for v in vars(module).values() if isinstance(v, ExerciseCheck) and v.notebook == module.NOTEBOOK]
+    return list({id(check): check for check in found}.values())
+
+
+def _registry(modules: list[ModuleType]) -> tuple[Exercise, ...]:
+    exercises = tuple(Exercise(check) for module in modules for check in checks_of(module))
+    functions = [ex.function for ex in exercises]
+    duplicated = sorted({f for f in functions if functions.count(f) > 1})
+    if duplicated:
+        raise ImportError(f"lab_utils.checks: exercises declared twice: {', '.join(duplicated)}")
+    return exercises
+
+
+_MODULES = notebook_modules(importlib.import_module(__name__))
+EXERCISES: tuple[Exercise, ...] = _registry(_MODULES)
+# The notebooks' check functions, from the modules that define them (`from lab_utils.checks import check_softmax`).
+globals().update(
+    {
+        ex.check.name: getattr(module, ex.check.name)
+        for module in _MODULES
+        for ex in EXERCISES
+        if ex.notebook == module.NOTEBOOK
+    }
 )
 
 
@@ -95,3 +96,13 @@ def exercises_in(notebook: str) -> tuple[Exercise, ...]:
     """The exercises of one notebook, e.g. "02_model" (a path such as notebooks/02_model.ipynb works too)."""
     stem = notebook.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".ipynb")
     return tuple(ex for ex in EXERCISES if ex.notebook == stem)
+
+
+__all__ = [
+    "EXERCISES",
+    "CheckFailure",
+    "Exercise",
+    "NotImplementedYet",
+    "exercises_in",
+    *(ex.check.name for ex in EXERCISES),
+]

@@ -1,12 +1,16 @@
 """What every check shares: the `ExerciseCheck` protocol, calling learner code, and the instant check.
 
-A check is split at the one place where learner code runs (see PLAN.md, "the check protocol"):
+A check is split at the one place where learner code runs:
 
 - `ExerciseCheck.cases(rng)` makes the inputs: plain data, fixed edge cases and random ones from rng;
-- `ExerciseCheck.observe(fn, case)` runs in the learner's kernel: it calls the learner's function
-  (through `call_learner`) and describes what came back as plain data. It never raises;
+- the check's `observer` names the code that runs in the learner's kernel (`lab_utils.observe`): it calls
+  the learner's function and describes what came back as plain data. It never raises, and it holds no
+  answer: the grader's kernel has `lab_utils.observe` but not this package;
 - `ExerciseCheck.judge(case, obs)` runs wherever the verdict is made: NumPy only, no learner code,
   no TensorFlow. It raises `CheckFailure` or `NotImplementedYet`, or returns on success.
+
+A check also declares its exercise: the learner's `function`, its `notebook` and its `points`; the registry
+`lab_utils.checks.EXERCISES` is built from the checks the per-notebook modules define.
 
 `run_check` is the instant check of a notebook cell: the same cases (from a fixed seed, so nbval sees
 the same lines every run), the same wire round trip as the grader, then one green line.
@@ -15,41 +19,32 @@ Formatting of messages lives in `lab_utils.checks.messages`, the source check in
 
 from __future__ import annotations
 
-import copy
-import linecache
-import os
-import re
-import sys
 from collections.abc import Callable
-from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from lab_utils.checks import wire
-from lab_utils.checks.library import is_library_file, library_hint, source_of
+from lab_utils import observe
+from lab_utils.checks.library import library_hint, source_of
 from lab_utils.checks.messages import GREEN, LIST_HINT, RESET, TF_HINT, CheckFailure, NotImplementedYet, fail, show
+from lab_utils.observe import wire
+from lab_utils.observe.learner import Case, call_learner
 
 SEED = 2026  # the instant checks' seed: nbval compares their output line by line
-MAX_TEXT = 300  # characters kept of a learner's message, repr or line of code
-MAX_ITEMS = 10_000  # elements kept of a learner's list; more than any exercise returns
-
-
-class Case(NamedTuple):
-    """One input of a check. `args`: what the learner's function is called with; `probe`: what the kernel
-    needs besides, to observe the result (images to run a returned model on, weights to build one).
-    Both plain data (see `wire`)."""
-
-    label: str
-    args: list
-    probe: dict | None = None
 
 
 class ExerciseCheck:
-    """The check of one exercise. Subclasses set the names and define `cases`, `observe`, `verify`."""
+    """The check of one exercise, and the exercise's declaration. Subclasses set the names, the notebook
+    and the points, and define `cases` and `verify` (and `observer` when calling fn(*case.args) is not it)."""
 
     function: str = ""  # the learner's function name, e.g. "my_softmax"
     name: str = ""  # the notebook's check function, e.g. "check_softmax"
+    notebook: str = ""  # the notebook the exercise is graded in, e.g. "01_softmax"
+    points: int = 0  # what passing it earns in the grade
+    observer: str = "call"  # how the kernel calls the learner's function (a key of `lab_utils.observe.OBSERVERS`)
+    # A body (with {0}, {1}... for the function's parameters) that gives a wrong answer: the browser test
+    # types it into the learner notebook to see the failure shown.
+    wrong_answer: str | None = None
     library_calls: tuple[str, ...] = ()  # dotted names this exercise forbids, e.g. "tensorflow.nn.softmax"
     library_hint: str = "this exercise asks you to write it yourself"
     allow_none: bool = False  # True when None is a valid return (the function works by side effect)
@@ -57,11 +52,6 @@ class ExerciseCheck:
     def cases(self, rng: np.random.Generator) -> list[Case]:
         """Fixed edge cases, then random ones drawn from rng (a fresh seed gives fresh inputs)."""
         raise NotImplementedError
-
-    def observe(self, fn: Callable, case: Case) -> dict:
-        """KERNEL SIDE: call fn on the case and describe the result as plain data. Never raises."""
-        obs, _ = call_learner(fn, case.args)
-        return obs
 
     def judge(self, case: Case, obs: dict) -> None:
         """GRADER SIDE: raise CheckFailure / NotImplementedYet unless obs is right for case."""
@@ -108,139 +98,9 @@ class ExerciseCheck:
         run_check(self, fn)
 
 
-# ---------------------------------------------------------------- the kernel side
-
-
 def observe_case(check: ExerciseCheck, fn: Any, case: Case) -> dict:
-    """KERNEL SIDE, what the grader's kernel and the instant check call: check.observe(fn, case), made
-    plain data of exact types whatever the learner's objects did (an exception on the way is theirs)."""
-    try:
-        obs = check.observe(fn, case)
-    except Exception as exc:  # e.g. a returned object whose methods raise while it is described
-        obs = raised(exc)
-    return plain(obs)
-
-
-def call_learner(fn: Any, args: list) -> tuple[dict, Any]:
-    """Call fn(*args) and describe the outcome as plain data: (observation, the live result or None).
-
-    The observation is {"status": "returned", "type", "value", "is_array", "mutated"}, {"status": "raised", "type",
-    "message", "where"}, {"status": "not_implemented", "message"} or {"status": "not_callable", "type"}.
-    Arguments are deep-copied first, so "mutated" compares the learner's arguments after the call with
-    copies no learner code has seen. Never raises (only KeyboardInterrupt gets through).
-    """
-    if not callable(fn):
-        return {"status": "not_callable", "type": type_name(fn)}, None
-    args = list(args)
-    before = [copy.deepcopy(a) if isinstance(a, (np.ndarray, list)) else None for a in args]  # not models
-    try:
-        result = fn(*args)
-    except NotImplementedError as exc:
-        return {"status": "not_implemented", "message": _text(exc)}, None
-    except (Exception, SystemExit) as exc:  # a learner's exit() is an error of theirs, not the end of the check
-        return raised(exc), None
-    obs = {"status": "returned", "type": type_name(result), "value": plain(result)}
-    obs["is_array"] = isinstance(result, np.ndarray)
-    obs["mutated"] = not all(_same(b, a) for b, a in zip(before, args, strict=True))
-    return obs, result
-
-
-def raised(exc: BaseException) -> dict:
-    """The observation of an exception: its type, first line of its message, and the learner's line."""
-    return {
-        "status": "raised",
-        "type": type(exc).__name__,
-        "message": _text(exc),
-        "where": learner_line(exc.__traceback__),
-    }
-
-
-def type_name(value: Any) -> str:
-    """`module.QualName` of value's type, e.g. "numpy.ndarray", "builtins.list"."""
-    kind = type(value)
-    return f"{kind.__module__}.{kind.__qualname__}"[:MAX_TEXT]
-
-
-def plain(value: Any, depth: int = 0) -> Any:
-    """value as plain data (see `wire`), read through the base types' own methods, so that a subclass
-    cannot answer for itself; None when it is not data (a model, a function...). Never raises."""
-    try:
-        return _plain(value, depth)
-    except Exception:
-        return None
-
-
-def _plain(value: Any, depth: int) -> Any:
-    if value is None or type(value) is bool or depth > wire.MAX_DEPTH:
-        return value if depth <= wire.MAX_DEPTH else None
-    if isinstance(value, int):
-        return int.__int__(value)
-    if isinstance(value, float):
-        return float.__float__(value)
-    if isinstance(value, str):
-        return str.__str__(value)[:MAX_TEXT]
-    if isinstance(value, (np.ndarray, np.generic)):  # a subclass is read as the ndarray it is
-        arr = np.ndarray.view(value, np.ndarray).copy() if isinstance(value, np.ndarray) else np.array(value)
-        return arr if arr.dtype.kind in wire.ARRAY_KINDS else None
-    if isinstance(value, (list, tuple)):
-        items = list.__iter__(value) if isinstance(value, list) else tuple.__iter__(value)
-        return [plain(v, depth + 1) for _, v in zip(range(MAX_ITEMS), items, strict=False)]
-    if isinstance(value, dict):
-        return {str.__str__(k): plain(v, depth + 1) for k, v in dict.items(value) if isinstance(k, str)}
-    arr = np.asarray(value)  # a tf.Tensor and other array-likes: their numbers, if they are numbers
-    return np.array(arr) if arr.dtype.kind in wire.ARRAY_KINDS else None
-
-
-def _same(before: Any, after: Any) -> bool:
-    if isinstance(before, np.ndarray):
-        return isinstance(after, np.ndarray) and before.shape == after.shape and np.array_equal(before, after, True)
-    if isinstance(before, list):
-        return type(after) is list and len(before) == len(after) and all(map(_same, before, after))
-    if before is None:
-        return True  # not copied: an immutable value, or a model the check itself inspects
-    return type(after) is type(before) and before == after  # exact types: no learner __eq__ answers
-
-
-def _text(exc: BaseException) -> str:
-    """The first line of an exception's message that says something: TensorFlow's run to pages, and
-    Keras puts "Exception encountered when calling ..." before the reason."""
-    try:
-        text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-    except Exception:
-        return ""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(lines) > 1 and lines[0].startswith("Exception encountered when calling"):
-        lines = lines[1:]
-    return lines[0][:MAX_TEXT] if lines else ""
-
-
-def learner_line(tb: TracebackType | None) -> str | None:
-    """Where the learner's own code failed, as Python shows it: the last frame outside the lab and the
-    installed libraries, e.g. 'Cell In[5], line 4, in count_params: return sizes[i + 1]'."""
-    where = None
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if not is_library_file(code.co_filename):
-            where = (code.co_filename, tb.tb_lineno, code.co_name)
-        tb = tb.tb_next
-    if where is None:
-        return None
-    filename, lineno, name = where
-    line = linecache.getline(filename, lineno).strip()
-    return f"{_place(filename)}line {lineno}, in {name}: {line}"[:MAX_TEXT]
-
-
-def _place(filename: str) -> str:
-    """'Cell In[5], ' for an IPython cell (named as IPython's own tracebacks name it), else the file name."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    try:
-        label = shell.compile.format_code_name(filename) if shell is not None else None
-    except Exception:  # an older IPython without format_code_name
-        label = None
-    if label:
-        return f"{label[0]} {label[1]}, "
-    return f'File "{os.path.basename(filename)}", ' if not filename.startswith("<") else ""
+    """KERNEL SIDE, what the instant check calls: the check's observer on fn and case (see `lab_utils.observe`)."""
+    return observe.observe_case(check.observer, fn, case)
 
 
 # ---------------------------------------------------------------- the instant check

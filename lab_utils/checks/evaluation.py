@@ -1,9 +1,9 @@
 """Checks of notebook 05 (evaluation): `check_confusion_matrix` and `check_predict_digit`.
 
 `predict_digit` takes a Keras model. The case sends the weights of a small dense network (probe
-"layers"); the kernel builds that model and hands it to the learner's function; the judge recomputes
-its logits from the same weights in NumPy. So the check needs no trained model, and the grader
-never needs Keras.
+"weights"); the kernel builds that model and hands it to the learner's function; the judge recomputes
+its logits from the same weights in NumPy (`lab_utils.reference.forward`). So the check needs no
+trained model, and the grader never needs Keras.
 """
 
 from __future__ import annotations
@@ -13,18 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from lab_utils.checks.core import (
-    Case,
-    ExerciseCheck,
-    call_learner,
-    plain,
-    returned_array,
-    run_check,
-    type_name,
-)
+from lab_utils.checks.core import Case, ExerciseCheck, returned_array, run_check
 from lab_utils.checks.messages import CheckFailure, Mistakes, close, diagnose, equal, fail, show
-from lab_utils.checks.model import ACTIVATIONS, forward, linear
-from lab_utils.model import softmax
+from lab_utils.data import N_PIXELS
+from lab_utils.reference import confusion_matrix, forward, softmax
+
+NOTEBOOK = "05_evaluation"
 
 # ---------------------------------------------------------------- my_confusion_matrix
 
@@ -52,11 +46,13 @@ def _confusion_mistakes(expected: np.ndarray) -> Mistakes:
 class ConfusionMatrixCheck(ExerciseCheck):
     """my_confusion_matrix(y_true, y_pred, n_classes): (n,), (n,) integer labels -> (K, K) int counts, rows true."""
 
-    function, name = "my_confusion_matrix", "check_confusion_matrix"
+    function, name, notebook, points = "my_confusion_matrix", "check_confusion_matrix", NOTEBOOK, 10
+    wrong_answer = "cm = np.zeros(({2}, {2}), dtype=int)\nnp.add.at(cm, ({1}, {0}), 1)\nreturn cm"
     library_calls = (
         "sklearn.metrics.confusion_matrix",
         "tensorflow.math.confusion_matrix",
         "lab_utils.train.confusion_matrix",
+        "lab_utils.reference.confusion_matrix",
     )
     library_hint = "the exercise asks you to count the pairs yourself; compare with the library afterwards"
 
@@ -76,8 +72,7 @@ class ConfusionMatrixCheck(ExerciseCheck):
 
     def verify(self, case: Case, obs: dict) -> None:
         y_true, y_pred, k = case.args
-        expected = np.zeros((k, k), dtype=np.int64)
-        np.add.at(expected, (y_true, y_pred), 1)
+        expected = confusion_matrix(y_true, y_pred, k)
         hint = "labels that never occur still get a row and a column: start from zeros of shape (n_classes, n_classes)"
         got = returned_array(self.function, case, obs, (k, k), hint)
         if got.dtype.kind not in "iu" and close(got, expected):
@@ -98,67 +93,39 @@ class ConfusionMatrixCheck(ExerciseCheck):
 # ---------------------------------------------------------------- predict_digit
 
 
-def build_keras_model(layers: list[dict]) -> Any:
-    """KERNEL SIDE: the Sequential model of the probe's layers ({"kernel", "bias", "activation"})."""
-    import keras
-
-    model = keras.Sequential(
-        [keras.Input(shape=(784,))]
-        + [keras.layers.Dense(len(layer["bias"]), activation=layer["activation"]) for layer in layers]
-    )
-    for dense, layer in zip(model.layers, layers, strict=True):
-        dense.set_weights([layer["kernel"], layer["bias"]])
-    return model
-
-
-def _logits(layers: list[dict], x: np.ndarray) -> np.ndarray:
+def _logits(weights: list[np.ndarray], x: np.ndarray) -> np.ndarray:
     """The probe network's logits in NumPy. x: (m, 784) -> (m, 10), float64."""
-    weights = [{"weights": [layer["kernel"], layer["bias"]]} for layer in layers]
-    return forward(weights, x, ACTIVATIONS[layers[0]["activation"]], linear)
+    return forward(weights, x)[0][-1]
 
 
 class PredictDigitCheck(ExerciseCheck):
     """predict_digit(model, image): image (784,) or (28, 28) -> (digit: int, probabilities: (10,) ndarray).
 
-    A case's args are [None, image]: the kernel puts there the model it builds from probe["layers"]
+    A case's args are [None, image]: the kernel puts there the model it builds from probe["weights"]
     (784 -> 8 ReLU -> 10 linear, weights drawn from the case's rng)."""
 
-    function, name = "predict_digit", "check_predict_digit"
+    function, name, notebook, points, observer = "predict_digit", "check_predict_digit", NOTEBOOK, 5, "predict_digit"
+    library_calls = ("lab_utils.model.predict_proba",)
+    library_hint = "the exercise asks you to compute the probabilities from the model's logits yourself"
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
-        layers = [
-            {
-                "kernel": rng.normal(0.0, 0.1, size=(784, 8)).astype(np.float32),
-                "bias": rng.normal(0.0, 0.1, size=8).astype(np.float32),
-                "activation": "relu",
-            },
-            {
-                "kernel": rng.normal(0.0, 1.0, size=(8, 10)).astype(np.float32),
-                "bias": rng.normal(0.0, 0.5, size=10).astype(np.float32),
-                "activation": "linear",
-            },
+        weights = [
+            rng.normal(0.0, 0.1, size=(N_PIXELS, 8)).astype(np.float32),
+            rng.normal(0.0, 0.1, size=8).astype(np.float32),
+            rng.normal(0.0, 1.0, size=(8, 10)).astype(np.float32),
+            rng.normal(0.0, 0.5, size=10).astype(np.float32),
         ]
-        images = [rng.uniform(0.0, 1.0, size=784).astype(np.float32) for _ in range(3)] + [np.zeros(784, np.float32)]
+        images = [rng.uniform(0.0, 1.0, size=N_PIXELS).astype(np.float32) for _ in range(3)]
+        images.append(np.zeros(N_PIXELS, np.float32))
         return [
-            Case(f"test image {i} given as shape {image.shape}", [None, image], {"layers": layers})
+            Case(f"test image {i} given as shape {image.shape}", [None, image], {"weights": weights})
             for i, flat in enumerate(images)
             for image in (flat, flat.reshape(28, 28))
         ]
 
-    def observe(self, fn: Callable, case: Case) -> dict:
-        model = build_keras_model(case.probe["layers"])
-        obs, result = call_learner(fn, [model, case.args[1]])
-        if obs["status"] == "returned" and isinstance(result, (tuple, list)):
-            items = list.__iter__(result) if isinstance(result, list) else tuple.__iter__(result)
-            obs["items"] = [
-                {"type": type_name(v), "value": plain(v), "is_array": isinstance(v, np.ndarray)}
-                for _, v in zip(range(3), items, strict=False)
-            ]
-        return obs
-
     def verify(self, case: Case, obs: dict) -> None:
-        image, layers = case.args[1], case.probe["layers"]
-        logits = _logits(layers, image.reshape(1, 784))[0]
+        image, weights = case.args[1], case.probe["weights"]
+        logits = _logits(weights, image.reshape(1, N_PIXELS))[0]
         expected, digit_expected = softmax(logits), int(np.argmax(logits))
         fail_ = lambda want, got, hint=None: fail(self.function, case.label, want, got, hint)  # noqa: E731
         items = obs.get("items")
@@ -185,7 +152,7 @@ class PredictDigitCheck(ExerciseCheck):
                 ("that is the sigmoid; use softmax of the logits", lambda: 1 / (1 + np.exp(-logits))),
                 (
                     "the images are already scaled to [0, 1]; don't divide by 255",
-                    lambda: softmax(_logits(layers, image.reshape(1, 784) / 255.0)[0]),
+                    lambda: softmax(_logits(weights, image.reshape(1, N_PIXELS) / 255.0)[0]),
                 ),
             ]
             fail_(expected, got, diagnose(got, mistakes, np.float32))

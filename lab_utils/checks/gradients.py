@@ -1,21 +1,25 @@
-"""Checks of notebook 03 (gradients by hand), and the NumPy network references they and `train_step` use.
+"""Checks of notebook 03 (gradients by hand), judged against `lab_utils.reference`:
 
+- `cross_entropy_from_logits(logits, y)`: the mean cross-entropy of integer labels, from logits;
 - `softmax_cross_entropy_grad(logits, y)`: the gradient of the mean cross-entropy with respect to the logits;
 - `dense_backward(a_in, W, dz)`: a dense layer's backward pass, `(dW, db, da_in)`;
 - `gd_step(params, grads, learning_rate)`: one step of gradient descent on a list of arrays.
 
-Every judge here is NumPy only. `forward` and `backprop` are the float64 references of a dense ReLU network
-with a linear output; `lab_utils.checks.train_step` judges notebook 04's training step with them.
+Every judge here is NumPy only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, returned_array, run_check
-from lab_utils.checks.messages import Mistakes, close, diagnose, fail, log_softmax, show
+from lab_utils.checks.messages import Mistakes, close, diagnose, fail, show
+from lab_utils.checks.softmax import SOFTMAXES
+from lab_utils.reference import cross_entropy, dense_backward, log_softmax, softmax_cross_entropy_grad
+
+NOTEBOOK = "03_gradients"
 
 LARGE = 1000.0  # logits in the thousands: np.exp overflows float64 above about 709
 FIXED_SEED = 11  # the edge cases' own generator: they are the same whatever seed the grader draws
@@ -26,55 +30,127 @@ STABILITY_HINT = (
 )
 
 
-# ---------------------------------------------------------------- NumPy references (float64)
+# ---------------------------------------------------------------- cross_entropy_from_logits
+
+LOSSES = (
+    "keras.losses",
+    "keras.ops.sparse_categorical_crossentropy",
+    "keras.ops.categorical_crossentropy",
+    "keras.ops.logsumexp",
+    "tensorflow.losses",
+    "tensorflow.nn.sparse_softmax_cross_entropy_with_logits",
+    "tensorflow.nn.softmax_cross_entropy_with_logits",
+    "tensorflow.math.reduce_logsumexp",
+    "tensorflow.reduce_logsumexp",
+    "scipy.special.logsumexp",
+    "torch.nn.functional.cross_entropy",
+    "torch.logsumexp",
+)
 
 
-def softmax_cross_entropy_grad_reference(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """(softmax(logits) - onehot(y)) / m. logits: (m, K), y: (m,) integer labels. Returns (m, K) float64."""
-    grad = np.exp(log_softmax(logits))
-    grad[np.arange(len(y)), y] -= 1.0
-    return grad / len(y)
+def _ce_case(logits: np.ndarray, y: np.ndarray) -> Case:
+    return Case(f"logits = {show(logits)}, y = {show(y)}", [logits, y])
 
 
-def dense_backward_reference(
-    a_in: np.ndarray, W: np.ndarray, dz: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """a_in: (m, n_in), W: (n_in, n_out), dz: (m, n_out). Returns dW (n_in, n_out), db (n_out,), da_in (m, n_in)."""
-    a_in, W, dz = (np.asarray(v, dtype=np.float64) for v in (a_in, W, dz))
-    return a_in.T @ dz, dz.sum(axis=0), dz @ W.T
+def _cross_entropy_mistakes(logits: np.ndarray, y: np.ndarray, expected: float) -> Mistakes:
+    z, rows = np.asarray(logits, dtype=np.float64), np.arange(len(y))
+    top = z.max(axis=-1, keepdims=True)
+    return [
+        ("you used the sum over the batch; the loss is the mean", lambda: expected * len(y)),
+        ("the sign is flipped: the loss is -log(p) of the true class", lambda: -expected),
+        (
+            "logits[:, y] picks a column per label for every row; pick one entry per row, the row's own label",
+            lambda: -np.mean(log_softmax(z)[:, y]),
+        ),
+        (
+            "you averaged over all classes; take the log-probability of the true class only",
+            lambda: -np.mean(log_softmax(z)),
+        ),
+        ("you used log10; cross-entropy uses the natural log, np.log", lambda: expected / np.log(10)),
+        ("you forgot the log-sum-exp term: -logit alone is not a log-probability", lambda: -np.mean(z[rows, y])),
+        (
+            "you subtracted the max inside log-sum-exp but did not add it back",
+            lambda: np.mean(np.log(np.exp(z - top).sum(-1)) - z[rows, y]),
+        ),
+        (
+            "your log-sum-exp has no max subtracted, so np.exp overflows (or underflows) for logits in the "
+            "thousands: shift each row by its max inside the exp, as in the text's second form",
+            lambda: np.mean(np.log(np.exp(z).sum(-1)) - z[rows, y]),
+        ),
+        (
+            "log(softmax) underflows to log(0) = -inf (and exp overflows) for large logits: write the "
+            "log-probability with the log-sum-exp trick instead of taking the log of probabilities",
+            lambda: -np.mean(np.log((np.exp(z) / np.exp(z).sum(-1, keepdims=True))[rows, y])),
+        ),
+        (
+            "log(softmax) underflows to log(0) = -inf for a very unlikely true class: write the "
+            "log-probability with the log-sum-exp trick instead of taking the log of probabilities",
+            lambda: -np.mean(np.log(np.exp(z - top) / np.exp(z - top).sum(-1, keepdims=True))[rows, y]),
+        ),
+        (
+            "you took the softmax over axis 0 (the batch); use the classes, axis=-1",
+            lambda: -np.mean(log_softmax(z, 0)[rows, y]),
+        ),
+    ]
 
 
-def mean_cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
-    """The mean cross-entropy of integer labels y (m,) under the softmax of logits (m, K)."""
-    return float(-np.mean(log_softmax(logits)[np.arange(len(y)), y]))
+class CrossEntropyCheck(ExerciseCheck):
+    """cross_entropy_from_logits(logits, y): (m, K) logits, (m,) integer labels -> the mean loss, a float."""
 
+    function, name, notebook, points = "cross_entropy_from_logits", "check_cross_entropy", NOTEBOOK, 15
+    wrong_answer = "return float(-np.mean({0}[np.arange(len({1})), {1}]))"
+    library_calls = LOSSES + SOFTMAXES
+    library_hint = "the exercise asks you to write the loss yourself with NumPy (the log-sum-exp trick)"
 
-def forward(weights: list[np.ndarray], x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """A dense ReLU network with linear logits. weights: [W1, b1, W2, b2, ...], x: (m, n_0).
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        fixed = [
+            ([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], [0, 1]),
+            ([[1.0, 2.0, 3.0, 4.0]], [3]),  # a batch of one
+            (np.zeros((3, 4)), [0, 1, 3]),  # equal logits: the loss is log(4)
+            ([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]], [2, 1]),
+            ([[-1000.0, -1001.0, -1002.0]], [2]),
+            ([[1.5], [-2.0], [0.0]], [0, 0, 0]),  # a single class: the loss is 0
+        ]
+        cases = [_ce_case(np.array(z, dtype=np.float64), np.array(y)) for z, y in fixed]
+        cases.append(_ce_case(rng.normal(0.0, 3.0, size=(16, 10)), rng.integers(0, 4, size=16)))  # labels 4..9 absent
+        logits32 = rng.normal(0.0, 3.0, size=(8, 5)).astype(np.float32)
+        return [*cases, _ce_case(logits32, rng.integers(0, 5, size=8).astype(np.int32))]
 
-    Returns (zs, inputs): zs[l] is layer l's pre-activation (zs[-1] the logits), inputs[l] its input (inputs[0] = x).
-    """
-    inputs, zs = [], []
-    a = np.asarray(x, dtype=np.float64)
-    n_layers = len(weights) // 2
-    for layer in range(n_layers):
-        W, b = (np.asarray(w, dtype=np.float64) for w in weights[2 * layer : 2 * layer + 2])
-        inputs.append(a)
-        zs.append(a @ W + b)
-        a = np.maximum(zs[-1], 0.0)
-    return zs, inputs
+    def verify(self, case: Case, obs: dict) -> None:
+        logits, y = case.args
+        expected, got = cross_entropy(logits, y), obs["value"]
+        if is_tensorflow(obs["type"]):
+            fail(
+                self.function,
+                case.label,
+                expected,
+                obs["type"].rsplit(".", 1)[-1],
+                "return a Python float: float(loss)",
+            )
+        if isinstance(got, list) or np.ndim(got) != 0 or not isinstance(got, (int, float, np.ndarray)):
+            fail(
+                self.function,
+                case.label,
+                expected,
+                got,
+                "return the mean loss, a single float, not one loss per example",
+            )
+        got = float(got)
+        if not close(got, expected, logits.dtype):
+            fail(self.function, case.label, expected, got, diagnose(got, _cross_entropy_mistakes(logits, y, expected)))
 
+    def error_hint(self, case: Case, obs: dict) -> str | None:
+        if obs.get("type") == "ValueError" and "broadcast" in str(obs.get("message")):
+            return (
+                "y holds integer labels, shape (m,), not one-hot rows (m, K): pick each row's entry at its label "
+                "by integer indexing (one row index and one label per example)"
+            )
+        if obs.get("type") == "IndexError":
+            return "index the logits with one row number and one label per example (two index arrays of length m)"
+        return None
 
-def backprop(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
-    """The mean cross-entropy of a dense ReLU network (see `forward`) on (x, y), and its gradient per weight."""
-    zs, inputs = forward(weights, x)
-    dz = softmax_cross_entropy_grad_reference(zs[-1], y)
-    grads: list[np.ndarray] = [np.empty(0)] * len(weights)
-    for layer in reversed(range(len(zs))):
-        grads[2 * layer], grads[2 * layer + 1], da_in = dense_backward_reference(inputs[layer], weights[2 * layer], dz)
-        if layer:
-            dz = da_in * (zs[layer - 1] > 0)
-    return mean_cross_entropy(zs[-1], y), grads
+    def summary(self, cases: list[Case]) -> str:
+        return f"{len(cases)} batches, logits up to 1e3, labels that never occur included"
 
 
 # ---------------------------------------------------------------- softmax_cross_entropy_grad
@@ -121,7 +197,13 @@ def _grad_mistakes(logits: np.ndarray, y: np.ndarray, expected: np.ndarray) -> M
 class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
     """softmax_cross_entropy_grad(logits, y): (m, K) logits, (m,) labels -> (m, K) gradient of the mean loss."""
 
-    function, name = "softmax_cross_entropy_grad", "check_softmax_cross_entropy_grad"
+    function, name, notebook, points = "softmax_cross_entropy_grad", "check_softmax_cross_entropy_grad", NOTEBOOK, 10
+    wrong_answer = (
+        "p = np.exp({0} - {0}.max(axis=1, keepdims=True))\n"
+        "p = p / p.sum(axis=1, keepdims=True)\n"
+        "p[np.arange(len({1})), {1}] -= 1\n"
+        "return p"
+    )
     library_calls = AUTODIFF
     library_hint = "the exercise asks you to write the gradient yourself, from the formula, with NumPy"
 
@@ -142,7 +224,7 @@ class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
 
     def verify(self, case: Case, obs: dict) -> None:
         logits, y = case.args
-        expected = softmax_cross_entropy_grad_reference(logits, y)
+        expected = softmax_cross_entropy_grad(logits, y)
         got = returned_array(self.function, case, obs, expected.shape, "one value per logit: the shape of logits")
         if close(got, expected, logits.dtype):
             return
@@ -197,7 +279,7 @@ def _dense_mistakes(a_in: np.ndarray, W: np.ndarray, dz: np.ndarray) -> dict[str
 class DenseBackwardCheck(ExerciseCheck):
     """dense_backward(a_in, W, dz) -> (dW, db, da_in) for the layer z = a_in @ W + b."""
 
-    function, name = "dense_backward", "check_dense_backward"
+    function, name, notebook, points = "dense_backward", "check_dense_backward", NOTEBOOK, 10
     library_calls = AUTODIFF
     library_hint = "the exercise asks you to write the three products yourself with NumPy"
 
@@ -222,7 +304,7 @@ class DenseBackwardCheck(ExerciseCheck):
 
     def verify(self, case: Case, obs: dict) -> None:
         a_in, W, dz = case.args
-        expected = dense_backward_reference(a_in, W, dz)
+        expected = dense_backward(a_in, W, dz)
         got = obs.get("value")
         if is_tensorflow(obs.get("type")) or not isinstance(got, list) or len(got) != 3:
             fail(self.function, case.label, "a tuple of three arrays (dW, db, da_in)", got, "return dW, db and da_in")
@@ -267,7 +349,7 @@ def _step_mistakes(p: np.ndarray, g: np.ndarray, rate: float) -> Mistakes:
 class GdStepCheck(ExerciseCheck):
     """gd_step(params, grads, learning_rate) -> a new list, params[i] - learning_rate * grads[i]."""
 
-    function, name = "gd_step", "check_gd_step"
+    function, name, notebook, points = "gd_step", "check_gd_step", NOTEBOOK, 5
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
         fixed = np.random.default_rng(FIXED_SEED)
@@ -324,9 +406,16 @@ class GdStepCheck(ExerciseCheck):
         return f"{len(cases)} parameter lists, float32 and float64, inputs left untouched"
 
 
+CROSS_ENTROPY = CrossEntropyCheck()
 SOFTMAX_CROSS_ENTROPY_GRAD = SoftmaxCrossEntropyGradCheck()
 DENSE_BACKWARD = DenseBackwardCheck()
 GD_STEP = GdStepCheck()
+
+
+def check_cross_entropy(cross_entropy_from_logits: Callable, cases: Iterable[tuple] | None = None) -> None:
+    """Check `cross_entropy_from_logits(logits, y)`: (m, K) logits, (m,) labels -> mean loss (notebook 03)."""
+    own = None if cases is None else [_ce_case(np.asarray(z), np.asarray(y)) for z, y in cases]
+    run_check(CROSS_ENTROPY, cross_entropy_from_logits, own)
 
 
 def check_softmax_cross_entropy_grad(softmax_cross_entropy_grad: Callable) -> None:

@@ -2,35 +2,34 @@
 
 Read from source text with `ast`, never by running it, so the grader can ask it of a notebook file.
 A call is named by its dotted path after resolving the imports in the source (`import tensorflow as
-tf`, `from scipy.special import softmax as sm`, `from keras import losses`) and, in the learner's
-kernel, the names bound in the function's globals. `tf.nn.softmax` is `tensorflow.nn.softmax`;
-a forbidden name matches whole components anywhere in a path, so `keras.losses` also catches
-`tf.keras.losses.SparseCategoricalCrossentropy`.
+tf`, `from scipy.special import softmax as sm`, `from keras import losses`), the simple dynamic forms
+with constant strings (`__import__('scipy.special')`, `importlib.import_module('lab_utils.reference')`,
+`getattr(module, 'soft' + 'max')`, and names assigned from them) and, in the learner's kernel, the names
+bound in the function's globals. `tf.nn.softmax` is `tensorflow.nn.softmax`; a forbidden name matches
+whole components anywhere in a path, so `keras.losses` also catches
+`tf.keras.losses.SparseCategoricalCrossentropy`. The lab's own answers (`FORBIDDEN_EVERYWHERE`) are
+forbidden in every exercise.
+
+A second line of defence: the grader's kernel has no lab answers to import at all (see
+`lab_utils.grading.withheld`), but a library's own function it cannot take away.
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
-import os
-import site
+import re
 import sys
-import sysconfig
 import textwrap
 import types
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from lab_utils.observe.learner import is_library_file
+
 CONVENTIONS = {"tf": "tensorflow", "np": "numpy"}  # names a notebook may use without importing them here
-LIBRARY_DIRS = tuple(
-    os.path.realpath(p)
-    for p in {
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # lab_utils itself
-        *(sysconfig.get_paths().get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")),
-        site.getusersitepackages(),
-    }
-    if p
-)
+FORBIDDEN_EVERYWHERE = ("lab_utils.checks", "lab_utils.reference")  # the judges and the reference maths
+INSTANT_CHECK = re.compile(r"lab_utils\.checks\.check_\w+")  # a notebook's check cell calls one: not an answer
 LIBRARIES = {
     "tensorflow": "TensorFlow",
     "keras": "Keras",
@@ -53,15 +52,17 @@ def library_hint(
     check.library_calls, else None. `source`: the function's text, or a notebook's code cells (a list).
     The definition is the last `def name` or `name = ...` in the source, with the functions it calls
     that the source also defines; when there is none (a lambda), all of the source is read."""
-    if not check.library_calls:
-        return None
+    forbidden = (*check.library_calls, *FORBIDDEN_EVERYWHERE)
     trees = [tree for text in ([source] if isinstance(source, str) else source) if (tree := _parse(text))]
     defs = _defs(trees)
     # a name the learner defines is theirs, even where an import or their kernel bound it to a library first
     names = {k: v for k, v in {**CONVENTIONS, **_imports(trees), **(aliases or {})}.items() if k not in defs}
+    names.update(_assigned_aliases(trees, names))
     for node in _definition(trees, defs, name or check.function):
         for spelled, path in _paths(node, names):
-            hit = next((f for f in check.library_calls if f".{f}." in f".{path}."), None)
+            hit = (
+                None if INSTANT_CHECK.fullmatch(path) else next((f for f in forbidden if f".{f}." in f".{path}."), None)
+            )
             if hit:
                 library = LIBRARIES.get(path.split(".")[0], "a library")
                 library = "the lab's" if library == "the lab" else f"{library}'s"
@@ -92,11 +93,6 @@ def source_of(fn: Any, library_calls: Sequence[str] = ()) -> tuple[list[str], di
         obj = _loaded(dotted)
         aliases.update({k: dotted for k, v in namespace.items() if obj is not None and v is obj})
     return sources, aliases
-
-
-def is_library_file(filename: str) -> bool:
-    """Whether code from filename is the lab's or an installed library's, not the learner's."""
-    return not filename.startswith("<") and os.path.realpath(filename).startswith(LIBRARY_DIRS)
 
 
 def _loaded(dotted: str) -> Any:
@@ -170,10 +166,62 @@ def _definition(trees: list[ast.Module], defs: dict[str, ast.AST], name: str) ->
     return found
 
 
+def _assigned_aliases(trees: list[ast.Module], names: dict[str, str]) -> dict[str, str]:
+    """Names assigned a module or library object the source spells out: `G = __import__('lab_utils.checks')`,
+    `sm = getattr(special, 'softmax')` (each assignment read in order, so later ones see earlier ones)."""
+    found: dict[str, str] = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and (path := _resolve(node.value, {**names, **found})):
+                found.update({t.id: path for t in node.targets if isinstance(t, ast.Name)})
+    return found
+
+
+def _constant(node: ast.AST) -> str | None:
+    """The string a constant expression spells: 'softmax', or 'soft' + 'max'."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _constant(node.left), _constant(node.right)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
+def _resolve(node: ast.AST, names: dict[str, str]) -> str | None:
+    """The dotted path an expression refers to, when the source spells it out; None otherwise.
+
+    `np.exp` is "numpy.exp"; `__import__('a.b')` is "a" (what it returns), `__import__('a.b', fromlist=...)`
+    and `importlib.import_module('a.b')` are "a.b"; `getattr(x, 'name')` is x's path and ".name"."""
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
+    if isinstance(node, ast.Attribute):
+        base = _resolve(node.value, names)
+        return f"{base}.{node.attr}" if base else None
+    if not (isinstance(node, ast.Call) and node.args):
+        return None
+    called, first = node.func, _constant(node.args[0])
+    if isinstance(called, ast.Name) and called.id == "__import__" and "__import__" not in names and first:
+        with_fromlist = len(node.args) > 3 or any(k.arg == "fromlist" for k in node.keywords)
+        return first if with_fromlist else first.split(".")[0]
+    if first and _resolve(called, names) == "importlib.import_module":
+        return first
+    if isinstance(called, ast.Name) and called.id == "getattr" and "getattr" not in names and len(node.args) >= 2:
+        base, attr = _resolve(node.args[0], names), _constant(node.args[1])
+        return f"{base}.{attr}" if base and attr else None
+    return None
+
+
 def _paths(node: ast.AST, names: dict[str, str]) -> list[tuple[str, str]]:
-    """(as written, resolved dotted path) of every name and attribute chain read in node."""
+    """(as written, resolved dotted path) of every name, attribute chain and spelled-out dynamic import or
+    getattr read in node."""
     out = []
+    inner = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Attribute)}  # read as part of a longer chain
     for n in ast.walk(node):
+        if id(n) in inner:
+            continue
+        if isinstance(n, ast.Call) and (path := _resolve(n, names)):
+            out.append((_spelled(n), path))
+            continue
         parts: list[str] = []
         while isinstance(n, ast.Attribute):
             parts.insert(0, n.attr)
@@ -181,4 +229,12 @@ def _paths(node: ast.AST, names: dict[str, str]) -> list[tuple[str, str]]:
         if isinstance(n, ast.Name) and (parts or n.id in names):
             spelled = ".".join([n.id, *parts])
             out.append((spelled, ".".join([names.get(n.id, n.id), *parts])))
+        elif parts and (base := _resolve(n, names)):  # an attribute of a dynamic import: __import__('a').b
+            out.append((_spelled(n) + "." + ".".join(parts), ".".join([base, *parts])))
     return out
+
+
+def _spelled(node: ast.AST) -> str:
+    """The expression as the learner wrote it, cut short for a one-line message."""
+    text = ast.unparse(node)
+    return text if len(text) <= 80 else text[:77] + "..."

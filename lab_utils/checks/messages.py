@@ -103,10 +103,3 @@ def diagnose(got: Any, mistakes: Mistakes, dtype: np.dtype = np.float64) -> str 
             except (ValueError, IndexError, ZeroDivisionError):
                 continue
     return None
-
-
-def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """log of softmax, stably. z: (..., K) logits -> (..., K) log-probabilities, float64."""
-    z = np.asarray(z, dtype=np.float64)
-    shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))

@@ -1,8 +1,9 @@
 """Checks of notebook 02 (model): `check_count_params`, `check_model` (build_model) and `check_dense` (my_dense).
 
-`build_model` returns a Keras model, so the kernel describes it as plain data (`describe_model`):
-its class, input shape, layers (class, units, activation name, use_bias, weights) and its outputs
-on probe images the case sends; the judge recomputes those outputs in NumPy from the weights.
+`build_model` returns a Keras model, so the kernel describes it as plain data
+(`lab_utils.observe.keras_models.describe_model`): its class, input shape, layers (class, units,
+activation name, use_bias, weights) and its outputs on probe images the case sends; the judge
+recomputes those outputs in NumPy from the weights (`lab_utils.reference.forward`).
 """
 
 from __future__ import annotations
@@ -12,35 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from lab_utils.checks.core import Case, ExerciseCheck, call_learner, plain, raised, returned_array, run_check
+from lab_utils.activations import ACTIVATIONS, linear
+from lab_utils.checks.core import Case, ExerciseCheck, returned_array, run_check
 from lab_utils.checks.messages import CheckFailure, Mistakes, close, diagnose, fail, show
-from lab_utils.model import softmax
+from lab_utils.data import N_PIXELS
+from lab_utils.reference import forward, softmax
 
-
-def relu(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0.0)
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def elu(z: np.ndarray) -> np.ndarray:
-    return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
-
-
-def linear(z: np.ndarray) -> np.ndarray:
-    return z
-
-
-# By their public (Keras) names: what a learner's `g` and a layer's activation are called in messages.
-ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "relu": relu,
-    "sigmoid": sigmoid,
-    "tanh": np.tanh,
-    "elu": elu,
-    "linear": linear,
-}
+NOTEBOOK = "02_model"
 
 
 # ---------------------------------------------------------------- count_params
@@ -67,7 +46,8 @@ def _sizes_case(sizes: list[int]) -> Case:
 class CountParamsCheck(ExerciseCheck):
     """count_params(layer_sizes): a list such as [784, 25, 15, 10] -> 20175, an int."""
 
-    function, name = "count_params", "check_count_params"
+    function, name, notebook, points = "count_params", "check_count_params", NOTEBOOK, 10
+    wrong_answer = "return sum(a * b for a, b in zip({0}[:-1], {0}[1:]))"
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
         fixed = [[784, 25, 15, 10], [784, 10], [2, 3], [3, 1, 4, 1, 5], [784, 128, 64, 10], [10, 1]]
@@ -98,51 +78,23 @@ class CountParamsCheck(ExerciseCheck):
 # ---------------------------------------------------------------- build_model
 
 
-def describe_model(model: Any, x: np.ndarray) -> dict:
-    """KERNEL SIDE: a Keras model as plain data, with its outputs on x (m, 784). Never raises."""
-    import keras
-
-    desc: dict[str, Any] = {"is_model": isinstance(model, keras.Model)}
-    if not desc["is_model"]:
-        return desc
-    try:
-        desc["sequential"] = isinstance(model, keras.Sequential)
-        desc["built"] = bool(model.built) and bool(model.inputs)
-        desc["input_shape"] = [plain(d) for d in model.inputs[0].shape] if desc["built"] else None
-        desc["layers"] = [
-            {
-                "class": type(layer).__name__,
-                "units": plain(getattr(layer, "units", None)),
-                "activation": plain(getattr(getattr(layer, "activation", None), "__name__", None)),
-                "use_bias": plain(getattr(layer, "use_bias", None)),
-                "weights": [np.asarray(w, dtype=np.float32) for w in layer.get_weights()],
-            }
-            for layer in model.layers
-        ]
-    except Exception as exc:
-        desc["error"] = raised(exc)
-        return desc
-    try:
-        desc["outputs"] = np.asarray(model(x, training=False), dtype=np.float32) if desc["built"] else None
-    except Exception as exc:
-        desc["outputs_error"] = raised(exc)
-    return desc
-
-
-def forward(layers: list[dict], x: np.ndarray, hidden: Callable, output: Callable) -> np.ndarray:
-    """NumPy forward pass through Dense layer descriptions (kernel, bias): x (m, 784) -> (m, K)."""
-    a = np.asarray(x, dtype=np.float64)
-    for i, layer in enumerate(layers):
-        kernel, bias = (np.asarray(w, dtype=np.float64) for w in layer["weights"])
-        a = (output if i == len(layers) - 1 else hidden)(a @ kernel + bias)
-    return a
+def _outputs(layers: list[dict], x: np.ndarray, hidden: Callable, output: Callable) -> np.ndarray:
+    """What a network of the described Dense layers gives for x: (m, 784), in NumPy -> (m, K) float64."""
+    weights = [w for layer in layers for w in layer["weights"]]
+    return output(forward(weights, x, hidden)[0][-1])
 
 
 class BuildModelCheck(ExerciseCheck):
     """build_model(cfg) -> keras.Sequential: Input (784,), Dense per cfg.hidden_units with cfg.hidden_activation,
     Dense(cfg.n_classes) linear. The cases vary sizes and activation, so neither can be hard-coded."""
 
-    function, name = "build_model", "check_model"
+    function, name, notebook, points, observer = "build_model", "check_model", NOTEBOOK, 15, "build_model"
+    library_calls = ("lab_utils.model.build_model",)
+    library_hint = "the exercise asks you to build the model yourself with keras.Sequential"
+    wrong_answer = (
+        "return keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(25, activation='relu'),"
+        " keras.layers.Dense(15, activation='relu'), keras.layers.Dense(10)])"
+    )
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
         configs = [((25, 15), "relu"), ((7,), "tanh"), ((5, 3), "sigmoid")]
@@ -152,18 +104,10 @@ class BuildModelCheck(ExerciseCheck):
             Case(
                 f"cfg.hidden_units = {show(u)}, cfg.hidden_activation = {a!r}",
                 [{"hidden_units": list(u), "hidden_activation": a}],
-                {"x": rng.uniform(0.0, 1.0, size=(3, 784)).astype(np.float32)},
+                {"x": rng.uniform(0.0, 1.0, size=(3, N_PIXELS)).astype(np.float32)},
             )
             for u, a in configs
         ]
-
-    def observe(self, fn: Callable, case: Case) -> dict:
-        from lab_utils.config import LabConfig
-
-        obs, model = call_learner(fn, [LabConfig(**case.args[0])])
-        if obs["status"] == "returned":
-            obs["model"] = describe_model(model, case.probe["x"])
-        return obs
 
     def verify(self, case: Case, obs: dict) -> None:
         cfg, x = case.args[0], case.probe["x"]
@@ -205,21 +149,21 @@ class BuildModelCheck(ExerciseCheck):
     def _verify_outputs(self, case: Case, cfg: dict, x: np.ndarray, layers: list[dict], got: np.ndarray) -> None:
         wanted = cfg["hidden_activation"]
         hidden = ACTIVATIONS[wanted]
-        if close(got, forward(layers, x, hidden, linear), np.float32):
+        if close(got, _outputs(layers, x, hidden, linear), np.float32):
             return
         names = [layer["activation"] for layer in layers]
         mistakes = [
             (
                 "softmax in the output layer while the loss takes logits: keep the output layer linear",
-                lambda: softmax(forward(layers, x, hidden, linear)),
+                lambda: softmax(_outputs(layers, x, hidden, linear)),
             ),
-            ("the output layer must be linear (it returns logits)", lambda: forward(layers, x, hidden, hidden)),
+            ("the output layer must be linear (it returns logits)", lambda: _outputs(layers, x, hidden, hidden)),
         ]
         mistakes += [
             (
                 f"the hidden layers use {name!r}, the config asks for {wanted!r}: use cfg.hidden_activation"
                 + (" rather than writing 'relu'" if name == "relu" else ""),
-                lambda act=act: forward(layers, x, act, linear),
+                lambda act=act: _outputs(layers, x, act, linear),
             )
             for name, act in ACTIVATIONS.items()
             if name != wanted
@@ -257,7 +201,7 @@ def _dense_mistakes(a: np.ndarray, w: np.ndarray, bias: np.ndarray, g: str) -> M
 class DenseCheck(ExerciseCheck):
     """my_dense(a_in, W, b, g): a_in (m, n_in), W (n_in, n_out), b (n_out,), g element-wise -> (m, n_out)."""
 
-    function, name = "my_dense", "check_dense"
+    function, name, notebook, points, observer = "my_dense", "check_dense", NOTEBOOK, 10, "activation"
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
         def normal(*shape: int, dtype: type = np.float64) -> np.ndarray:
@@ -275,11 +219,6 @@ class DenseCheck(ExerciseCheck):
             ),
             _dense_case(normal(6, 7), normal(7, 4), normal(4), "tanh"),
         ]
-
-    def observe(self, fn: Callable, case: Case) -> dict:
-        a_in, W, b, g = case.args
-        obs, _ = call_learner(fn, [a_in, W, b, ACTIVATIONS[g]])
-        return obs
 
     def verify(self, case: Case, obs: dict) -> None:
         a_in, W, b, g = case.args

@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, returned_array, run_check
-from lab_utils.checks.messages import Mistakes, close, diagnose, fail, log_softmax, show
-from lab_utils.model import softmax
+from lab_utils.checks.messages import Mistakes, close, diagnose, fail, show
+from lab_utils.reference import log_softmax, softmax
 
+NOTEBOOK = "01_softmax"
 LARGE = 700.0  # np.exp overflows float64 a little above this
 SOFTMAXES = (
     "tensorflow.nn.softmax",
@@ -22,6 +23,8 @@ SOFTMAXES = (
     "scipy.special.log_softmax",
     "lab_utils.model.softmax",
     "lab_utils.model.predict_proba",
+    "lab_utils.reference.softmax",
+    "lab_utils.reference.log_softmax",
     "torch.softmax",
     "torch.nn.functional.softmax",
     "jax.nn.softmax",
@@ -97,7 +100,8 @@ def _stable_mistakes(z: np.ndarray) -> Mistakes:
 class SoftmaxCheck(ExerciseCheck):
     """my_softmax(z): z (N,) logits -> (N,) probabilities."""
 
-    function, name = "my_softmax", "check_softmax"
+    function, name, notebook, points = "my_softmax", "check_softmax", NOTEBOOK, 10
+    wrong_answer = "return np.exp({0})"
     library_calls = SOFTMAXES
     library_hint = "the exercise asks you to write softmax yourself with NumPy; compare with the library afterwards"
 
@@ -134,7 +138,7 @@ class SoftmaxCheck(ExerciseCheck):
 class StableSoftmaxCheck(SoftmaxCheck):
     """stable_softmax(z): z (..., N) logits up to 1e4 in size -> (..., N) probabilities."""
 
-    function, name = "stable_softmax", "check_stable_softmax"
+    function, name, points = "stable_softmax", "check_stable_softmax", 15
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
         fixed = [[1000.0, 1001.0], [-1000.0, -1001.0], [1e4, 0.0, -1e4], [1e4, 1e4], [0.0, 1.0, 2.0]]

@@ -1,208 +1,45 @@
-"""Checks of notebook 04 (training): `check_cross_entropy` (cross_entropy_from_logits) and `check_compile`.
+"""Checks of notebook 04 (training): `check_compile` (compile_model) and `check_train_step` (train_step).
 
 `compile_model` works on a Keras model, so the kernel gives it a fresh one and describes what the
-learner's code did to it (`describe_compiled`): the optimizer's class and learning rate, the loss's
-name, `from_logits` and value on probe labels and logits, the metric names, whether the model it was
-given came back. The judge compares the loss value with its own NumPy cross-entropy.
+learner's code did to it (`lab_utils.observe.keras_models.describe_compiled`): the optimizer's class and
+learning rate, the loss's name, `from_logits` and value on probe labels and logits, the metric names,
+whether the model it was given came back. The judge compares the loss value with the reference's.
+
+`train_step(model, optimizer, x, y)` is one Keras optimizer step with `tf.GradientTape`. The kernel builds a
+small Keras ReLU network from the weights in the case and a `keras.optimizers.SGD` at the case's learning
+rate, and reports the loss the learner returned and the weights after their step. The judge recomputes that
+step by NumPy backpropagation (`lab_utils.reference.backprop`) from the same weights, since SGD's step is
+exactly `w - learning_rate * gradient`: NumPy only, no TensorFlow in the grader.
 """
 
 from __future__ import annotations
 
-import inspect
-import warnings
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
-from lab_utils.checks.core import Case, ExerciseCheck, call_learner, is_tensorflow, plain, raised, run_check
-from lab_utils.checks.messages import Mistakes, NotImplementedYet, close, diagnose, fail, log_softmax, show
-from lab_utils.checks.softmax import SOFTMAXES
-from lab_utils.config import LabConfig
+from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, run_check
+from lab_utils.checks.gradients import FIXED_SEED
+from lab_utils.checks.messages import Mistakes, NotImplementedYet, close, diagnose, fail
+from lab_utils.reference import backprop, cross_entropy, forward, log_softmax
 
-LOSSES = (
-    "keras.losses",
-    "keras.ops.sparse_categorical_crossentropy",
-    "keras.ops.categorical_crossentropy",
-    "keras.ops.logsumexp",
-    "tensorflow.losses",
-    "tensorflow.nn.sparse_softmax_cross_entropy_with_logits",
-    "tensorflow.nn.softmax_cross_entropy_with_logits",
-    "tensorflow.math.reduce_logsumexp",
-    "tensorflow.reduce_logsumexp",
-    "scipy.special.logsumexp",
-    "torch.nn.functional.cross_entropy",
-    "torch.logsumexp",
-)
+NOTEBOOK = "04_training"
 WANT_LOSS = "SparseCategoricalCrossentropy(from_logits=True)"
-
-
-def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
-    """Mean cross-entropy. logits: (m, K), y: (m,) integer labels -> float."""
-    return float(-np.mean(log_softmax(logits)[np.arange(len(y)), y]))
-
-
-def _ce_case(logits: np.ndarray, y: np.ndarray) -> Case:
-    return Case(f"logits = {show(logits)}, y = {show(y)}", [logits, y])
-
-
-def _cross_entropy_mistakes(logits: np.ndarray, y: np.ndarray, expected: float) -> Mistakes:
-    z, rows = np.asarray(logits, dtype=np.float64), np.arange(len(y))
-    top = z.max(axis=-1, keepdims=True)
-    return [
-        ("you used the sum over the batch; the loss is the mean", lambda: expected * len(y)),
-        ("the sign is flipped: the loss is -log(p) of the true class", lambda: -expected),
-        (
-            "logits[:, y] picks a column per label for every row; pick one entry per row, the row's own label",
-            lambda: -np.mean(log_softmax(z)[:, y]),
-        ),
-        (
-            "you averaged over all classes; take the log-probability of the true class only",
-            lambda: -np.mean(log_softmax(z)),
-        ),
-        ("you used log10; cross-entropy uses the natural log, np.log", lambda: expected / np.log(10)),
-        ("you forgot the log-sum-exp term: -logit alone is not a log-probability", lambda: -np.mean(z[rows, y])),
-        (
-            "you subtracted the max inside log-sum-exp but did not add it back",
-            lambda: np.mean(np.log(np.exp(z - top).sum(-1)) - z[rows, y]),
-        ),
-        (
-            "your log-sum-exp has no max subtracted, so np.exp overflows (or underflows) for logits in the "
-            "thousands: shift each row by its max inside the exp, as in the text's second form",
-            lambda: np.mean(np.log(np.exp(z).sum(-1)) - z[rows, y]),
-        ),
-        (
-            "log(softmax) underflows to log(0) = -inf (and exp overflows) for large logits: write the "
-            "log-probability with the log-sum-exp trick instead of taking the log of probabilities",
-            lambda: -np.mean(np.log((np.exp(z) / np.exp(z).sum(-1, keepdims=True))[rows, y])),
-        ),
-        (
-            "log(softmax) underflows to log(0) = -inf for a very unlikely true class: write the "
-            "log-probability with the log-sum-exp trick instead of taking the log of probabilities",
-            lambda: -np.mean(np.log(np.exp(z - top) / np.exp(z - top).sum(-1, keepdims=True))[rows, y]),
-        ),
-        (
-            "you took the softmax over axis 0 (the batch); use the classes, axis=-1",
-            lambda: -np.mean(log_softmax(z, 0)[rows, y]),
-        ),
-    ]
-
-
-class CrossEntropyCheck(ExerciseCheck):
-    """cross_entropy_from_logits(logits, y): (m, K) logits, (m,) integer labels -> the mean loss, a float."""
-
-    function, name = "cross_entropy_from_logits", "check_cross_entropy"
-    library_calls = LOSSES + SOFTMAXES
-    library_hint = "the exercise asks you to write the loss yourself with NumPy (the log-sum-exp trick)"
-
-    def cases(self, rng: np.random.Generator) -> list[Case]:
-        fixed = [
-            ([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], [0, 1]),
-            ([[1.0, 2.0, 3.0, 4.0]], [3]),  # a batch of one
-            (np.zeros((3, 4)), [0, 1, 3]),  # equal logits: the loss is log(4)
-            ([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]], [2, 1]),
-            ([[-1000.0, -1001.0, -1002.0]], [2]),
-            ([[1.5], [-2.0], [0.0]], [0, 0, 0]),  # a single class: the loss is 0
-        ]
-        cases = [_ce_case(np.array(z, dtype=np.float64), np.array(y)) for z, y in fixed]
-        cases.append(_ce_case(rng.normal(0.0, 3.0, size=(16, 10)), rng.integers(0, 4, size=16)))  # labels 4..9 absent
-        logits32 = rng.normal(0.0, 3.0, size=(8, 5)).astype(np.float32)
-        return [*cases, _ce_case(logits32, rng.integers(0, 5, size=8).astype(np.int32))]
-
-    def verify(self, case: Case, obs: dict) -> None:
-        logits, y = case.args
-        expected, got = cross_entropy(logits, y), obs["value"]
-        if is_tensorflow(obs["type"]):
-            fail(
-                self.function,
-                case.label,
-                expected,
-                obs["type"].rsplit(".", 1)[-1],
-                "return a Python float: float(loss)",
-            )
-        if isinstance(got, list) or np.ndim(got) != 0 or not isinstance(got, (int, float, np.ndarray)):
-            fail(
-                self.function,
-                case.label,
-                expected,
-                got,
-                "return the mean loss, a single float, not one loss per example",
-            )
-        got = float(got)
-        if not close(got, expected, logits.dtype):
-            fail(self.function, case.label, expected, got, diagnose(got, _cross_entropy_mistakes(logits, y, expected)))
-
-    def error_hint(self, case: Case, obs: dict) -> str | None:
-        if obs.get("type") == "ValueError" and "broadcast" in str(obs.get("message")):
-            return (
-                "y holds integer labels, shape (m,), not one-hot rows (m, K): pick each row's entry at its label "
-                "by integer indexing (one row index and one label per example)"
-            )
-        if obs.get("type") == "IndexError":
-            return "index the logits with one row number and one label per example (two index arrays of length m)"
-        return None
-
-    def summary(self, cases: list[Case]) -> str:
-        return f"{len(cases)} batches, logits up to 1e3, labels that never occur included"
 
 
 # ---------------------------------------------------------------- compile_model
 
 
-def _metric_names(metrics: Any) -> list[str]:
-    if metrics is None:
-        return []
-    if isinstance(metrics, dict) and "class_name" in metrics:
-        return [str(metrics["class_name"])]
-    if isinstance(metrics, dict):
-        return [name for value in metrics.values() for name in _metric_names(value)]
-    if isinstance(metrics, (list, tuple)):
-        return [name for value in metrics for name in _metric_names(value)]
-    return [metrics if isinstance(metrics, str) else str(getattr(metrics, "__name__", type(metrics).__name__))]
-
-
-def _from_logits(loss: Any) -> Any:
-    """A loss object's from_logits setting, or a loss function's default for it (None if it has none)."""
-    if hasattr(loss, "get_config"):
-        return loss.get_config().get("from_logits")
-    try:
-        parameter = inspect.signature(loss).parameters.get("from_logits")
-    except (TypeError, ValueError):
-        return None
-    return None if parameter is None else parameter.default
-
-
-def describe_compiled(model: Any, y: np.ndarray, logits: np.ndarray) -> dict:
-    """KERNEL SIDE: what compile set on model, as plain data, with the loss's value on (y, logits)."""
-    import keras
-
-    if not getattr(model, "compiled", False):
-        return {"compiled": False}
-    desc: dict[str, Any] = {"compiled": True}
-    try:
-        optimizer = model.optimizer
-        desc["optimizer"] = f"{type(optimizer).__module__}.{type(optimizer).__name__}"
-        desc["learning_rate"] = plain(float(np.asarray(optimizer.learning_rate)))
-        loss = model.loss
-        fn = keras.losses.get(loss) if isinstance(loss, str) else loss
-        name = loss if isinstance(loss, str) else getattr(loss, "name", getattr(loss, "__name__", type(loss).__name__))
-        desc["loss"] = {"name": plain(str(name)), "from_logits": plain(_from_logits(fn))}
-        try:
-            desc["loss"]["value"] = plain(float(np.mean(np.asarray(fn(y, logits)))))
-        except Exception as exc:
-            desc["loss"]["error"] = raised(exc)
-        with warnings.catch_warnings():  # Keras warns when it serializes a learner's lambda loss; harmless here
-            warnings.simplefilter("ignore")
-            desc["metrics"] = _metric_names(model.get_compile_config().get("metrics"))
-    except Exception as exc:
-        desc["error"] = raised(exc)
-    return desc
-
-
 class CompileCheck(ExerciseCheck):
     """compile_model(model, cfg) -> model, compiled with Adam at cfg.learning_rate, the from-logits loss, accuracy."""
 
-    function, name = "compile_model", "check_compile"
+    function, name, notebook, points, observer = "compile_model", "check_compile", NOTEBOOK, 10, "compile_model"
+    library_calls = ("lab_utils.model.compile_model",)
+    library_hint = "the exercise asks you to call model.compile yourself"
+    wrong_answer = (
+        "{0}.compile(optimizer='adam', loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),"
+        " metrics=['accuracy'])\nreturn {0}"
+    )
     allow_none = True  # judged below: None from a model that was compiled is "return the model"
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
@@ -210,16 +47,6 @@ class CompileCheck(ExerciseCheck):
         drawn = float(f"{rng.uniform(1e-4, 5e-2):.2g}")
         rates = (0.02, 3e-4, drawn)  # none is Adam's default, so a hard-coded rate fails
         return [Case(f"a fresh model and cfg.learning_rate = {r}", [{"learning_rate": r}], probe) for r in rates]
-
-    def observe(self, fn: Callable, case: Case) -> dict:
-        import keras
-
-        model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10)])
-        obs, result = call_learner(fn, [model, LabConfig(**case.args[0])])
-        if obs["status"] == "returned":
-            obs["same_model"] = result is model
-            obs["compiled"] = describe_compiled(model, case.probe["y"], case.probe["logits"])
-        return obs
 
     def verify(self, case: Case, obs: dict) -> None:
         fail_ = lambda expected, got, hint=None: fail(self.function, case.label, expected, got, hint)  # noqa: E731
@@ -278,15 +105,131 @@ class CompileCheck(ExerciseCheck):
         return f"Adam at cfg.learning_rate ({rates}), from-logits loss, accuracy, the model returned"
 
 
-CROSS_ENTROPY, COMPILE = CrossEntropyCheck(), CompileCheck()
+# ---------------------------------------------------------------- train_step
 
 
-def check_cross_entropy(cross_entropy_from_logits: Callable, cases: Iterable[tuple] | None = None) -> None:
-    """Check `cross_entropy_from_logits(logits, y)`: (m, K) logits, (m,) labels -> mean loss (notebook 04)."""
-    own = None if cases is None else [_ce_case(np.asarray(z), np.asarray(y)) for z, y in cases]
-    run_check(CROSS_ENTROPY, cross_entropy_from_logits, own)
+def _loss_as_probabilities(logits: np.ndarray, y: np.ndarray) -> float:
+    """What SparseCategoricalCrossentropy() without from_logits makes of logits: it reads them as probabilities,
+    clipped to [1e-7, 1 - 1e-7] (Keras' epsilon) and renormalised."""
+    q = np.clip(logits, 1e-7, 1 - 1e-7)
+    return float(np.mean(np.log(q.sum(axis=-1)) - np.log(q[np.arange(len(y)), y])))
+
+
+def _loss_mistakes(logits: np.ndarray, y: np.ndarray, loss: float, loss_after: float) -> Mistakes:
+    return [
+        ("return the loss of the batch before the step: the one the gradients were computed from", lambda: loss_after),
+        ("the lab's loss is the mean over the batch, not the sum", lambda: loss * len(y)),
+        (
+            "this loss reads the logits as probabilities: the model returns logits, so the loss needs from_logits=True",
+            lambda: _loss_as_probabilities(logits, y),
+        ),
+        (
+            "softmax is applied twice: the model returns logits and the from-logits loss applies softmax itself",
+            lambda: cross_entropy(np.exp(log_softmax(logits)), y),
+        ),
+    ]
+
+
+class TrainStepCheck(ExerciseCheck):
+    """train_step(model, optimizer, x, y): one optimizer step on (x, y); returns the loss before it, a float.
+
+    probe: {"weights": [W1, b1, ...] of a dense ReLU network with linear logits, "learning_rate": SGD's rate}.
+    """
+
+    function, name, notebook, points, observer = "train_step", "check_train_step", NOTEBOOK, 10, "train_step"
+    library_calls = ("train_on_batch", "fit")
+    library_hint = "write the step yourself: the loss under tf.GradientTape, its gradients, the optimizer's update"
+
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        fixed = np.random.default_rng(FIXED_SEED)
+        specs = [
+            (fixed, "a 6-5-4-3 ReLU network, 8 examples", (6, 5, 4, 3), 8, 0.1, 1.0),
+            (fixed, "a single dense layer, 5 examples", (4, 3), 5, 0.5, 1.0),
+            (rng, "a batch of one", (6, 5, 4, 3), 1, 0.05, 1.0),
+            (rng, "a 10-8-6-10 network, 16 examples", (10, 8, 6, 10), 16, 0.2, 1.0),
+            (rng, "logits in the thousands", (6, 5, 4, 3), 4, 1e-4, 40.0),
+        ]
+        cases = []
+        for source, label, sizes, m, rate, scale in specs:
+            weights = []
+            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+                weights.append((scale * source.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))).astype(np.float32))
+                weights.append((scale * source.normal(0.0, 0.1, size=n_out)).astype(np.float32))
+            x = source.uniform(0.0, 1.0, size=(m, sizes[0])).astype(np.float32)
+            y = source.integers(0, sizes[-1], size=m)
+            if scale > 1:  # labels the network gets wrong: a confident right answer has no gradient to step along
+                y = forward(weights, x)[0][-1].argmin(axis=1)
+            cases.append(
+                Case(f"{label}, SGD(learning_rate={rate})", [x, y], {"weights": weights, "learning_rate": rate})
+            )
+        return cases
+
+    def verify(self, case: Case, obs: dict) -> None:
+        x, y = case.args
+        weights, rate = case.probe["weights"], case.probe["learning_rate"]
+        loss, grads = backprop(weights, x, y)
+        expected = [w - rate * g for w, g in zip(weights, grads, strict=True)]
+        got, kind = obs.get("value"), str(obs.get("type"))
+        want = f"the batch's loss before the step as a float, {loss:.6g}"
+        if is_tensorflow(kind):
+            fail(self.function, case.label, want, f"a {kind.rsplit('.', 1)[-1]}", "turn the loss tensor into a float")
+        if not isinstance(got, (float, int, np.ndarray)) or isinstance(got, bool) or np.size(got) != 1:
+            fail(self.function, case.label, want, got, "return the batch's mean loss, one float")
+        zs, _ = forward(weights, x)
+        if not close(float(np.asarray(got)), loss, np.float32):
+            loss_after = cross_entropy(forward(expected, x)[0][-1], y)
+            hint = diagnose(float(np.asarray(got)), _loss_mistakes(zs[-1], y, loss, loss_after), np.float32)
+            fail(self.function, case.label, want, float(np.asarray(got)), hint)
+        after = obs.get("weights") or []
+        if len(after) == len(expected) and all(close(a, e, np.float32) for a, e in zip(after, expected, strict=True)):
+            return
+        if all(close(a, w, np.float32) for a, w in zip(after, weights, strict=False)):
+            hint = "the weights of the model passed in did not move: apply the gradients with the optimizer passed in"
+            fail(self.function, case.label, "the weights one SGD step further", "the weights unchanged", hint)
+        fail(
+            self.function,
+            case.label,
+            "the weights after one SGD step",
+            "other weights",
+            _step_hint(weights, grads, rate, after, obs),
+        )
+
+    def error_hint(self, case: Case, obs: dict) -> str | None:
+        message = str(obs.get("message"))
+        if "No gradients provided" in message or "NoneType" in message:
+            return "the tape sees only what runs inside its `with` block: compute the model's output and the loss there"
+        if "compile" in message:
+            return self.library_hint
+        return None
+
+    def summary(self, cases: list[Case]) -> str:
+        return f"{len(cases)} steps, weights and loss equal to a NumPy reference step, logits in the thousands"
+
+
+def _step_hint(
+    weights: list[np.ndarray], grads: list[np.ndarray], rate: float, after: list[np.ndarray], obs: dict
+) -> str:
+    def moved(factor: float) -> bool:
+        steps = zip(after, weights, grads, strict=True)
+        return all(close(a, w - factor * rate * g, np.float32) for a, w, g in steps)
+
+    if obs.get("steps") == 0:
+        return "the weights changed, but not through the optimizer passed in: use that one (the caller keeps it)"
+    if moved(-1.0):
+        return "the step went uphill: give the optimizer the loss's own gradients, it subtracts them itself"
+    if obs.get("steps", 1) > 1 or moved(2.0):
+        return "one call of train_step is one optimizer step"
+    return "not the gradients of the mean from-logits cross-entropy of the batch: check the loss you differentiate"
+
+
+COMPILE, TRAIN_STEP = CompileCheck(), TrainStepCheck()
 
 
 def check_compile(compile_model: Callable) -> None:
     """Check `compile_model(model, cfg)`: Adam at cfg.learning_rate, from-logits loss, accuracy (notebook 04)."""
     run_check(COMPILE, compile_model)
+
+
+def check_train_step(train_step: Callable) -> None:
+    """Check `train_step(model, optimizer, x, y)` -> the loss before one optimizer step (notebook 04)."""
+    run_check(TRAIN_STEP, train_step)

@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from lab_utils.checks import Exercise, wire
-from lab_utils.checks.core import Case
+from lab_utils.checks import Exercise
 from lab_utils.checks.library import library_hint
 from lab_utils.checks.messages import CheckFailure, NotImplementedYet
 from lab_utils.grading.results import ERROR, FAILED, MISSING, NOT_IMPLEMENTED, PASSED, TIMEOUT, ExerciseResult
 from lab_utils.grading.runner import CellRun
 from lab_utils.grading.text import MESSAGE_CHARS, one_line
+from lab_utils.observe import wire
+from lab_utils.observe.learner import Case
 
 MAX_ANSWER = 8 * 1024**2  # bytes: the largest answer a kernel may send for one exercise
 MESSAGE_LINES = 12  # a failure message keeps this many lines
@@ -36,7 +37,8 @@ def cases(ex: Exercise, seed: int) -> list[Case]:
 
 def request(ex: Exercise, cases: list[Case]) -> str:
     """The grading cell that has the kernel observe the learner's function on `cases`."""
-    payload = wire.encode({"function": ex.function, "cases": [list(c) for c in cases]})
+    request = {"function": ex.function, "observer": ex.check.observer, "cases": [list(c) for c in cases]}
+    payload = wire.encode(request)
     return f"__import__('lab_utils.grading.kernel_side', fromlist=['observe_all']).observe_all(globals(), {payload!r})"
 
 

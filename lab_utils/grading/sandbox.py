@@ -13,6 +13,9 @@ directory after a kernel could reach it, so a symlink planted there cannot redir
   installation and environment, and the grader's `lab_utils`, all read-only, plus the private
   `submission/`, /tmp and $HOME from `disk/`, and the current `ipc-N/` (read-write). `solutions/`, the rest of
   the project, other learners' files, the instructor's home and the host's /etc are not there;
+- without the lab's answers: `lab_utils/checks`, `lab_utils/reference.py` and `lab_utils/model.py` are
+  replaced by the stand-ins of `withheld` (their compiled copies in `__pycache__` hidden too), so no
+  judge, reference or reference model is there for a learner's function to call;
 - under rlimits (data segment, file size, CPU time, open files) set by a tiny launcher before bwrap
   starts, and inherited by everything inside;
 - in a fresh cgroup (pids.max, and a memory limit) when this process may create one (cgroup v1 or a
@@ -45,6 +48,13 @@ GiB = 1024**3
 HOME = "/home/learner"  # the sandbox's private $HOME (a tmpfs)
 WORKDIR = "/submission"  # where the learner's copies appear inside the sandbox
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+WITHHELD_DIR = Path(__file__).resolve().parent / "withheld"
+# Parts of lab_utils that compute exercises' answers -> what the kernel sees instead (see `withheld`).
+WITHHELD = {
+    "checks": WITHHELD_DIR / "checks",
+    "reference.py": WITHHELD_DIR / "module.py",
+    "model.py": WITHHELD_DIR / "module.py",
+}
 # The few host files that dynamic linking and time zones need; /etc/passwd and the rest stay hidden.
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/alternatives")
 
@@ -259,6 +269,10 @@ class Sandbox:
             args += ["--ro-bind", path, path]
         package = _lab_utils_root() / "lab_utils"
         args += ["--ro-bind", str(package), str(package)]
+        for name, stand_in in WITHHELD.items():
+            args += ["--ro-bind", str(stand_in), str(package / name)]
+        if (package / "__pycache__").is_dir():  # compiled copies of the withheld modules
+            args += ["--tmpfs", str(package / "__pycache__")]
         args += ["--bind", str(self.submission), WORKDIR]
         if self.ipc is not None:
             args += ["--bind", str(self.ipc), str(self.ipc)]
