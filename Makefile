@@ -26,7 +26,7 @@ UV_SYNC = UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --no-python-downloa
 # How `make test` installs: from the lock, unless test-latest says otherwise.
 INSTALL_TEST = $(UV_SYNC) --extra grading --group test
 
-.PHONY: lab screenshots test test-unit test-notebooks test-latest lock lock-upgrade train bench notebooks solutions lint format clean
+.PHONY: lab handin screenshots test test-unit test-notebooks test-latest lock lock-upgrade train bench notebooks solutions lint format clean
 
 $(UV): requirements-uv.txt
 	$(CHECK_PYTHON)
@@ -49,10 +49,16 @@ $(TEST_STAMP): $(UV) pyproject.toml uv.lock
 lab: $(LAB_STAMP)
 	$(BIN)/python jupyter/lab.py
 
+# Pre-check the learner's notebooks with the instructor's grader and write the file to hand in
+# (notebooks/handed-in/mnist-lab-<learner>-<time>.zip). LEARNER=id names it (default: the login name).
+handin: $(LAB_STAMP)
+	$(BIN)/python -m lab_utils.handin notebooks $(if $(LEARNER),--learner $(LEARNER))
+
 # The README's screenshots (docs/screenshots/), refreshed by the browser test: needs Chromium.
 screenshots: $(TEST_STAMP)
 	LAB_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/test_browser.py \
 		-k '01_softmax and (wrong_answer or typed_in) or live_training or heatmap or recognises'
+	LAB_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/test_browser_handin.py
 
 test: lint test-unit test-notebooks
 

@@ -84,6 +84,7 @@ class LabServer:
     def __init__(self, notebooks: Path, state: Path, environment: dict[str, str] | None = None) -> None:
         """`environment`: variables added to the learner's for the server and its kernels (say PYTHONPATH)."""
         launcher = load_launcher()
+        self.notebooks = notebooks
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = state / "jupyterlab.log"
@@ -217,6 +218,23 @@ class NotebookPage:
         cell.locator(".cm-content").click()
         self.page.keyboard.press("Control+a")
         self.page.keyboard.insert_text(source)
+
+    def insert_cell_below(self, cell, source: str):
+        """A new code cell right after `cell`, holding `source` (typed in, not run); returns it.
+
+        Selects `cell` with a click on its prompt, then the toolbar's "Insert a cell below" button. The new cell is
+        found by its index: JupyterLab renders only the cells near the view, so counting cells proves nothing.
+        """
+        from playwright.sync_api import expect
+
+        cell.locator(".jp-InputArea-prompt").click()
+        expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"))
+        index = int(cell.get_attribute("data-windowed-list-index"))
+        self.page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:insert-cell-below"]').click()
+        new = self.page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{index + 1}"]')
+        expect(new).to_have_class(re.compile(r"\bjp-mod-active\b"))
+        self.replace_source(new, source)
+        return new
 
     def run_cell(self, cell, timeout: float = KERNEL_TIMEOUT_MS) -> None:
         """Run one cell the way a learner does: click into it, Ctrl+Enter, wait until it has run."""

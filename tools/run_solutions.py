@@ -5,7 +5,8 @@
 
 Each notebook runs top to bottom in a fresh kernel started in `solutions/`, as nbval runs it. Nothing
 but the outputs and execution counts change: the notebook's metadata stays as it was, and no per-cell
-timing and no widget state are written (both differ on every run and would make every re-run a large diff). Run
+timing and no widget state are written (both differ on every run and would make every re-run a large diff). A cell
+tagged `nbval-skip` is not run either: the hand-in cell, whose output differs on every run and which writes a file. Run
 `python tools/build_notebooks.py` afterwards so the learner notebooks follow.
 """
 
@@ -33,6 +34,7 @@ def run_solution(path: Path) -> None:
         kernel_name="python3",
         record_timing=False,
         store_widget_state=False,
+        skip_cells_with_tag="nbval-skip",
         resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     nb.metadata = metadata

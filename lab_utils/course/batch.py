@@ -56,6 +56,7 @@ class Task:
     files: dict[str, tuple[str, bytes]]  # stem -> (path relative to the class folder, bytes)
     not_graded: dict[str, list[str]] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)  # stem -> "<relpath>: <why>"
+    problems: list[str] = field(default_factory=list)  # a hand-in file refused or not matching its manifest
 
     @classmethod
     def of(cls, learner: Learner) -> Task:
@@ -65,7 +66,7 @@ class Task:
                 files[stem] = (submitted.relpath, file_bytes(submitted))
             except RefusedFile as e:  # became a link or grew since discovery: refused like any other
                 refused[stem] = f"{submitted.relpath}: {e}"
-        return cls(learner.student, files, learner.not_graded, refused)
+        return cls(learner.student, files, learner.not_graded, refused, learner.problems)
 
 
 def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
@@ -86,6 +87,7 @@ def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
         result = grade_submission(task.student, paths, **options.kwargs())
     for nb in result.notebooks:
         _describe_files(nb, task, tmp)
+    result.problems = list(task.problems)
     return result.to_dict()
 
 

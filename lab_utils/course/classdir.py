@@ -21,6 +21,9 @@ notebook's metadata, a file's time) decides when they handed in.
 Only regular files and real folders are read, never through a link (`lstat`, and `grading.files.read_regular`):
 a learner's notebook or folder that is a symbolic link (to `solutions/`, to a classmate's work, to a host file), a
 FIFO, a socket or a device is refused, with the reason in `Learner.refused`, and never stops another learner.
+
+A hand-in file (`mnist-lab-<learner>-<time>.zip`, from `handin()`) counts wherever a notebook does: its notebooks
+are read in memory by `handin_file`, and what is wrong with it goes to `Learner.problems`.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from datetime import datetime
 from pathlib import Path
 
 from lab_utils.checks import EXERCISES
+from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
 from lab_utils.course.layouts import attempt, nbgrader_timestamp, parse_lms_name
 from lab_utils.errors import LabError
 from lab_utils.grading.files import RefusedFile, read_regular, refusal
@@ -54,6 +58,7 @@ class SubmittedFile:
     path: Path
     relpath: str
     name: str
+    data: bytes | None = None  # a notebook of a hand-in file, read from it in memory
 
 
 @dataclass
@@ -65,6 +70,7 @@ class Learner:
     not_graded: dict[str, list[str]] = field(default_factory=dict)  # stem -> "<file>: why it was not graded"
     unmatched: list[str] = field(default_factory=list)  # files that belong to no notebook of the series
     refused: dict[str, str] = field(default_factory=dict)  # stem -> "<relpath>: <why>", for stems with no file
+    problems: list[str] = field(default_factory=list)  # a hand-in file refused, or not matching its manifest
     ungraded: list[str] = field(default_factory=list)  # files of the series' ungraded notebook (06_going_further)
     digest: str = ""
     name: str = ""  # as the LMS's file names give it; "" for a folder named by id
@@ -132,7 +138,7 @@ def discover(class_dir: Path) -> list[Learner]:
             files, odd = _learner_folder(path, class_dir)
             handed_in.setdefault(student, []).extend(files)
             refused.setdefault(student, []).extend(odd)
-        elif entry.name.endswith(".ipynb") and lms is not None:
+        elif (entry.name.endswith(".ipynb") or is_handin(path)) and lms is not None:
             why = refusal(path)
             if why is None:
                 handed_in.setdefault(student, []).append((path, lms.file))
@@ -166,7 +172,7 @@ def _learner_folder(folder: Path, class_dir: Path) -> tuple[list[Found], list[tu
                 dirs.remove(d)
                 relpath = Path(top, d).relative_to(class_dir).as_posix()
                 refused.append((d, f"{relpath}: a symbolic link (only real folders are graded)"))
-        for name in sorted(n for n in names if n.endswith(".ipynb") and not n.startswith(".")):
+        for name in sorted(n for n in names if (n.endswith(".ipynb") or is_handin(Path(n))) and not n.startswith(".")):
             path = Path(top, name)
             why = refusal(path)
             if why is None:
@@ -181,22 +187,29 @@ def _learner(
 ) -> Learner:
     learner = Learner(student, name=name, late_marker=late)
     candidates: dict[str, list[Found]] = {}
+    members: dict[Found, bytes] = {}  # (hand-in file, notebook in it) -> its bytes
     for path, handed_in_as in files:
-        if handed_in_as.startswith(UNGRADED_STEMS):
+        if is_handin(path):
+            members.update({(path, member): data for member, data in _handin(learner, path, class_dir).items()})
+        elif handed_in_as.startswith(UNGRADED_STEMS):
             learner.ungraded.append(path.relative_to(class_dir).as_posix())
         elif (stem := stem_of(path, handed_in_as)) is None:
             learner.unmatched.append(path.relative_to(class_dir).as_posix())
         else:
             candidates.setdefault(stem, []).append((path, handed_in_as))
+    for path, member in members:
+        candidates.setdefault(member.removesuffix(".ipynb"), []).append((path, member))
     for stem, found in candidates.items():
         # The newest attempt, the exact name, the newest file, then by name: never the listing order.
         found.sort(key=lambda f: (-attempt(stem, f[1]), f[1] != f"{stem}.ipynb", -f[0].lstat().st_mtime, f[1]))
         (path, chosen), others = found[0], found[1:]
-        learner.files[stem] = SubmittedFile(path, path.relative_to(class_dir).as_posix(), chosen)
+        learner.files[stem] = SubmittedFile(
+            path, _relpath(path, chosen, members, class_dir), chosen, members.get((path, chosen))
+        )
         if others:
             newest = attempt(stem, chosen)
             learner.not_graded[stem] = [
-                f"{p.relative_to(class_dir).as_posix()}: "
+                f"{_relpath(p, n, members, class_dir)}: "
                 + ("earlier attempt, not graded" if attempt(stem, n) < newest else "another copy, not graded")
                 for p, n in others
             ]
@@ -225,9 +238,29 @@ def _nbgrader_time(learner: Learner) -> datetime | None:
     return max((t for t in times if t is not None), default=None)
 
 
+def _relpath(path: Path, name: str, members: dict[Found, bytes], class_dir: Path) -> str:
+    """A file's path relative to the class folder; a hand-in file's notebook as "<zip>/<notebook>"."""
+    relative = path.relative_to(class_dir).as_posix()
+    return f"{relative}/{name}" if (path, name) in members else relative
+
+
+def _handin(learner: Learner, path: Path, class_dir: Path) -> dict[str, bytes]:
+    """The notebooks of the hand-in file at `path`; what is wrong with it goes to `learner.problems`."""
+    relative = path.relative_to(class_dir).as_posix()
+    try:
+        handin = read_handin(path, series_stems())
+    except HandInRefused as e:
+        learner.problems.append(f"hand-in file {relative} refused: it {e}")
+        return {}
+    learner.problems += [f"hand-in file {relative}: {problem}" for problem in handin.problems]
+    return handin.notebooks
+
+
 def file_bytes(submitted: SubmittedFile) -> bytes:
     """The bytes of a chosen file, read safely (see the module); RefusedFile when it is not fit to read, OSError
     when it cannot be read at all (then the learner's grading fails, and is tried again next run)."""
+    if submitted.data is not None:  # from a hand-in file, read and checked by handin_file
+        return submitted.data
     return read_regular(submitted.path, MAX_NOTEBOOK_BYTES)
 
 
@@ -235,7 +268,7 @@ def digest(learner: Learner) -> str:
     """SHA-256 of what decides a learner's grade: the registry, the bytes of each chosen file, the refusals."""
     h = hashlib.sha256()
     registry = [(ex.function, ex.points, ex.notebook) for ex in EXERCISES]
-    h.update(json.dumps([registry, learner.refused]).encode())
+    h.update(json.dumps([registry, learner.refused, learner.problems]).encode())
     for stem in sorted(learner.files):
         h.update(f"\0{stem}\0".encode())
         try:

@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 from lab_utils.course.batch import ClassRun, GradeOptions, LocalPool, grade_class
 from lab_utils.course.classdir import series_stems, stem_of
 from lab_utils.course.coursefile import Course, load_course, read_submission_times
+from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
 from lab_utils.course.records import learner_records
 from lab_utils.course.roster import read_roster
 from lab_utils.errors import LabError
@@ -192,7 +194,36 @@ class _progress:
 
 
 def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
-    paths = [Path(p) for p in args.paths]
+    with tempfile.TemporaryDirectory(prefix="lab-handin-") as private:
+        shown, problems = _unpack_handins([Path(p) for p in args.paths], Path(private))
+        print("".join(f"{for_terminal(problem)}\n" for problem in problems), end="")
+        return _grade_paths(args, options, shown, problems)
+
+
+def _unpack_handins(paths: list[Path], private: Path) -> tuple[dict[Path, str], list[str]]:
+    """The notebooks to grade, each with the name to show (a hand-in file's notebooks written to `private`, shown
+    as "<zip>/<notebook>"), and what is wrong with the hand-in files."""
+    notebooks: dict[Path, str] = {}
+    problems: list[str] = []
+    for number, path in enumerate(paths):
+        if not is_handin(path):
+            notebooks[path] = str(path)
+            continue
+        try:
+            handin = read_handin(path, series_stems())
+        except HandInRefused as e:
+            raise LabError(f"{path}: hand-in file refused: it {e}") from None
+        problems += [f"hand-in file {path}: {problem}" for problem in handin.problems]
+        folder = private / str(number)  # one folder per hand-in file: names are the series' and may repeat
+        folder.mkdir()
+        for name, data in handin.notebooks.items():
+            (folder / name).write_bytes(data)
+            notebooks[folder / name] = f"{path}/{name}"
+    return notebooks, problems
+
+
+def _grade_paths(args: argparse.Namespace, options: GradeOptions, shown: dict[Path, str], problems: list[str]) -> int:
+    paths = list(shown)
     for path in paths:  # refuse bad input before spending minutes on the good notebooks
         _check_notebook(path)
     from lab_utils.grading import grade_submission  # imports the runner: after the quick checks above
@@ -211,7 +242,7 @@ def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
     for files in submissions:
         result = grade_submission("learner", {stem: files.get(stem) for stem in series_stems()}, **options.kwargs())
         graded.update({files[nb.notebook]: nb for nb in result.notebooks if nb.notebook in files})
-    tables = [format_table(graded[p], str(p)) if p in graded else _no_exercise(p) for p in paths]
+    tables = [format_table(graded[p], shown[p]) if p in graded else _no_exercise(Path(shown[p])) for p in paths]
     print("\n\n".join(tables))
     score = sum(nb.score for nb in graded.values())
     max_score = sum(nb.max_score for nb in graded.values())
@@ -220,10 +251,11 @@ def _grade_notebooks(args: argparse.Namespace, options: GradeOptions) -> int:
     print(f"seed {options.seed} (--seed {options.seed} grades with the same inputs)")
     if args.json:
         report = {
-            "notebooks": [_notebook_json(graded[p], p) for p in paths if p in graded],
+            "notebooks": [_notebook_json(graded[p], Path(shown[p])) for p in paths if p in graded],
             "score": score,
             "max_score": max_score,
             "seed": options.seed,
+            "problems": problems,
         }
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
     return 0

@@ -139,6 +139,9 @@ def feedback_html(result: SubmissionResult, record: LearnerRecord | None = None)
         body = [f"<h1>Your grade: {total:g} / {LAB_POINTS:g} points</h1>"]
     name = f"{record.name} " if record is not None and record.name else ""
     body.append(f"<p class='muted'>Learner {_e(name)}({_e(result.student)}).</p>")
+    if result.problems:
+        items = "".join(f"<li>{_e(problem)}</li>" for problem in result.problems)
+        body.append(f"<p class='warning'>What you handed in has problems:</p><ul>{items}</ul>")
     if record is not None:
         body += _course_lines(record)
     for nb in result.notebooks:

@@ -65,6 +65,9 @@ class SubmissionResult:
     sandbox: bool = False
     seconds: float = 0.0
     cpu_seconds: float = 0.0
+    # What was wrong with the files handed in, found before grading (a hand-in file refused, or not matching
+    # its manifest): part of the status, so never graded silently.
+    problems: list[str] = field(default_factory=list)
     graded_at: str = ""  # ISO time the class grader recorded it; "" for a single submission
 
     @property
@@ -81,9 +84,10 @@ class SubmissionResult:
 
     @property
     def status(self) -> str:
-        """GRADED when every notebook was, else the notebooks' problems joined: "02_model missing; ..."."""
+        """GRADED when every notebook was and the files had no problem, else the problems joined:
+        "hand-in file ...: 01_softmax.ipynb does not match the manifest ...; 02_model missing; ..."."""
         problems = [f"{nb.notebook} {nb.status}" for nb in self.notebooks if nb.status != GRADED]
-        return "; ".join(problems) or GRADED
+        return "; ".join(self.problems + problems) or GRADED
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -108,7 +112,8 @@ class SubmissionResult:
         fields = ("student", "seed", "sandbox", "seconds", "cpu_seconds")
         graded_at = data.get("graded_at", "")
         graded_at = graded_at if isinstance(graded_at, str) else ""
-        return cls(notebooks=notebooks, graded_at=graded_at, **{k: data[k] for k in fields})
+        problems = list(data.get("problems", []))
+        return cls(notebooks=notebooks, graded_at=graded_at, problems=problems, **{k: data[k] for k in fields})
 
 
 class InvalidResult(ValueError):
@@ -128,6 +133,8 @@ def validated(data: Any, student: str) -> SubmissionResult:
         raise InvalidResult(f"not a result ({type(e).__name__}: {e})") from None
     if result.student != student:
         raise InvalidResult(f"it is for learner {result.student!r}, not {student!r}")
+    if not all(isinstance(problem, str) for problem in result.problems):
+        raise InvalidResult("its problems are not text")
     seen: set[str] = set()
     for nb in result.notebooks:
         _check_notebook(nb, seen)

@@ -1,0 +1,74 @@
+"""Hand-in files for the grader's tests: one made by the real writer, and hostile ones built member by member."""
+
+import stat
+import warnings
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+from grading_class import MY_SOFTMAX, STABLE_SOFTMAX
+
+from lab_utils.handin import manifest
+from lab_utils.handin.learner import write_zip
+
+WHEN = datetime(2026, 11, 29, 10, 15, tzinfo=timezone.utc)
+
+
+def softmax_notebook(*sources: str) -> bytes:
+    """01_softmax as a learner saves it: both exercises solved unless other `sources` are given."""
+    sources = sources or ("import numpy as np", MY_SOFTMAX, STABLE_SOFTMAX)
+    cells = [nbformat.v4.new_code_cell(s, id=f"cell-{i}") for i, s in enumerate(sources)]  # the same bytes each time
+    return nbformat.writes(nbformat.v4.new_notebook(cells=cells)).encode()
+
+
+def genuine(path: Path, files: dict[str, bytes] | None = None, score: float = 25) -> Path:
+    """A hand-in file as handin() writes it, holding `files` (default: a solved 01_softmax)."""
+    files = {"01_softmax.ipynb": softmax_notebook()} if files is None else files
+    precheck = {"score": score, "max_score": 135, "seed": 7, "sandbox": True}
+    return write_zip(path, files, manifest.manifest_bytes("ada", WHEN, files, precheck), WHEN)
+
+
+def rewritten(source: Path, target: Path, replace: dict[str, bytes] | None = None, drop: tuple[str, ...] = ()) -> Path:
+    """A copy of the zip `source` with members replaced or dropped, its manifest untouched."""
+    with zipfile.ZipFile(source) as zf:
+        members = {name: zf.read(name) for name in zf.namelist() if name not in drop}
+    members.update(replace or {})
+    return raw_zip(target, members)
+
+
+def raw_zip(path: Path, members: dict[str, bytes]) -> Path:
+    """A zip holding exactly `members`, with no manifest unless one is given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def special_member(path: Path, name: str, file_type: int, target: bytes = b"/etc/passwd") -> Path:
+    """A genuine hand-in with one more member whose Unix mode is `file_type` (stat.S_IFLNK, S_IFCHR...)."""
+    genuine(path)
+    info = zipfile.ZipInfo(name, date_time=WHEN.timetuple()[:6])
+    info.create_system = 3  # Unix: the mode in external_attr counts
+    info.external_attr = (file_type | 0o777) << 16
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr(info, target)
+    return path
+
+
+def symlink_member(path: Path) -> Path:
+    return special_member(path, "01_softmax.ipynb.link", stat.S_IFLNK)
+
+
+def duplicate_member(path: Path) -> Path:
+    genuine(path)
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "a") as zf:
+        warnings.simplefilter("ignore")  # zipfile warns "Duplicate name": that is the point
+        zf.writestr("01_softmax.ipynb", softmax_notebook("x = 1"))
+    return path
+
+
+def zip_bomb(path: Path, megabytes: int = 30) -> Path:
+    """A zip of a few tens of KB whose one notebook unpacks to `megabytes` MB of zeros."""
+    return raw_zip(path, {"01_softmax.ipynb": bytes(megabytes * 1024**2)})
