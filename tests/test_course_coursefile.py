@@ -3,34 +3,11 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from grading_class import COURSE_TOML
 
 from lab_utils.course.coursefile import CourseFileError, load_course, read_submission_times
 
 CET = timezone(timedelta(hours=1))
-EXAMPLE = """
-roster = "canvas_gradebook_export.csv"
-missing = "zero"
-
-[assignment]
-name = "MNIST lab"
-canvas_id = 12345
-points = 100
-due = 2026-12-01T23:59:00+01:00
-
-[late]
-percent_per_day = 10
-max_days = 5
-percent_if_unknown = 10
-
-[extensions]
-"4022" = 2026-12-03T23:59:00+01:00
-
-[[override]]
-student = "4028"
-exercise = "build_model"
-points = 10
-reason = "oral exam, 2026-12-04"
-"""
 
 
 def course_file(tmp_path, text):
@@ -48,7 +25,7 @@ def refusal(tmp_path, text):
 
 
 def test_the_issue_example_is_read_with_every_key(tmp_path):
-    course = load_course(course_file(tmp_path, EXAMPLE))
+    course = load_course(course_file(tmp_path, COURSE_TOML))
     assert (course.name, course.canvas_id, course.points) == ("MNIST lab", 12345, 100)
     assert course.due == datetime(2026, 12, 1, 23, 59, tzinfo=CET)
     assert (course.late.percent_per_day, course.late.max_days, course.late.percent_if_unknown) == (10, 5, 10)
@@ -61,52 +38,52 @@ def test_the_issue_example_is_read_with_every_key(tmp_path):
 
 
 def test_the_canvas_column_is_the_name_and_the_assignment_id(tmp_path):
-    assert load_course(course_file(tmp_path, EXAMPLE)).canvas_column == "MNIST lab (12345)"
+    assert load_course(course_file(tmp_path, COURSE_TOML)).canvas_column == "MNIST lab (12345)"
 
 
 def test_an_extension_replaces_the_due_date_of_that_learner_only(tmp_path):
-    course = load_course(course_file(tmp_path, EXAMPLE))
+    course = load_course(course_file(tmp_path, COURSE_TOML))
     assert course.due_for("4022") == datetime(2026, 12, 3, 23, 59, tzinfo=CET)
     assert course.due_for("4021") == course.due
 
 
 def test_a_misspelt_key_is_refused_by_name(tmp_path):
-    message = refusal(tmp_path, EXAMPLE.replace("percent_per_day", "percent_a_day"))
+    message = refusal(tmp_path, COURSE_TOML.replace("percent_per_day", "percent_a_day"))
     assert "[late] percent_a_day: unknown key" in message
 
 
 def test_a_due_date_without_its_time_zone_is_refused(tmp_path):
-    message = refusal(tmp_path, EXAMPLE.replace("due = 2026-12-01T23:59:00+01:00", "due = 2026-12-01T23:59:00"))
+    message = refusal(tmp_path, COURSE_TOML.replace("due = 2026-12-01T23:59:00+01:00", "due = 2026-12-01T23:59:00"))
     assert "[assignment] due: needs its time zone" in message
 
 
 def test_a_percentage_out_of_range_is_refused_with_the_value(tmp_path):
-    message = refusal(tmp_path, EXAMPLE.replace("percent_per_day = 10", "percent_per_day = 110"))
+    message = refusal(tmp_path, COURSE_TOML.replace("percent_per_day = 10", "percent_per_day = 110"))
     assert "[late] percent_per_day: must be a number from 0 to 100, got 110" in message
 
 
 def test_an_override_of_an_unknown_exercise_is_refused(tmp_path):
-    message = refusal(tmp_path, EXAMPLE.replace('exercise = "build_model"', 'exercise = "build_modle"'))
+    message = refusal(tmp_path, COURSE_TOML.replace('exercise = "build_model"', 'exercise = "build_modle"'))
     assert "[[override]] number 1: exercise: no exercise 'build_modle'" in message
 
 
 def test_an_exercise_override_above_the_exercise_points_is_refused(tmp_path):
-    message = refusal(tmp_path, EXAMPLE.replace("points = 10\n", "points = 16\n"))
+    message = refusal(tmp_path, COURSE_TOML.replace("points = 10\n", "points = 16\n"))
     assert "points: must be a number from 0 to 15, got 16" in message
 
 
 def test_an_override_without_a_reason_is_refused(tmp_path):
-    message = refusal(tmp_path, EXAMPLE.replace('reason = "oral exam, 2026-12-04"', ""))
+    message = refusal(tmp_path, COURSE_TOML.replace('reason = "oral exam, 2026-12-04"', ""))
     assert "[[override]] number 1: reason: is required" in message
 
 
 def test_an_assignment_name_canvas_would_skip_is_refused(tmp_path):
-    message = refusal(tmp_path, EXAMPLE.replace('name = "MNIST lab"', 'name = "Lab Final Score"'))
+    message = refusal(tmp_path, COURSE_TOML.replace('name = "MNIST lab"', 'name = "Lab Final Score"'))
     assert "[assignment] name: Canvas' import silently skips" in message
 
 
 def test_missing_must_be_zero_or_blank(tmp_path):
-    assert 'missing: must be "zero" or "blank"' in refusal(tmp_path, EXAMPLE.replace('"zero"', '"none"'))
+    assert 'missing: must be "zero" or "blank"' in refusal(tmp_path, COURSE_TOML.replace('"zero"', '"none"'))
 
 
 def test_a_file_that_is_not_toml_is_refused_in_one_line(tmp_path):

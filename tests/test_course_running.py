@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from grading_class import MY_SOFTMAX, STABLE_SOFTMAX, STABLE_SOFTMAX_STUB, write_notebook
+from grading_class import COURSE_TOML, MY_SOFTMAX, STABLE_SOFTMAX, STABLE_SOFTMAX_STUB, write_notebook
 
 from lab_utils.course.cli import main
 
@@ -28,30 +28,7 @@ CANVAS_ROSTER = (
     '"Kay, Lu",4028,S-8,lkay,Lab B,,,\n'
     '"Lee, Kim",4030,S-9,klee,Lab B,,,\n'
 )
-CANVAS_COURSE = """
-roster = "roster.csv"
-missing = "zero"
-
-[assignment]
-name = "MNIST lab"
-canvas_id = 12345
-points = 100
-due = 2026-12-01T23:59:00+01:00
-
-[late]
-percent_per_day = 10
-max_days = 5
-percent_if_unknown = 10
-
-[extensions]
-"4022" = 2026-12-03T23:59:00+01:00
-
-[[override]]
-student = "4028"
-exercise = "build_model"
-points = 10
-reason = "oral exam, 2026-12-04"
-"""
+CANVAS_COURSE = COURSE_TOML.replace("canvas_gradebook_export.csv", "roster.csv")
 MOODLE_ROSTER = (
     "Identifier,Full name,Email address,Status,Grade,Maximum Grade\n"
     "Participant 123456,Jane Smith,jane@uni.example,Submitted for grading,,100.00\n"
