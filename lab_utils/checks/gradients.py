@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, returned_array, run_check
-from lab_utils.checks.messages import Mistakes, close, diagnose, fail, show
+from lab_utils.checks.messages import Mistakes, a_kind, close, diagnose, fail, show
 from lab_utils.checks.softmax import SOFTMAXES
 from lab_utils.reference import cross_entropy, dense_backward, log_softmax, softmax_cross_entropy_grad
 
@@ -124,7 +124,7 @@ class CrossEntropyCheck(ExerciseCheck):
                 self.function,
                 case.label,
                 expected,
-                obs["type"].rsplit(".", 1)[-1],
+                a_kind(obs["type"]),
                 "return a Python float: float(loss)",
             )
         if isinstance(got, list) or np.ndim(got) != 0 or not isinstance(got, (int, float, np.ndarray)):
@@ -231,6 +231,11 @@ class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
         hint = diagnose(got, _grad_mistakes(logits, y, expected), logits.dtype)
         if hint is None and not np.all(np.isfinite(got)):
             hint = STABILITY_HINT
+        if hint is None and not _rows_are_probabilities(got, y):
+            hint = (
+                "each row of the gradient plus its one-hot label, times m, is that example's probabilities, which "
+                "add up to 1; yours don't: softmax normalises each row over its classes (check the axes)"
+            )
         fail(self.function, case.label, expected, got, hint)
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
@@ -240,6 +245,14 @@ class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
 
     def summary(self, cases: list[Case]) -> str:
         return f"{len(cases)} batches, logits up to 1e3, float32 and float64"
+
+
+def _rows_are_probabilities(grad: np.ndarray, y: np.ndarray) -> bool:
+    """Whether m * grad + onehot(y), the probabilities a gradient of the mean loss is made of, sums to 1 by row.
+    grad: (m, K), y: (m,) labels."""
+    m, k = grad.shape
+    with np.errstate(all="ignore"):
+        return bool(np.allclose((m * grad + np.eye(k)[y]).sum(axis=1), 1.0, rtol=1e-3, atol=1e-4))
 
 
 def _grad_case(logits: np.ndarray, y: np.ndarray) -> Case:
@@ -377,7 +390,7 @@ class GdStepCheck(ExerciseCheck):
                 self.function,
                 case.label,
                 want,
-                kind.rsplit(".", 1)[-1],
+                a_kind(kind),
                 hint if "generator" in kind or "map" in kind else "return a list of new arrays",
             )
         if len(got) != len(params):
@@ -398,7 +411,13 @@ class GdStepCheck(ExerciseCheck):
                 fail(self.function, label, expected, value, diagnose(value, _step_mistakes(p, g, rate), p.dtype))
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
-        if obs.get("type") == "TypeError" and "list" in str(obs.get("message")):
+        message = str(obs.get("message"))
+        if "inhomogeneous" in message:
+            return (
+                "params holds arrays of different shapes (a weight matrix, a bias), which NumPy cannot stack into "
+                "one array: step each array with its own gradient, pair by pair"
+            )
+        if obs.get("type") == "TypeError" and ("list" in message or "sequence" in message):
             return "params and grads are lists: arithmetic works on their arrays, pair by pair (zip)"
         return None
 

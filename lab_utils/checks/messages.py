@@ -7,6 +7,7 @@ points at the idea or the API (never the finished line of code).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -21,6 +22,9 @@ LIST_HINT = "you returned a {kind}; return a NumPy array (np.array(...))"
 # the instant check's comparisons through them (the grader judges in another process anyway).
 _allclose, _array_equal = np.allclose, np.array_equal
 MAX_SHOWN = 24  # array elements shown in full; a larger array is shown by shape and dtype
+# A message's lines are broken at spaces before this width: the front end would otherwise wrap a long line
+# wherever it reaches the edge, in the middle of a number.
+WIDTH = 100
 
 Mistakes = list[tuple[str, Callable[[], Any]]]
 
@@ -34,7 +38,7 @@ class CheckFailure(LabError, AssertionError):
         IPython (and so Jupyter, nbclient and nbval) still records the cell as an error
         with this exception's name and message, so Run All stops and the grader sees it.
         """
-        mark = "… " if isinstance(self, NotImplementedYet) else "✗ "
+        mark = "" if isinstance(self, NotImplementedYet) else "✗ "  # a stub is not yet a mistake
         lines = str(self).splitlines() or [""]
         lines[0] = f"{mark}{type(self).__name__}: {lines[0]}"
         return [f"{RED}{line}{RESET}" for line in lines]
@@ -42,6 +46,29 @@ class CheckFailure(LabError, AssertionError):
 
 class NotImplementedYet(CheckFailure):
     """The exercise still holds its stub."""
+
+
+def is_tensorflow(type_: Any) -> bool:
+    """Whether a type name (an observation's "type") is TensorFlow's or Keras'."""
+    return str(type_).split(".")[0] in ("tensorflow", "tf_keras", "keras")
+
+
+def a_kind(type_: Any) -> str:
+    """A type name (an observation's "type") as a learner reads it, with its article: "an int",
+    "a TensorFlow tensor (EagerTensor)"."""
+    short = str(type_).rsplit(".", 1)[-1]
+    if is_tensorflow(type_):
+        return f"a TensorFlow tensor ({short})" if "Tensor" in short else f"a TensorFlow {short}"
+    return f"{'an' if short[:1].lower() in 'aeiou' else 'a'} {short}"
+
+
+def wrapped(line: str) -> str:
+    """line broken at spaces to lines of at most WIDTH characters, continued under the text after its label
+    ("  expected: "), so no number is ever split."""
+    indent = len(line) - len(line.lstrip(" "))
+    label = line.find(": ", indent)
+    under = label + 2 if 0 <= label < 24 else indent + 4
+    return textwrap.fill(line, WIDTH, subsequent_indent=" " * under, break_long_words=False, break_on_hyphens=False)
 
 
 def show(value: Any) -> str:
@@ -71,7 +98,12 @@ def fail(function: str, case: str, expected: Any, got: Any, hint: str | None = N
     lines = [f"{function} gave a wrong answer for {case}", f"  expected: {show(expected)}", f"  got:      {show(got)}"]
     if hint:
         lines.append(f"  hint: {hint}")
-    raise CheckFailure("\n".join(lines))
+    raise CheckFailure(message(lines))
+
+
+def message(lines: list[str]) -> str:
+    """A failure's lines, each broken at spaces to fit WIDTH (see `wrapped`)."""
+    return "\n".join(wrapped(line) for line in lines)
 
 
 def tolerance(dtype: np.dtype) -> dict[str, float]:
