@@ -90,11 +90,14 @@ class ExerciseCheck:
         if status == "not_implemented":
             raise NotImplementedYet(f"{self.function} is not implemented yet: write your code between the markers")
         if status == "raised":
-            lines = [f"{self.function} raised {obs.get('type')}: {obs.get('message')}", f"  for {case.label}"]
-            if obs.get("where"):
+            lines = [
+                message([f"{self.function} raised {obs.get('type')}: {obs.get('message')}"]),
+                f"  for {case.label}",
+            ]
+            if obs.get("where"):  # the learner's line of code, whole, as Python shows it
                 lines.append(f"  at {obs['where']}")
             hint = self.error_hint(case, obs)
-            raise CheckFailure(message(lines + ([f"  hint: {hint}"] if hint else [])))
+            raise CheckFailure("\n".join(lines + ([message([f"  hint: {hint}"])] if hint else [])))
         if status != "returned":
             raise CheckFailure(f"{self.function}: the kernel sent an observation the check cannot read")
         if obs.get("type") == "builtins.NoneType" and not self.allow_none:

@@ -59,6 +59,8 @@ def a_kind(type_: Any) -> str:
     short = str(type_).rsplit(".", 1)[-1]
     if is_tensorflow(type_):
         return f"a TensorFlow tensor ({short})" if "Tensor" in short else f"a TensorFlow {short}"
+    if short == "ndarray":
+        return "a NumPy array"
     return f"{'an' if short[:1].lower() in 'aeiou' else 'a'} {short}"
 
 
@@ -95,10 +97,8 @@ def show(value: Any) -> str:
 
 def fail(function: str, case: str, expected: Any, got: Any, hint: str | None = None) -> NoReturn:
     """Raise the CheckFailure of a wrong answer: the input, what was expected, what came back, a hint."""
-    lines = [f"{function} gave a wrong answer for {case}", f"  expected: {show(expected)}", f"  got:      {show(got)}"]
-    if hint:
-        lines.append(f"  hint: {hint}")
-    raise CheckFailure(message(lines))
+    lines = [f"  expected: {show(expected)}", f"  got:      {show(got)}"] + ([f"  hint: {hint}"] if hint else [])
+    raise CheckFailure(f"{function} gave a wrong answer for {case}\n{message(lines)}")
 
 
 def message(lines: list[str]) -> str:
