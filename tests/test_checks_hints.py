@@ -274,6 +274,6 @@ def test_a_long_array_is_broken_between_numbers_never_inside_one():
         fail("f", "a case", values, -values)
     lines = str(failure.value).splitlines()
     assert all(len(line) <= WIDTH for line in lines)
-    shown = " ".join(line.strip() for line in lines)
-    assert "2047." in shown and "-2047." in shown
-    assert not [line for line in lines if line.rstrip().endswith(("-", "."))]
+    tokens = " ".join(lines[1:]).replace("expected:", " ").replace("got:", " ").split()
+    numbers = [float(n) for n in (token.strip("[],") for token in tokens) if n]
+    assert np.allclose(numbers, [*values.ravel(), *(-values).ravel()], rtol=1e-3)
