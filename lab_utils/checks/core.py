@@ -38,6 +38,7 @@ from lab_utils.checks.messages import (
     is_tensorflow,
     message,
     show,
+    without_internals,
 )
 from lab_utils.observe import wire
 from lab_utils.observe.learner import Case, call_learner
@@ -91,7 +92,7 @@ class ExerciseCheck:
             raise NotImplementedYet(f"{self.function} is not implemented yet: write your code between the markers")
         if status == "raised":
             lines = [
-                message([f"{self.function} raised {obs.get('type')}: {obs.get('message')}"]),
+                message([f"{self.function} raised {obs.get('type')}: {without_internals(str(obs.get('message')))}"]),
                 f"  for {case.label}",
             ]
             if obs.get("where"):  # the learner's line of code, whole, as Python shows it

@@ -231,6 +231,11 @@ class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
         hint = diagnose(got, _grad_mistakes(logits, y, expected), logits.dtype)
         if hint is None and not np.all(np.isfinite(got)):
             hint = STABILITY_HINT
+        if hint is None and _only_the_one_hot_differs(got, expected):
+            hint = (
+                "the probabilities are right, the one-hot part is not: take 1 off in each row at that row's own "
+                "label, and nowhere else"
+            )
         if hint is None and not _rows_are_probabilities(got, y):
             hint = (
                 "each row of the gradient plus its one-hot label, times m, is that example's probabilities, which "
@@ -245,6 +250,14 @@ class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
 
     def summary(self, cases: list[Case]) -> str:
         return f"{len(cases)} batches, logits up to 1e3, float32 and float64"
+
+
+def _only_the_one_hot_differs(grad: np.ndarray, expected: np.ndarray) -> bool:
+    """Whether m * (grad - expected) is whole numbers, not all zero: the softmax is right, the labels' ones are
+    not where they belong. grad, expected: (m, K)."""
+    with np.errstate(all="ignore"):
+        off = len(grad) * (np.asarray(grad, dtype=np.float64) - expected)
+        return bool(np.all(np.isfinite(off)) and np.allclose(off, np.round(off), atol=1e-4) and np.any(np.round(off)))
 
 
 def _rows_are_probabilities(grad: np.ndarray, y: np.ndarray) -> bool:
@@ -319,6 +332,9 @@ class DenseBackwardCheck(ExerciseCheck):
         a_in, W, dz = case.args
         expected = dense_backward(a_in, W, dz)
         got = obs.get("value")
+        if isinstance(got, dict):
+            hint = "return the three arrays themselves, as a tuple in the order (dW, db, da_in), not a dict"
+            fail(self.function, case.label, "a tuple of three arrays (dW, db, da_in)", f"a dict of {list(got)}", hint)
         if is_tensorflow(obs.get("type")) or not isinstance(got, list) or len(got) != 3:
             fail(self.function, case.label, "a tuple of three arrays (dW, db, da_in)", got, "return dW, db and da_in")
         for name, want, value in zip(NAMES, expected, got, strict=True):

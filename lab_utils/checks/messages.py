@@ -7,6 +7,7 @@ points at the idea or the API (never the finished line of code).
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -25,6 +26,7 @@ MAX_SHOWN = 24  # array elements shown in full; a larger array is shown by shape
 # A message's lines are broken at spaces before this width: the front end would otherwise wrap a long line
 # wherever it reaches the edge, in the middle of a number.
 WIDTH = 100
+PAD = "\0"  # a space that `wrapped` does not break at
 
 Mistakes = list[tuple[str, Callable[[], Any]]]
 
@@ -69,8 +71,18 @@ def wrapped(line: str) -> str:
     ("  expected: "), so no number is ever split."""
     indent = len(line) - len(line.lstrip(" "))
     label = line.find(": ", indent)
-    under = label + 2 if 0 <= label < 24 else indent + 4
-    return textwrap.fill(line, WIDTH, subsequent_indent=" " * under, break_long_words=False, break_on_hyphens=False)
+    value = line[label + 2 :]
+    under = label + 2 + len(value) - len(value.lstrip(" ")) if 0 <= label < 24 else indent + 4
+    # NumPy pads numbers to a column ("0.09  ,", "[ 0.5"): that padding must not become a line break
+    kept = re.sub(r" +(?=[,\]])|(?<=\[) +", lambda m: PAD * len(m[0]), line)
+    text = textwrap.fill(kept, WIDTH, subsequent_indent=" " * under, break_long_words=False, break_on_hyphens=False)
+    return text.replace(PAD, " ")
+
+
+def without_internals(text: str) -> str:
+    """An exception's message without TensorFlow's internal op names ("{{function_node __wrapped__...}}",
+    "[Op:AssignSubVariableOp] name:"), which say nothing to a learner."""
+    return re.sub(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]( name:.*)?$", "", text).strip()
 
 
 def show(value: Any) -> str:

@@ -52,6 +52,7 @@ def _softmax_mistakes(z: np.ndarray) -> Mistakes:
         ),
         ("you divided z by its sum; softmax exponentiates first", lambda: z / z.sum(-1, keepdims=True)),
         ("you divided by the largest exponential (max); divide by their sum", lambda: e / e.max(-1, keepdims=True)),
+        ("you divided by the mean of the exponentials; divide by their sum", lambda: e / e.mean(-1, keepdims=True)),
         (
             "you divided inside the loop before the sum was complete; sum all exponentials first",
             lambda: e / e.cumsum(-1),
@@ -127,6 +128,11 @@ class SoftmaxCheck(ExerciseCheck):
                 hint = "you divided by the sum of the whole array; sum each row (the last axis), with keepdims"
         if hint is None and not np.all(np.isfinite(got)):
             hint = "the result has inf or nan: np.exp overflows for large logits; subtract the max first"
+        if hint is None and got.dtype.itemsize < z.dtype.itemsize:
+            hint = (
+                f"your result is {got.dtype}, which keeps fewer digits than the input's {z.dtype}: "
+                "compute in the input's precision"
+            )
         if hint is None and np.abs(z).max() > LARGE:
             hint = "your answer is off for large logits: did you clip or round them? subtracting the max is enough"
         fail(self.function, case.label, expected, got, hint)

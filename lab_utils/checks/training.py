@@ -21,7 +21,7 @@ import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, run_check
 from lab_utils.checks.gradients import FIXED_SEED
-from lab_utils.checks.messages import Mistakes, NotImplementedYet, a_kind, close, diagnose, fail
+from lab_utils.checks.messages import Mistakes, NotImplementedYet, a_kind, close, diagnose, fail, without_internals
 from lab_utils.reference import backprop, cross_entropy, forward, log_softmax
 
 NOTEBOOK = "04_training"
@@ -87,10 +87,17 @@ class CompileCheck(ExerciseCheck):
         y, logits = case.probe["y"], case.probe["logits"]
         expected, where = cross_entropy(logits, y), "model.loss on integer labels and logits"
         hint = f"the loss must be {WANT_LOSS}"
+        name = str(loss["name"]).lower()
+        if "squared" in name or "absolute" in name or name in ("mse", "mae"):
+            hint = (
+                "a regression loss compares numbers one by one; a label is a class, whose loss is the cross-entropy "
+                "of its probability, taken here from logits"
+            )
         if loss.get("error"):
-            if "categorical" in str(loss["name"]).lower() and "sparse" not in str(loss["name"]).lower():
+            if "categorical" in name and "sparse" not in name:
                 hint = "the labels are integers 0..9: use the *Sparse* categorical cross-entropy, from logits"
-            fail(self.function, where, WANT_LOSS, f"{loss['error']['type']}: {loss['error']['message']}", hint)
+            error = f"{loss['error']['type']}: {without_internals(loss['error']['message'])}"
+            fail(self.function, where, WANT_LOSS, error, hint)
         if not close(loss["value"], expected, np.float32):
             if close(loss["value"], expected * len(y), np.float32):
                 hint = f"{MEAN_HINT}: leave the loss's reduction at its default"
@@ -130,6 +137,7 @@ def _loss_mistakes(logits: np.ndarray, y: np.ndarray, loss: float, loss_after: f
     return [
         ("return the loss of the batch before the step: the one the gradients were computed from", lambda: loss_after),
         (MEAN_HINT, lambda: loss * len(y)),
+        ("the loss is over the whole batch: every example of x and y counts", lambda: cross_entropy(logits[:1], y[:1])),
         (
             "this loss reads the logits as probabilities: the model returns logits, so the loss needs from_logits=True",
             lambda: _loss_as_probabilities(logits, y),
