@@ -14,11 +14,14 @@ from lab_utils.checks import (
     CheckFailure,
     NotImplementedYet,
     check_compile,
+    check_dense_backward,
     check_gd_step,
+    check_softmax,
     check_softmax_cross_entropy_grad,
+    check_stable_softmax,
     check_train_step,
 )
-from lab_utils.checks.messages import WIDTH, a_kind, fail
+from lab_utils.checks.messages import WIDTH, a_kind, fail, without_internals
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -277,3 +280,67 @@ def test_a_long_array_is_broken_between_numbers_never_inside_one():
     tokens = " ".join(lines[1:]).replace("expected:", " ").replace("got:", " ").split()
     numbers = [float(n) for n in (token.strip("[],") for token in tokens) if n]
     assert np.allclose(numbers, [*values.ravel(), *(-values).ravel()], rtol=1e-3)
+
+
+# ---------------------------------------------------------------- found working through 01-05 as a learner
+
+
+def test_softmax_divided_by_the_mean_of_the_exponentials_is_told_to_divide_by_their_sum():
+    hint = hint_of(failure_of(check_softmax, lambda z: np.exp(z) / np.exp(z).mean()), "01_softmax")
+    assert "mean of the exponentials" in hint
+
+
+def test_a_stable_softmax_in_float16_is_told_it_lost_precision():
+    def stable_softmax(z):
+        e = np.exp((z - z.max(axis=-1, keepdims=True)).astype(np.float16))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    assert "float16, which keeps fewer digits" in hint_of(
+        failure_of(check_stable_softmax, stable_softmax), "01_softmax"
+    )
+
+
+def test_dense_backward_returning_a_dict_is_told_to_return_a_tuple_and_shows_its_keys():
+    message = failure_of(check_dense_backward, lambda a, W, dz: {"dW": a.T @ dz, "db": dz.sum(0), "da_in": dz @ W.T})
+    assert "got:      a dict of ['dW', 'db', 'da_in']" in message
+    assert "not a dict" in hint_of(message, "03_gradients")
+
+
+def test_a_gradient_with_the_first_rows_label_in_every_row_is_told_the_one_hot_part_is_wrong():
+    def softmax_cross_entropy_grad(logits, y):
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True) - np.eye(logits.shape[1])[y[0]]) / len(y)
+
+    hint = hint_of(failure_of(check_softmax_cross_entropy_grad, softmax_cross_entropy_grad), "03_gradients")
+    assert "the one-hot part is not" in hint
+
+
+def test_compile_with_a_regression_loss_is_told_a_label_is_a_class_without_tensorflow_internals():
+    def compile_model(model, cfg):
+        model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="mse", metrics=["accuracy"])
+        return model
+
+    message = failure_of(check_compile, compile_model)
+    assert "function_node" not in message and "[Op:" not in message
+    assert "regression loss" in hint_of(message, "04_training")
+
+
+def test_a_train_step_on_the_first_example_only_is_told_the_whole_batch_counts():
+    first = step(lambda model, x, y: LOSS(y[:1], model(x[:1], training=True)))
+    assert "whole batch" in hint_of(failure_of(check_train_step, first), "04_training")
+
+
+def test_tensorflows_internal_op_names_are_left_out_of_a_message():
+    text = "{{function_node __wrapped__Sub_device_/job:localhost}} Incompatible shapes: [4] vs. [4,10] [Op:Sub] name:"
+    assert without_internals(text) == "Incompatible shapes: [4] vs. [4,10]"
+
+
+def test_numpys_padding_inside_an_array_never_becomes_a_line_break():
+    values = np.array([-2.9566, -1.1979, 2.13, -0.7451, -0.5091, -0.5696, 0.4393, -5.1617, 2.1279, 0.013])
+    with pytest.raises(CheckFailure) as failure:
+        fail("predict_digit", "an image", values * 1e-3, values)
+    lines = str(failure.value).splitlines()
+    assert not [line for line in lines if line.lstrip().startswith((",", "]"))]
+    assert not [line for line in lines if line.rstrip().endswith("[")]
+    continued = [line for line in lines[1:] if not line.lstrip().startswith(("expected:", "got:"))]
+    assert all(line.startswith(" " * 12) and line[12] != " " for line in continued)
