@@ -21,7 +21,7 @@ from lab_utils.checks import (
     check_stable_softmax,
     check_train_step,
 )
-from lab_utils.checks.messages import WIDTH, a_kind, fail, without_internals
+from lab_utils.checks.messages import WIDTH, a_kind, fail, show, without_internals
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -344,3 +344,13 @@ def test_numpys_padding_inside_an_array_never_becomes_a_line_break():
     assert not [line for line in lines if line.rstrip().endswith("[")]
     continued = [line for line in lines[1:] if not line.lstrip().startswith(("expected:", "got:"))]
     assert all(line.startswith(" " * 12) and line[12] != " " for line in continued)
+
+
+def test_the_first_line_leaves_room_for_the_name_shown_before_it_and_keeps_names_with_their_values():
+    logits = np.array([[2.0, 1.0, 0.1, -3.25], [0.5, 2.5, 0.3, 1.75], [1.0, -1.0, 0.0, 4.5]])
+    with pytest.raises(CheckFailure) as failure:
+        fail("softmax_cross_entropy_grad", f"logits = {show(logits)}, y = [0, 1, 3]", 0.0, 1.0)
+    first, *rest = str(failure.value).splitlines()
+    assert len("✗ CheckFailure: " + first) <= WIDTH
+    header = " ".join([first, *rest[: rest.index(next(r for r in rest if "expected:" in r))]])
+    assert "logits = [[" in header and "y = [0, 1, 3]" in " ".join(header.split())

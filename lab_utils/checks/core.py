@@ -28,6 +28,7 @@ from lab_utils import observe
 from lab_utils.checks.library import library_hint, source_of
 from lab_utils.checks.messages import (
     GREEN,
+    LEAD,
     LIST_HINT,
     RESET,
     TF_HINT,
@@ -39,6 +40,7 @@ from lab_utils.checks.messages import (
     message,
     show,
     without_internals,
+    wrapped,
 )
 from lab_utils.observe import wire
 from lab_utils.observe.learner import Case, call_learner
@@ -92,7 +94,9 @@ class ExerciseCheck:
             raise NotImplementedYet(f"{self.function} is not implemented yet: write your code between the markers")
         if status == "raised":
             lines = [
-                message([f"{self.function} raised {obs.get('type')}: {without_internals(str(obs.get('message')))}"]),
+                wrapped(
+                    f"{self.function} raised {obs.get('type')}: {without_internals(str(obs.get('message')))}", LEAD
+                ),
                 f"  for {case.label}",
             ]
             if obs.get("where"):  # the learner's line of code, whole, as Python shows it

@@ -27,6 +27,7 @@ MAX_SHOWN = 24  # array elements shown in full; a larger array is shown by shape
 # wherever it reaches the edge, in the middle of a number.
 WIDTH = 100
 PAD = "\0"  # a space that `wrapped` does not break at
+LEAD = len("✗ NotImplementedYet: ")  # what IPython's rendering puts before a message's first line
 
 Mistakes = list[tuple[str, Callable[[], Any]]]
 
@@ -66,17 +67,17 @@ def a_kind(type_: Any) -> str:
     return f"{'an' if short[:1].lower() in 'aeiou' else 'a'} {short}"
 
 
-def wrapped(line: str) -> str:
+def wrapped(line: str, lead: int = 0) -> str:
     """line broken at spaces to lines of at most WIDTH characters, continued under the text after its label
-    ("  expected: "), so no number is ever split."""
+    ("  expected: "), so no number is ever split; `lead` characters will stand before its first line."""
     indent = len(line) - len(line.lstrip(" "))
     label = line.find(": ", indent)
     value = line[label + 2 :]
     under = label + 2 + len(value) - len(value.lstrip(" ")) if 0 <= label < 24 else indent + 4
     # NumPy pads numbers to a column ("0.09  ,", "[ 0.5"): that padding must not become a line break
-    kept = re.sub(r" +(?=[,\]])|(?<=\[) +", lambda m: PAD * len(m[0]), line)
+    kept = re.sub(r" +(?=[,\]=])|(?<=[\[=]) +", lambda m: PAD * len(m[0]), "\1" * lead + line)
     text = textwrap.fill(kept, WIDTH, subsequent_indent=" " * under, break_long_words=False, break_on_hyphens=False)
-    return text.replace(PAD, " ")
+    return text[lead:].replace(PAD, " ")
 
 
 def without_internals(text: str) -> str:
@@ -110,7 +111,7 @@ def show(value: Any) -> str:
 def fail(function: str, case: str, expected: Any, got: Any, hint: str | None = None) -> NoReturn:
     """Raise the CheckFailure of a wrong answer: the input, what was expected, what came back, a hint."""
     lines = [f"  expected: {show(expected)}", f"  got:      {show(got)}"] + ([f"  hint: {hint}"] if hint else [])
-    raise CheckFailure(f"{function} gave a wrong answer for {case}\n{message(lines)}")
+    raise CheckFailure(f"{wrapped(f'{function} gave a wrong answer for {case}', LEAD)}\n{message(lines)}")
 
 
 def message(lines: list[str]) -> str:
