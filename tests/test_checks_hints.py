@@ -354,3 +354,47 @@ def test_the_first_line_leaves_room_for_the_name_shown_before_it_and_keeps_names
     assert len("✗ CheckFailure: " + first) <= WIDTH
     header = " ".join([first, *rest[: rest.index(next(r for r in rest if "expected:" in r))]])
     assert "logits = [[" in header and "y = [0, 1, 3]" in " ".join(header.split())
+
+
+def torch_style_step(model, optimizer, x, y):
+    with tf.GradientTape():
+        loss = LOSS(y, model(x, training=True))
+    loss.backward()
+    return float(loss)
+
+
+def tape_class_step(model, optimizer, x, y):
+    with tf.GradientTape as tape:
+        loss = LOSS(y, model(x, training=True))
+    optimizer.apply_gradients(
+        zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True)
+    )
+    return float(loss)
+
+
+@pytest.mark.parametrize(
+    "fn, cause",
+    [
+        pytest.param(torch_style_step, "no loss.backward()", id="loss-backward"),
+        pytest.param(tape_class_step, "tf.GradientTape is a class", id="tape-class-not-called"),
+        pytest.param(
+            step(
+                grads=lambda tape, loss, model: [
+                    *tape.gradient(loss, model.trainable_variables[:2]),
+                    *tape.gradient(loss, model.trainable_variables[2:]),
+                ]
+            ),
+            "a single tape.gradient call",
+            id="tape-asked-twice",
+        ),
+    ],
+)
+def test_tensorflow_habits_from_elsewhere_are_told_how_tensorflow_does_it(fn, cause):
+    assert cause in hint_of(failure_of(check_train_step, fn), "04_training")
+
+
+def test_gd_step_with_a_rate_of_its_own_is_told_to_use_the_argument():
+    def gd_step(params, grads, learning_rate):
+        return [p - 0.01 * g for p, g in zip(params, grads, strict=True)]
+
+    assert "another rate than learning_rate" in hint_of(failure_of(check_gd_step, gd_step), "03_gradients")

@@ -375,6 +375,13 @@ def _step_mistakes(p: np.ndarray, g: np.ndarray, rate: float) -> Mistakes:
     ]
 
 
+def _a_step_at_another_rate(got: np.ndarray, p: np.ndarray, g: np.ndarray) -> bool:
+    """Whether got is p - c * g for some rate c (fitted by least squares). got, p, g: arrays of one shape."""
+    g64, moved = np.asarray(g, dtype=np.float64), np.asarray(p, dtype=np.float64) - got
+    c = float(np.sum(moved * g64) / np.sum(g64 * g64)) if np.any(g64) else 0.0
+    return c > 0 and close(got, p - c * g64, p.dtype)
+
+
 class GdStepCheck(ExerciseCheck):
     """gd_step(params, grads, learning_rate) -> a new list, params[i] - learning_rate * grads[i]."""
 
@@ -424,7 +431,10 @@ class GdStepCheck(ExerciseCheck):
                     "each new array has its parameter's shape",
                 )
             if not close(value, expected, p.dtype):
-                fail(self.function, label, expected, value, diagnose(value, _step_mistakes(p, g, rate), p.dtype))
+                hint = diagnose(value, _step_mistakes(p, g, rate), p.dtype)
+                if hint is None and _a_step_at_another_rate(value, p, g):
+                    hint = "the step is scaled by another rate than learning_rate: use the argument, not a number"
+                fail(self.function, label, expected, value, hint)
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
         message = str(obs.get("message"))

@@ -75,7 +75,8 @@ def wrapped(line: str, lead: int = 0) -> str:
     value = line[label + 2 :]
     under = label + 2 + len(value) - len(value.lstrip(" ")) if 0 <= label < 24 else indent + 4
     # NumPy pads numbers to a column ("0.09  ,", "[ 0.5"): that padding must not become a line break
-    kept = re.sub(r" +(?=[,\]=])|(?<=[\[=]) +", lambda m: PAD * len(m[0]), "\1" * lead + line)
+    kept = re.sub(r"\([^()]{0,20}\)", lambda m: m[0].replace(" ", PAD), line)  # a shape such as (3, 2) whole
+    kept = re.sub(r" +(?=[,\]=(])|(?<=[\[=]) +", lambda m: PAD * len(m[0]), "\1" * lead + kept)
     text = textwrap.fill(kept, WIDTH, subsequent_indent=" " * under, break_long_words=False, break_on_hyphens=False)
     return text[lead:].replace(PAD, " ")
 

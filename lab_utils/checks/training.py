@@ -222,6 +222,15 @@ class TrainStepCheck(ExerciseCheck):
 
 def _train_step_error_hint(kind: str, message: str) -> str | None:
     """The cause of a known exception in train_step, from its type and the first line of its message."""
+    if "has no attribute 'backward'" in message or "has no attribute 'minimize'" in message:
+        return (
+            "in TensorFlow with Keras 3, the gradients come from a tf.GradientTape that records the forward pass; "
+            "the optimizer then applies them (there is no loss.backward() or optimizer.minimize here)"
+        )
+    if "does not support the context manager protocol" in message:
+        return "tf.GradientTape is a class: the `with` statement needs a tape, made by calling it"
+    if "non-persistent GradientTape" in message:
+        return "a tape gives its gradients once: ask for all the variables in a single tape.gradient call"
     if "No gradients provided" in message:
         return (
             "the tape found no path from the weights to the loss: it follows only TensorFlow operations run inside "
