@@ -26,7 +26,22 @@ import numpy as np
 
 from lab_utils import observe
 from lab_utils.checks.library import library_hint, source_of
-from lab_utils.checks.messages import GREEN, LIST_HINT, RESET, TF_HINT, CheckFailure, NotImplementedYet, fail, show
+from lab_utils.checks.messages import (
+    GREEN,
+    LEAD,
+    LIST_HINT,
+    RESET,
+    TF_HINT,
+    CheckFailure,
+    NotImplementedYet,
+    a_kind,
+    fail,
+    is_tensorflow,
+    message,
+    show,
+    without_internals,
+    wrapped,
+)
 from lab_utils.observe import wire
 from lab_utils.observe.learner import Case, call_learner
 
@@ -74,15 +89,20 @@ class ExerciseCheck:
         """Turn the outcomes every exercise shares (stub, exception, None, mutated input) into failures."""
         status = obs.get("status")
         if status == "not_callable":
-            raise CheckFailure(f"the check needs your function {self.function} itself, got a {obs.get('type')}")
+            raise CheckFailure(f"the check needs your function {self.function} itself, got {a_kind(obs.get('type'))}")
         if status == "not_implemented":
             raise NotImplementedYet(f"{self.function} is not implemented yet: write your code between the markers")
         if status == "raised":
-            lines = [f"{self.function} raised {obs.get('type')}: {obs.get('message')}", f"  for {case.label}"]
-            if obs.get("where"):
+            lines = [
+                wrapped(
+                    f"{self.function} raised {obs.get('type')}: {without_internals(str(obs.get('message')))}", LEAD
+                ),
+                f"  for {case.label}",
+            ]
+            if obs.get("where"):  # the learner's line of code, whole, as Python shows it
                 lines.append(f"  at {obs['where']}")
             hint = self.error_hint(case, obs)
-            raise CheckFailure("\n".join(lines + ([f"  hint: {hint}"] if hint else [])))
+            raise CheckFailure("\n".join(lines + ([message([f"  hint: {hint}"])] if hint else [])))
         if status != "returned":
             raise CheckFailure(f"{self.function}: the kernel sent an observation the check cannot read")
         if obs.get("type") == "builtins.NoneType" and not self.allow_none:
@@ -110,7 +130,7 @@ def run_check(check: ExerciseCheck, fn: Any, cases: list[Case] | None = None, se
     """The notebook's instant check: the source check, then every case observed and judged through the
     wire round trip the grader uses; prints one green line, or raises CheckFailure / NotImplementedYet."""
     if not callable(fn):
-        raise CheckFailure(f"the check needs your function {check.function} itself, got a {type(fn).__name__}")
+        raise CheckFailure(f"the check needs your function {check.function} itself, got {a_kind(type(fn).__name__)}")
     source, aliases = source_of(fn, check.library_calls)
     hint = library_hint(check, source, aliases=aliases, name=getattr(fn, "__name__", None))
     if hint:
@@ -126,11 +146,6 @@ def run_check(check: ExerciseCheck, fn: Any, cases: list[Case] | None = None, se
 # ---------------------------------------------------------------- the judge's shared verdicts
 
 
-def is_tensorflow(type_: Any) -> bool:
-    """Whether a type name (an observation's "type") is TensorFlow's or Keras'."""
-    return str(type_).split(".")[0] in ("tensorflow", "tf_keras", "keras")
-
-
 def returned_array(
     function: str, case: Case, obs: dict, shape: tuple[int, ...], shape_hint: str | None = None
 ) -> np.ndarray:
@@ -138,12 +153,12 @@ def returned_array(
     value, kind = obs.get("value"), str(obs.get("type"))
     want = f"a NumPy array of shape {shape}"
     if is_tensorflow(kind):
-        fail(function, case.label, want, kind.rsplit(".", 1)[-1], TF_HINT)
+        fail(function, case.label, want, a_kind(kind), TF_HINT)
     if kind in ("builtins.list", "builtins.tuple"):
         fail(function, case.label, want, value, LIST_HINT.format(kind=kind.split(".")[1]))
     if not obs.get("is_array") or not isinstance(value, np.ndarray):
         number = isinstance(value, (int, float)) or (isinstance(value, np.ndarray) and value.ndim == 0)
-        fail(function, case.label, want, f"a {kind.rsplit('.', 1)[-1]}: {show(value)}", shape_hint if number else None)
+        fail(function, case.label, want, f"{a_kind(kind)}: {show(value)}", shape_hint if number else None)
     if value.shape != shape:
         fail(function, case.label, f"shape {shape}", f"shape {value.shape}", shape_hint or "one value per input value")
     return value
@@ -157,6 +172,7 @@ __all__ = [
     "NotImplementedYet",
     "call_learner",
     "fail",
+    "is_tensorflow",
     "observe_case",
     "run_check",
 ]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, returned_array, run_check
-from lab_utils.checks.messages import Mistakes, close, diagnose, fail, show
+from lab_utils.checks.messages import Mistakes, a_kind, close, diagnose, fail, show
 from lab_utils.checks.softmax import SOFTMAXES
 from lab_utils.reference import cross_entropy, dense_backward, log_softmax, softmax_cross_entropy_grad
 
@@ -124,7 +124,7 @@ class CrossEntropyCheck(ExerciseCheck):
                 self.function,
                 case.label,
                 expected,
-                obs["type"].rsplit(".", 1)[-1],
+                a_kind(obs["type"]),
                 "return a Python float: float(loss)",
             )
         if isinstance(got, list) or np.ndim(got) != 0 or not isinstance(got, (int, float, np.ndarray)):
@@ -231,6 +231,16 @@ class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
         hint = diagnose(got, _grad_mistakes(logits, y, expected), logits.dtype)
         if hint is None and not np.all(np.isfinite(got)):
             hint = STABILITY_HINT
+        if hint is None and _only_the_one_hot_differs(got, expected):
+            hint = (
+                "the probabilities are right, the one-hot part is not: take 1 off in each row at that row's own "
+                "label, and nowhere else"
+            )
+        if hint is None and not _rows_are_probabilities(got, y):
+            hint = (
+                "each row of the gradient plus its one-hot label, times m, is that example's probabilities, which "
+                "add up to 1; yours don't: softmax normalises each row over its classes (check the axes)"
+            )
         fail(self.function, case.label, expected, got, hint)
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
@@ -240,6 +250,22 @@ class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
 
     def summary(self, cases: list[Case]) -> str:
         return f"{len(cases)} batches, logits up to 1e3, float32 and float64"
+
+
+def _only_the_one_hot_differs(grad: np.ndarray, expected: np.ndarray) -> bool:
+    """Whether m * (grad - expected) is whole numbers, not all zero: the softmax is right, the labels' ones are
+    not where they belong. grad, expected: (m, K)."""
+    with np.errstate(all="ignore"):
+        off = len(grad) * (np.asarray(grad, dtype=np.float64) - expected)
+        return bool(np.all(np.isfinite(off)) and np.allclose(off, np.round(off), atol=1e-4) and np.any(np.round(off)))
+
+
+def _rows_are_probabilities(grad: np.ndarray, y: np.ndarray) -> bool:
+    """Whether m * grad + onehot(y), the probabilities a gradient of the mean loss is made of, sums to 1 by row.
+    grad: (m, K), y: (m,) labels."""
+    m, k = grad.shape
+    with np.errstate(all="ignore"):
+        return bool(np.allclose((m * grad + np.eye(k)[y]).sum(axis=1), 1.0, rtol=1e-3, atol=1e-4))
 
 
 def _grad_case(logits: np.ndarray, y: np.ndarray) -> Case:
@@ -306,6 +332,9 @@ class DenseBackwardCheck(ExerciseCheck):
         a_in, W, dz = case.args
         expected = dense_backward(a_in, W, dz)
         got = obs.get("value")
+        if isinstance(got, dict):
+            hint = "return the three arrays themselves, as a tuple in the order (dW, db, da_in), not a dict"
+            fail(self.function, case.label, "a tuple of three arrays (dW, db, da_in)", f"a dict of {list(got)}", hint)
         if is_tensorflow(obs.get("type")) or not isinstance(got, list) or len(got) != 3:
             fail(self.function, case.label, "a tuple of three arrays (dW, db, da_in)", got, "return dW, db and da_in")
         for name, want, value in zip(NAMES, expected, got, strict=True):
@@ -346,6 +375,13 @@ def _step_mistakes(p: np.ndarray, g: np.ndarray, rate: float) -> Mistakes:
     ]
 
 
+def _a_step_at_another_rate(got: np.ndarray, p: np.ndarray, g: np.ndarray) -> bool:
+    """Whether got is p - c * g for some rate c (fitted by least squares). got, p, g: arrays of one shape."""
+    g64, moved = np.asarray(g, dtype=np.float64), np.asarray(p, dtype=np.float64) - got
+    c = float(np.sum(moved * g64) / np.sum(g64 * g64)) if np.any(g64) else 0.0
+    return c > 0 and close(got, p - c * g64, p.dtype)
+
+
 class GdStepCheck(ExerciseCheck):
     """gd_step(params, grads, learning_rate) -> a new list, params[i] - learning_rate * grads[i]."""
 
@@ -377,7 +413,7 @@ class GdStepCheck(ExerciseCheck):
                 self.function,
                 case.label,
                 want,
-                kind.rsplit(".", 1)[-1],
+                a_kind(kind),
                 hint if "generator" in kind or "map" in kind else "return a list of new arrays",
             )
         if len(got) != len(params):
@@ -395,10 +431,19 @@ class GdStepCheck(ExerciseCheck):
                     "each new array has its parameter's shape",
                 )
             if not close(value, expected, p.dtype):
-                fail(self.function, label, expected, value, diagnose(value, _step_mistakes(p, g, rate), p.dtype))
+                hint = diagnose(value, _step_mistakes(p, g, rate), p.dtype)
+                if hint is None and _a_step_at_another_rate(value, p, g):
+                    hint = "the step is scaled by another rate than learning_rate: use the argument, not a number"
+                fail(self.function, label, expected, value, hint)
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
-        if obs.get("type") == "TypeError" and "list" in str(obs.get("message")):
+        message = str(obs.get("message"))
+        if "inhomogeneous" in message:
+            return (
+                "params holds arrays of different shapes (a weight matrix, a bias), which NumPy cannot stack into "
+                "one array: step each array with its own gradient, pair by pair"
+            )
+        if obs.get("type") == "TypeError" and ("list" in message or "sequence" in message):
             return "params and grads are lists: arithmetic works on their arrays, pair by pair (zip)"
         return None
 

@@ -7,6 +7,8 @@ points at the idea or the API (never the finished line of code).
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -21,6 +23,11 @@ LIST_HINT = "you returned a {kind}; return a NumPy array (np.array(...))"
 # the instant check's comparisons through them (the grader judges in another process anyway).
 _allclose, _array_equal = np.allclose, np.array_equal
 MAX_SHOWN = 24  # array elements shown in full; a larger array is shown by shape and dtype
+# A message's lines are broken at spaces before this width: the front end would otherwise wrap a long line
+# wherever it reaches the edge, in the middle of a number.
+WIDTH = 100
+PAD = "\0"  # a space that `wrapped` does not break at
+LEAD = len("✗ NotImplementedYet: ")  # what IPython's rendering puts before a message's first line
 
 Mistakes = list[tuple[str, Callable[[], Any]]]
 
@@ -34,7 +41,7 @@ class CheckFailure(LabError, AssertionError):
         IPython (and so Jupyter, nbclient and nbval) still records the cell as an error
         with this exception's name and message, so Run All stops and the grader sees it.
         """
-        mark = "… " if isinstance(self, NotImplementedYet) else "✗ "
+        mark = "" if isinstance(self, NotImplementedYet) else "✗ "  # a stub is not yet a mistake
         lines = str(self).splitlines() or [""]
         lines[0] = f"{mark}{type(self).__name__}: {lines[0]}"
         return [f"{RED}{line}{RESET}" for line in lines]
@@ -42,6 +49,42 @@ class CheckFailure(LabError, AssertionError):
 
 class NotImplementedYet(CheckFailure):
     """The exercise still holds its stub."""
+
+
+def is_tensorflow(type_: Any) -> bool:
+    """Whether a type name (an observation's "type") is TensorFlow's or Keras'."""
+    return str(type_).split(".")[0] in ("tensorflow", "tf_keras", "keras")
+
+
+def a_kind(type_: Any) -> str:
+    """A type name (an observation's "type") as a learner reads it, with its article: "an int",
+    "a TensorFlow tensor (EagerTensor)"."""
+    short = str(type_).rsplit(".", 1)[-1]
+    if is_tensorflow(type_):
+        return f"a TensorFlow tensor ({short})" if "Tensor" in short else f"a TensorFlow {short}"
+    if short == "ndarray":
+        return "a NumPy array"
+    return f"{'an' if short[:1].lower() in 'aeiou' else 'a'} {short}"
+
+
+def wrapped(line: str, lead: int = 0) -> str:
+    """line broken at spaces to lines of at most WIDTH characters, continued under the text after its label
+    ("  expected: "), so no number is ever split; `lead` characters will stand before its first line."""
+    indent = len(line) - len(line.lstrip(" "))
+    label = line.find(": ", indent)
+    value = line[label + 2 :]
+    under = label + 2 + len(value) - len(value.lstrip(" ")) if 0 <= label < 24 else indent + 4
+    # NumPy pads numbers to a column ("0.09  ,", "[ 0.5"): that padding must not become a line break
+    kept = re.sub(r"\([^()]{0,20}\)", lambda m: m[0].replace(" ", PAD), line)  # a shape such as (3, 2) whole
+    kept = re.sub(r" +(?=[,\]=(])|(?<=[\[=]) +", lambda m: PAD * len(m[0]), "\1" * lead + kept)
+    text = textwrap.fill(kept, WIDTH, subsequent_indent=" " * under, break_long_words=False, break_on_hyphens=False)
+    return text[lead:].replace(PAD, " ")
+
+
+def without_internals(text: str) -> str:
+    """An exception's message without TensorFlow's internal op names ("{{function_node __wrapped__...}}",
+    "[Op:AssignSubVariableOp] name:"), which say nothing to a learner."""
+    return re.sub(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]( name:.*)?$", "", text).strip()
 
 
 def show(value: Any) -> str:
@@ -68,10 +111,13 @@ def show(value: Any) -> str:
 
 def fail(function: str, case: str, expected: Any, got: Any, hint: str | None = None) -> NoReturn:
     """Raise the CheckFailure of a wrong answer: the input, what was expected, what came back, a hint."""
-    lines = [f"{function} gave a wrong answer for {case}", f"  expected: {show(expected)}", f"  got:      {show(got)}"]
-    if hint:
-        lines.append(f"  hint: {hint}")
-    raise CheckFailure("\n".join(lines))
+    lines = [f"  expected: {show(expected)}", f"  got:      {show(got)}"] + ([f"  hint: {hint}"] if hint else [])
+    raise CheckFailure(f"{wrapped(f'{function} gave a wrong answer for {case}', LEAD)}\n{message(lines)}")
+
+
+def message(lines: list[str]) -> str:
+    """A failure's lines, each broken at spaces to fit WIDTH (see `wrapped`)."""
+    return "\n".join(wrapped(line) for line in lines)
 
 
 def tolerance(dtype: np.dtype) -> dict[str, float]:

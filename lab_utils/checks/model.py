@@ -15,7 +15,7 @@ import numpy as np
 
 from lab_utils.activations import ACTIVATIONS, linear
 from lab_utils.checks.core import Case, ExerciseCheck, returned_array, run_check
-from lab_utils.checks.messages import CheckFailure, Mistakes, close, diagnose, fail, show
+from lab_utils.checks.messages import CheckFailure, Mistakes, a_kind, close, diagnose, fail, show
 from lab_utils.data import N_PIXELS
 from lab_utils.reference import forward, softmax
 
@@ -114,9 +114,11 @@ class BuildModelCheck(ExerciseCheck):
         model, kind = obs.get("model", {}), str(obs["type"]).rsplit(".", 1)[-1]
         fail_ = lambda expected, got, hint=None: fail(self.function, case.label, expected, got, hint)  # noqa: E731
         if kind in ("list", "tuple"):
-            fail_("a keras.Sequential", f"a {kind}", "wrap the layers in a model: keras.Sequential takes the list")
+            fail_(
+                "a keras.Sequential", a_kind(obs["type"]), "wrap the layers in a model: keras.Sequential takes the list"
+            )
         if not model.get("is_model"):
-            fail_("a keras.Sequential", kind)
+            fail_("a keras.Sequential", a_kind(obs["type"]))
         if not model.get("sequential"):
             fail_("a keras.Sequential", kind, "the text asks for keras.Sequential: the next cells read model.layers")
         if model.get("error"):

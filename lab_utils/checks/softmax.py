@@ -30,7 +30,7 @@ SOFTMAXES = (
     "jax.nn.softmax",
 )
 KEEPDIMS_HINT = (
-    "keepdims=True keeps the reduced axis, so each row's max and sum (shape (m, 1)) line up with z (m, N): see Hint 2"
+    "keepdims=True keeps the reduced axis, so each row's max and sum (shape (m, 1)) line up with z (m, K): see Hint 2"
 )
 
 
@@ -39,7 +39,7 @@ def _case(z: np.ndarray) -> Case:
 
 
 def _softmax_mistakes(z: np.ndarray) -> Mistakes:
-    """(hint, the wrong answer it produces) for the mistakes of softmax itself. z: (..., N) logits."""
+    """(hint, the wrong answer it produces) for the mistakes of softmax itself. z: (..., K) logits."""
     z = np.asarray(z, dtype=np.float64)
     with np.errstate(over="ignore"):  # overflow is what some of these mistakes produce for large logits
         e = np.exp(z)
@@ -52,6 +52,7 @@ def _softmax_mistakes(z: np.ndarray) -> Mistakes:
         ),
         ("you divided z by its sum; softmax exponentiates first", lambda: z / z.sum(-1, keepdims=True)),
         ("you divided by the largest exponential (max); divide by their sum", lambda: e / e.max(-1, keepdims=True)),
+        ("you divided by the mean of the exponentials; divide by their sum", lambda: e / e.mean(-1, keepdims=True)),
         (
             "you divided inside the loop before the sum was complete; sum all exponentials first",
             lambda: e / e.cumsum(-1),
@@ -98,7 +99,7 @@ def _stable_mistakes(z: np.ndarray) -> Mistakes:
 
 
 class SoftmaxCheck(ExerciseCheck):
-    """my_softmax(z): z (N,) logits -> (N,) probabilities."""
+    """my_softmax(z): z (K,) logits -> (K,) probabilities."""
 
     function, name, notebook, points = "my_softmax", "check_softmax", NOTEBOOK, 10
     wrong_answer = "return np.exp({0})"
@@ -127,6 +128,11 @@ class SoftmaxCheck(ExerciseCheck):
                 hint = "you divided by the sum of the whole array; sum each row (the last axis), with keepdims"
         if hint is None and not np.all(np.isfinite(got)):
             hint = "the result has inf or nan: np.exp overflows for large logits; subtract the max first"
+        if hint is None and got.dtype.itemsize < z.dtype.itemsize:
+            hint = (
+                f"your result is {got.dtype}, which keeps fewer digits than the input's {z.dtype}: "
+                "compute in the input's precision"
+            )
         if hint is None and np.abs(z).max() > LARGE:
             hint = "your answer is off for large logits: did you clip or round them? subtracting the max is enough"
         fail(self.function, case.label, expected, got, hint)
@@ -136,7 +142,7 @@ class SoftmaxCheck(ExerciseCheck):
 
 
 class StableSoftmaxCheck(SoftmaxCheck):
-    """stable_softmax(z): z (..., N) logits up to 1e4 in size -> (..., N) probabilities."""
+    """stable_softmax(z): z (..., K) logits up to 1e4 in size -> (..., K) probabilities."""
 
     function, name, points = "stable_softmax", "check_stable_softmax", 15
 
@@ -171,12 +177,12 @@ SOFTMAX, STABLE_SOFTMAX = SoftmaxCheck(), StableSoftmaxCheck()
 
 
 def check_softmax(my_softmax: Callable[[np.ndarray], np.ndarray], cases: Iterable[np.ndarray] | None = None) -> None:
-    """Check `my_softmax(z)`: z (N,) logits -> (N,) probabilities (notebook 01). `cases`: logits of your own."""
+    """Check `my_softmax(z)`: z (K,) logits -> (K,) probabilities (notebook 01). `cases`: logits of your own."""
     run_check(SOFTMAX, my_softmax, None if cases is None else [_case(np.asarray(z)) for z in cases])
 
 
 def check_stable_softmax(
     stable_softmax: Callable[[np.ndarray], np.ndarray], cases: Iterable[np.ndarray] | None = None
 ) -> None:
-    """Check `stable_softmax(z)`: z (..., N) logits up to 1e4 -> (..., N) probabilities (notebook 01)."""
+    """Check `stable_softmax(z)`: z (..., K) logits up to 1e4 -> (..., K) probabilities (notebook 01)."""
     run_check(STABLE_SOFTMAX, stable_softmax, None if cases is None else [_case(np.asarray(z)) for z in cases])

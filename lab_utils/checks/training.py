@@ -14,17 +14,26 @@ exactly `w - learning_rate * gradient`: NumPy only, no TensorFlow in the grader.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, run_check
 from lab_utils.checks.gradients import FIXED_SEED
-from lab_utils.checks.messages import Mistakes, NotImplementedYet, close, diagnose, fail
+from lab_utils.checks.messages import Mistakes, NotImplementedYet, a_kind, close, diagnose, fail, without_internals
 from lab_utils.reference import backprop, cross_entropy, forward, log_softmax
 
 NOTEBOOK = "04_training"
 WANT_LOSS = "SparseCategoricalCrossentropy(from_logits=True)"
+MEAN_HINT = "the lab's loss is the mean over the batch, not the sum"
+TRAIN_STEP_LIBRARY_HINT = (
+    "write the step yourself: the loss under tf.GradientTape, its gradients, the optimizer's update"
+)
+PAIRS_HINT = (
+    "apply_gradients takes one (gradient, variable) pair per variable, the gradient first: "
+    "pair the gradients with the variables they were taken for"
+)
 
 
 # ---------------------------------------------------------------- compile_model
@@ -78,12 +87,21 @@ class CompileCheck(ExerciseCheck):
         y, logits = case.probe["y"], case.probe["logits"]
         expected, where = cross_entropy(logits, y), "model.loss on integer labels and logits"
         hint = f"the loss must be {WANT_LOSS}"
+        name = str(loss["name"]).lower()
+        if "squared" in name or "absolute" in name or name in ("mse", "mae"):
+            hint = (
+                "a regression loss compares numbers one by one; a label is a class, whose loss is the cross-entropy "
+                "of its probability, taken here from logits"
+            )
         if loss.get("error"):
-            if "categorical" in str(loss["name"]).lower() and "sparse" not in str(loss["name"]).lower():
+            if "categorical" in name and "sparse" not in name:
                 hint = "the labels are integers 0..9: use the *Sparse* categorical cross-entropy, from logits"
-            fail(self.function, where, WANT_LOSS, f"{loss['error']['type']}: {loss['error']['message']}", hint)
+            error = f"{loss['error']['type']}: {without_internals(loss['error']['message'])}"
+            fail(self.function, where, WANT_LOSS, error, hint)
         if not close(loss["value"], expected, np.float32):
-            if loss.get("from_logits") is False:
+            if close(loss["value"], expected * len(y), np.float32):
+                hint = f"{MEAN_HINT}: leave the loss's reduction at its default"
+            elif loss.get("from_logits") is False:
                 hint = (
                     "softmax placement: this loss treats the outputs as probabilities, but the model's output layer "
                     "is linear (logits); the loss takes a from_logits argument"
@@ -118,7 +136,8 @@ def _loss_as_probabilities(logits: np.ndarray, y: np.ndarray) -> float:
 def _loss_mistakes(logits: np.ndarray, y: np.ndarray, loss: float, loss_after: float) -> Mistakes:
     return [
         ("return the loss of the batch before the step: the one the gradients were computed from", lambda: loss_after),
-        ("the lab's loss is the mean over the batch, not the sum", lambda: loss * len(y)),
+        (MEAN_HINT, lambda: loss * len(y)),
+        ("the loss is over the whole batch: every example of x and y counts", lambda: cross_entropy(logits[:1], y[:1])),
         (
             "this loss reads the logits as probabilities: the model returns logits, so the loss needs from_logits=True",
             lambda: _loss_as_probabilities(logits, y),
@@ -138,7 +157,7 @@ class TrainStepCheck(ExerciseCheck):
 
     function, name, notebook, points, observer = "train_step", "check_train_step", NOTEBOOK, 10, "train_step"
     library_calls = ("train_on_batch", "fit")
-    library_hint = "write the step yourself: the loss under tf.GradientTape, its gradients, the optimizer's update"
+    library_hint = TRAIN_STEP_LIBRARY_HINT
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
         fixed = np.random.default_rng(FIXED_SEED)
@@ -172,7 +191,7 @@ class TrainStepCheck(ExerciseCheck):
         got, kind = obs.get("value"), str(obs.get("type"))
         want = f"the batch's loss before the step as a float, {loss:.6g}"
         if is_tensorflow(kind):
-            fail(self.function, case.label, want, f"a {kind.rsplit('.', 1)[-1]}", "turn the loss tensor into a float")
+            fail(self.function, case.label, want, a_kind(kind), "turn the loss tensor into a float")
         if not isinstance(got, (float, int, np.ndarray)) or isinstance(got, bool) or np.size(got) != 1:
             fail(self.function, case.label, want, got, "return the batch's mean loss, one float")
         zs, _ = forward(weights, x)
@@ -195,15 +214,56 @@ class TrainStepCheck(ExerciseCheck):
         )
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
-        message = str(obs.get("message"))
-        if "No gradients provided" in message or "NoneType" in message:
-            return "the tape sees only what runs inside its `with` block: compute the model's output and the loss there"
-        if "compile" in message:
-            return self.library_hint
-        return None
+        return _train_step_error_hint(str(obs.get("type")), str(obs.get("message")))
 
     def summary(self, cases: list[Case]) -> str:
         return f"{len(cases)} steps, weights and loss equal to a NumPy reference step, logits in the thousands"
+
+
+def _train_step_error_hint(kind: str, message: str) -> str | None:
+    """The cause of a known exception in train_step, from its type and the first line of its message."""
+    if "has no attribute 'backward'" in message or "has no attribute 'minimize'" in message:
+        return (
+            "in TensorFlow with Keras 3, the gradients come from a tf.GradientTape that records the forward pass; "
+            "the optimizer then applies them (there is no loss.backward() or optimizer.minimize here)"
+        )
+    if "does not support the context manager protocol" in message:
+        return "tf.GradientTape is a class: the `with` statement needs a tape, made by calling it"
+    if "non-persistent GradientTape" in message:
+        return "a tape gives its gradients once: ask for all the variables in a single tape.gradient call"
+    if "No gradients provided" in message:
+        return (
+            "the tape found no path from the weights to the loss: it follows only TensorFlow operations run inside "
+            "its `with` block, and model.predict, .numpy() and np.* give NumPy arrays it cannot see through; "
+            "call the model itself and compute the loss from its tensor, inside the block"
+        )
+    if kind == "AttributeError" and "numpy" in message and "'_id'" in message:
+        return (
+            "the loss you differentiate is a NumPy number: the tape can only differentiate TensorFlow operations, "
+            "so compute the loss with the Keras loss on the model's output tensor"
+        )
+    if "'NoneType' object is not iterable" in message:
+        return (
+            "tape.gradient gave None: it takes the loss first, then the list of variables, and the loss must be "
+            "computed from the model inside the tape's `with` block"
+        )
+    if "_unique_id" in message or "too many values to unpack" in message or "apply_gradients() takes" in message:
+        return PAIRS_HINT
+    if "Cannot update variable with shape" in message:
+        return (
+            "a gradient was paired with a variable of another shape: take the gradients with respect to the same "
+            "list of variables you apply them to, in the same order"
+        )
+    shapes = re.search(r"target\.shape=(\([^)]*\)), output\.shape=(\([^)]*\))", message)
+    if shapes and shapes[1] == shapes[2]:
+        return "the labels are integers, one per example: the sparse loss takes them as they are, not one-hot"
+    if shapes or "labels.shape.rank" in message:
+        return "the loss takes the true labels first and the model's output second: check the order"
+    if "only 0-dimensional arrays" in message or "only length-1 arrays" in message:
+        return "the loss has one value per example or per logit: the lab's loss is their mean, a single number"
+    if "compile" in message:
+        return TRAIN_STEP_LIBRARY_HINT
+    return None
 
 
 def _step_hint(
@@ -219,6 +279,10 @@ def _step_hint(
         return "the step went uphill: give the optimizer the loss's own gradients, it subtracts them itself"
     if obs.get("steps", 1) > 1 or moved(2.0):
         return "one call of train_step is one optimizer step"
+    stepped = [close(a, w - rate * g, np.float32) for a, w, g in zip(after, weights, grads, strict=True)]
+    still = [close(a, w, np.float32) for a, w in zip(after, weights, strict=True)]
+    if any(stepped) and all(s or u for s, u in zip(stepped, still, strict=True)):
+        return "only some of the weights moved: take the gradients with respect to all the model's trainable variables"
     return "not the gradients of the mean from-logits cross-entropy of the batch: check the loss you differentiate"
 
 
