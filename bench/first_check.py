@@ -7,6 +7,10 @@ says "not implemented yet". JupyterLab starts as `make lab` starts it, through t
 `repeats` times, each time in a fresh kernel: the first opening may still read TensorFlow from disk, the
 fastest of the others is the warm figure. A baseline checkout (main's, say) is timed the same way, with its own
 lab_utils first on the kernels' PYTHONPATH: the "before" of a change.
+
+Each opening is also split in two: from opening the page until its kernel is idle (JupyterLab loading itself and
+starting a kernel: the same for every notebook, and not the lab's to change), and from Run All to the first check
+(the notebook's own cells: its imports and set-up). The goal of at most 3 s is for the second part.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 EXERCISE_START = "### START CODE HERE ###"
 NOT_IMPLEMENTED = "not implemented yet"
 TIMEOUT_MS = 15 * 60_000  # notebook 05 trains in its setup cell; a loaded 2-core machine is slow
-GOAL_SECONDS = 3.0
+GOAL = "; goal <= 3 s warm"
+HOW = (
+    "JupyterLab + headless Chromium, from opening the page to Run All's first check",
+    "the same, from Run All (kernel idle) to the first check",
+)
 
 
 def first_check(path: Path) -> str | None:
@@ -35,13 +43,14 @@ def first_check(path: Path) -> str | None:
     return None if index is None else code[index + 1].strip().splitlines()[0]
 
 
-def seconds_to_first_check(checkout: Path, names: list[str], repeats: int) -> dict[str, list[float]]:
-    """For each learner notebook of `checkout` named in `names`, the seconds of each opening, first one first."""
+def seconds_to_first_check(checkout: Path, names: list[str], repeats: int) -> dict[str, list[tuple[float, float]]]:
+    """For each learner notebook of `checkout` named in `names`, each opening's (seconds from opening the page to
+    the first check, seconds of those from Run All to the first check), first opening first."""
     sys.path.insert(0, str(ROOT / "tests"))
     from browser_lab import CHROMIUM_ARGS, LabServer, NotebookPage, chromium_path
     from playwright.sync_api import expect, sync_playwright
 
-    timings: dict[str, list[float]] = {}
+    timings: dict[str, list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-first-check-") as scratch:
         served = Path(scratch) / "notebooks"
         shutil.copytree(checkout / "notebooks", served)
@@ -62,10 +71,12 @@ def seconds_to_first_check(checkout: Path, names: list[str], repeats: int) -> di
                             server,
                             f"{server.url}/lab/workspaces/bench-{name}/tree/{name}.ipynb?token={server.token}&reset",
                         )
+                        run_all = time.perf_counter()
                         notebook.click_run_all()
                         output = notebook.cell_with(check).locator(".jp-OutputArea-output")
                         expect(output).to_contain_text(NOT_IMPLEMENTED, timeout=TIMEOUT_MS)
-                        timings[name].append(time.perf_counter() - start)
+                        end = time.perf_counter()
+                        timings[name].append((end - start, end - run_all))
                         page.close()
                         server.stop_kernels()
                 browser.close()
@@ -75,21 +86,16 @@ def seconds_to_first_check(checkout: Path, names: list[str], repeats: int) -> di
 
 
 def rows(names: list[str] | None, repeats: int, baseline: Path | None) -> list[Row]:
-    """One row per notebook and checkout: the warm seconds to the first check, the first opening in the note."""
+    """Two rows per notebook and checkout, warm seconds: opening the page to the first check, and of that, Run All
+    to the first check (the part the goal is for); every opening in the note."""
     names = names or sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     checkouts = [("", ROOT)] + ([(f", before ({baseline})", baseline)] if baseline else [])
     found = []
     for label, checkout in checkouts:
-        for name, seconds in seconds_to_first_check(checkout, names, repeats).items():
-            warm = min(seconds[1:]) if len(seconds) > 1 else seconds[0]
-            openings = ", ".join(f"{s:.1f}" for s in seconds)
-            found.append(
-                Row(
-                    f"time to first check, {name}{label}",
-                    warm,
-                    "s",
-                    f"JupyterLab + headless Chromium, open to Run All's first check; openings {openings} s; "
-                    f"goal <= {GOAL_SECONDS:.0f} s warm",
-                )
-            )
+        for name, openings in seconds_to_first_check(checkout, names, repeats).items():
+            for part, what, goal in ((0, "time to first check", ""), (1, "Run All to first check", GOAL)):
+                seconds = [opening[part] for opening in openings]
+                warm = min(seconds[1:]) if len(seconds) > 1 else seconds[0]
+                listed = ", ".join(f"{s:.1f}" for s in seconds)
+                found.append(Row(f"{what}, {name}{label}", warm, "s", f"{HOW[part]}; openings {listed} s{goal}"))
     return found
