@@ -25,7 +25,7 @@ SEED = 1234  # every run grades the same inputs
 
 def make_class(folder: Path, learners: int) -> Path:
     """`learners` folders, each holding a copy of every solved notebook that the registry grades."""
-    from lab_utils.course.classdir import series_stems
+    from lab_utils.checks import series_stems
 
     solved = [SOLUTIONS / f"{stem}.ipynb" for stem in series_stems()]
     missing = [p.name for p in solved if not p.exists()]
@@ -89,7 +89,7 @@ def grading_rows(quick: bool) -> list[Row]:
                 scores = {r.score for r in results}
     one, two = statistics.median(walls[1]), statistics.median(walls[2])
     cpu = statistics.median(cpus)
-    from lab_utils.course.classdir import series_stems
+    from lab_utils.checks import series_stems
 
     how = f"class of {learners} solved {len(series_stems())}-notebook submissions, median of {repeats}"
     return [

@@ -14,7 +14,7 @@ from nbclient.exceptions import CellExecutionError
 from solved import GRADED, check_calls, exercise_functions
 
 from lab_utils import checks
-from lab_utils.checks import EXERCISES, CheckFailure, Exercise, NotImplementedYet, core, exercises_in
+from lab_utils.checks import EXERCISES, CheckFailure, Exercise, NotImplementedYet, core, exercises_in, series_stems
 from lab_utils.errors import LabError
 
 
@@ -142,3 +142,10 @@ def test_in_a_notebook_a_failed_check_is_a_short_red_error_that_still_stops_the_
     assert failed[0]["traceback"][0].startswith("\033[31m")
     assert not any("lab_utils" in line for line in failed[0]["traceback"])  # no trace through the lab's code
     assert after == []
+
+
+def test_the_series_stems_are_the_graded_notebooks_in_series_order():
+    stems = series_stems()
+    assert stems[:2] == ["01_softmax", "02_model"]
+    assert stems == sorted(stems)
+    assert stems == list(dict.fromkeys(ex.notebook for ex in EXERCISES))

@@ -24,9 +24,8 @@ from grading_class import (
     write_notebook,
 )
 
-from lab_utils.checks import EXERCISES
+from lab_utils.checks import EXERCISES, series_stems
 from lab_utils.course.batch import GradeOptions, Journal, LocalPool, grade_class, is_failed, outcome_to_result
-from lab_utils.course.classdir import series_stems
 from lab_utils.course.cli import main
 from lab_utils.grading.results import GRADED, ExerciseResult, NotebookResult, SubmissionResult
 

@@ -8,7 +8,8 @@ import os
 import nbformat
 import pytest
 
-from lab_utils.course.classdir import ClassDirError, discover, natural_key, series_stems, stem_of
+from lab_utils.checks import series_stems
+from lab_utils.course.classdir import ClassDirError, discover, natural_key, stem_of
 
 
 def write_notebook(path, *sources, mtime=None):
@@ -18,12 +19,6 @@ def write_notebook(path, *sources, mtime=None):
     if mtime is not None:
         os.utime(path, (mtime, mtime))
     return path
-
-
-def test_the_series_stems_come_from_the_registry_in_order():
-    stems = series_stems()
-    assert stems[:2] == ["01_softmax", "02_model"]
-    assert stems == sorted(stems)
 
 
 def test_one_folder_per_learner_named_by_the_learner_id(tmp_path):

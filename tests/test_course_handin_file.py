@@ -18,7 +18,7 @@ from handin_files import (
     zip_bomb,
 )
 
-from lab_utils.course.classdir import series_stems
+from lab_utils.checks import series_stems
 from lab_utils.course.handin_file import MAX_MEMBERS, HandInRefused, read_handin
 
 

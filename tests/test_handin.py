@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from handin_files import softmax_notebook
 
-from lab_utils.course.classdir import series_stems
+from lab_utils.checks import series_stems
 from lab_utils.course.handin_file import read_handin
 from lab_utils.handin.__main__ import main
 from lab_utils.handin.learner import HandInError, default_learner, make_handin

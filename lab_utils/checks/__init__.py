@@ -20,7 +20,7 @@ Where each part lives (import the check functions from `lab_utils.checks` itself
   module-level `ExerciseCheck` instances, in the notebook's order, and its `check_*` functions;
 - `core`: `ExerciseCheck`, `run_check`; `messages`: `CheckFailure`, `NotImplementedYet` and the judge's
   comparisons; `library`: the source check, `library_hint`;
-- this module: the registry `Exercise`, `EXERCISES`, `exercises_in` (used by the grader and the course),
+- this module: the registry `Exercise`, `EXERCISES`, `exercises_in`, `series_stems` (used by the grader and the course),
   found by importing every module of this package that sets `NOTEBOOK`, in the notebooks' order.
   Adding an exercise is adding its check (and `check_*` function) to its notebook's module: nothing here.
 """
@@ -92,6 +92,11 @@ globals().update(
 )
 
 
+def series_stems() -> list[str]:
+    """The graded notebooks' stems, in series order ("01_softmax", "02_model", ...)."""
+    return list(dict.fromkeys(ex.notebook for ex in EXERCISES))
+
+
 def exercises_in(notebook: str) -> tuple[Exercise, ...]:
     """The exercises of one notebook, e.g. "02_model" (a path such as notebooks/02_model.ipynb works too)."""
     stem = notebook.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".ipynb")
@@ -104,5 +109,6 @@ __all__ = [
     "Exercise",
     "NotImplementedYet",
     "exercises_in",
+    "series_stems",
     *(ex.check.name for ex in EXERCISES),
 ]

@@ -24,8 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from lab_utils.checks import EXERCISES
-from lab_utils.course.classdir import ClassDirError, Learner, discover, file_bytes, series_stems
+from lab_utils.checks import EXERCISES, series_stems
+from lab_utils.course.classdir import ClassDirError, Learner, discover, file_bytes
 from lab_utils.grading.files import RefusedFile
 from lab_utils.grading.results import ERROR, ExerciseResult, InvalidResult, NotebookResult, SubmissionResult, validated
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from lab_utils.checks import EXERCISES
+from lab_utils.checks import EXERCISES, series_stems
 from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
 from lab_utils.course.layouts import attempt, nbgrader_timestamp, parse_lms_name
 from lab_utils.errors import LabError
@@ -76,11 +76,6 @@ class Learner:
     name: str = ""  # as the LMS's file names give it; "" for a folder named by id
     late_marker: bool = False  # Canvas' `_late` in a file name
     submitted_at: datetime | None = None  # nbgrader's timestamp.txt, the newest of the learner's
-
-
-def series_stems() -> list[str]:
-    """The graded notebooks' stems, in series order ("01_softmax", "02_model", ...)."""
-    return list(dict.fromkeys(ex.notebook for ex in EXERCISES))
 
 
 def natural_key(student: str) -> list[str | int]:

@@ -23,8 +23,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from lab_utils.checks import series_stems
 from lab_utils.course.batch import ClassRun, GradeOptions, LocalPool, grade_class
-from lab_utils.course.classdir import series_stems, stem_of
+from lab_utils.course.classdir import stem_of
 from lab_utils.course.coursefile import Course, load_course, read_submission_times
 from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
 from lab_utils.course.records import learner_records

@@ -1,8 +1,7 @@
 """The learner's hand-in: save, pre-check the whole series with the instructor's grader, write one zip.
 
-`make_handin` does the work and returns a `HandIn` (what was checked, the file written); `handin()` is the
-call at the end of the series' last notebook: it saves the open notebooks through JupyterLab first and shows
-the result inline. `python -m lab_utils.handin` is the same from a terminal.
+`make_handin` does the work and returns a `HandIn` (what was checked, the file written); `lab_utils.handin.handin`
+and `python -m lab_utils.handin` call it, and show the result in a notebook or a terminal.
 """
 
 from __future__ import annotations
@@ -17,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from lab_utils.checks import series_stems
 from lab_utils.errors import LabError
 from lab_utils.grading.results import NotebookResult, SubmissionResult
 from lab_utils.handin import manifest
-from lab_utils.handin.save import save_open_notebooks
 
 OUT_FOLDER = "handed-in"  # beside the notebooks, so JupyterLab's file browser shows it (listed in .gitignore)
 
@@ -40,13 +39,6 @@ class HandIn:
     size: int
     sha256: str
     saved: str = ""  # what saving the open notebooks did, one sentence
-
-
-def series_stems() -> list[str]:
-    """The graded notebooks' stems in order: the same list the instructor's grader expects."""
-    from lab_utils.course.classdir import series_stems as stems
-
-    return stems()
 
 
 def default_learner() -> str:
@@ -128,21 +120,3 @@ def write_zip(path: Path, files: dict[str, bytes], manifest_data: bytes, when: d
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def handin(folder: str | Path = ".", learner: str | None = None, out: str | Path | None = None) -> None:
-    """Save your open notebooks, pre-check the whole series, and write the file to upload to your course.
-
-    Run it in the last notebook's "Hand in your work" cell (or any notebook of the lab). `folder`: where your
-    notebooks are (the current notebook's folder); `learner`: your id in the file's name (your login name);
-    `out`: where the file goes (`folder`/handed-in).
-    """
-    from IPython.display import HTML, display
-
-    from lab_utils.handin.report import handin_html
-
-    folder = Path(folder)
-    saved = save_open_notebooks(folder / f"{stem}.ipynb" for stem in series_stems())
-    made = make_handin(folder, learner, None if out is None else Path(out))
-    made.saved = saved
-    display(HTML(handin_html(made)))
