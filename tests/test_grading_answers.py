@@ -72,7 +72,7 @@ def test_a_function_that_calls_a_reference_earns_nothing(graded, function):
 
 
 def test_the_sandbox_alone_stops_a_reference_the_source_check_cannot_read(graded):
-    assert "is not available while grading" in graded["stable_softmax"].message
+    assert "is not available while grading" in " ".join(graded["stable_softmax"].message.split())
 
 
 def test_the_source_check_names_a_library_function_behind_getattr_and_import(graded):

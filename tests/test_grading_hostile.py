@@ -246,7 +246,9 @@ def test_escape_attempts_score_zero(batch):
 
 def test_the_sandbox_hid_the_host_and_refused_writes_deletes_and_network(batch):
     stable = next(r for r in batch["results"]["escaper"].exercises if r.exercise == "stable_softmax")
-    found = json.loads(stable.message.split("RuntimeError: ", 1)[1].splitlines()[0])
+    # The message is wrapped for reading: its report is the JSON object after the exception's name.
+    report = " ".join(stable.message.split()).split("RuntimeError: ", 1)[1]
+    found, _ = json.JSONDecoder().raw_decode(report)
     assert found["passwd"] == found["solutions"] == found["other"] == "FileNotFoundE"[:12]
     assert found["write_lab"] in ("OSError", "PermissionErr")
     assert found["delete"] == found["outside"] == "FileNotFoundE"[:12]
