@@ -15,7 +15,7 @@ from lab_utils.data import N_PIXELS
 from lab_utils.errors import ConfigError
 
 DATASETS = ("mnist-5k", "mnist")
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "gelu", "elu")
+KERAS_ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "gelu", "elu")
 LR_SCHEDULES = ("cosine", "constant")
 
 
@@ -73,8 +73,8 @@ class LabConfig:
             f"hidden_units must be positive whole numbers, got {units}",
         )
         _check(
-            self.hidden_activation in ACTIVATIONS,
-            f"hidden_activation {self.hidden_activation!r} is unknown; use one of {', '.join(ACTIVATIONS)}",
+            self.hidden_activation in KERAS_ACTIVATIONS,
+            f"hidden_activation {self.hidden_activation!r} is unknown; use one of {', '.join(KERAS_ACTIVATIONS)}",
         )
         _check(
             self.output_activation == "linear",

@@ -24,7 +24,7 @@ percent_if_unknown = 10
 "4022" = 2026-12-03T23:59:00+01:00
 
 [[override]]
-student = "4028"
+learner_id = "4028"
 exercise = "build_model"
 points = 10
 reason = "oral exam, 2026-12-04"

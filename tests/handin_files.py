@@ -10,7 +10,7 @@ import nbformat
 from grading_class import MY_SOFTMAX, STABLE_SOFTMAX
 
 from lab_utils.handin import manifest
-from lab_utils.handin.learner import write_zip
+from lab_utils.handin.precheck import write_zip
 
 WHEN = datetime(2026, 11, 29, 10, 15, tzinfo=timezone.utc)
 

@@ -110,7 +110,7 @@ def test_the_new_exercise_has_its_column_in_the_gradebook(graded):
     _, out = graded
     with (out / "gradebook.csv").open(newline="") as f:
         (row,) = list(csv.DictReader(f))
-    assert row["student"] == "ada" and row["triple"] == "7"
+    assert row["learner_id"] == "ada" and row["triple"] == "7"
 
 
 def test_the_new_exercise_is_in_the_feedback_page_and_the_report(graded):

@@ -87,11 +87,11 @@ def graded(tmp_path_factory):
 
 def gradebook(out: Path) -> dict[str, dict[str, str]]:
     with open(out / "gradebook.csv", newline="") as f:
-        return {row["student"]: row for row in csv.DictReader(f)}
+        return {row["learner_id"]: row for row in csv.DictReader(f)}
 
 
-def learner_json(out: Path, student: str) -> dict:
-    return next(r for r in json.loads((out / "grades.json").read_text())["learners"] if r["student"] == student)
+def learner_json(out: Path, learner_id: str) -> dict:
+    return next(r for r in json.loads((out / "grades.json").read_text())["learners"] if r["learner_id"] == learner_id)
 
 
 def test_the_command_exits_0_and_writes_every_output(graded):
@@ -107,13 +107,13 @@ def test_the_gradebook_has_one_row_per_learner_sorted_by_id(graded):
     assert list(gradebook(out)) == ["4021", "ada", "bob", "cy", "dee", "eve", "fay", "gus", "hal"]
 
 
-@pytest.mark.parametrize("student", sorted(EXPECTED))
-def test_each_row_holds_the_hand_computed_points_and_total(graded, student):
+@pytest.mark.parametrize("learner_id", sorted(EXPECTED))
+def test_each_row_holds_the_hand_computed_points_and_total(graded, learner_id):
     _, out, _, _ = graded
-    row = gradebook(out)[student]
+    row = gradebook(out)[learner_id]
     for ex in EXERCISES:
-        assert row[ex.function] == f"{EXPECTED[student].get(ex.function, 0):g}", (student, ex.function)
-    assert row["score"] == f"{sum(EXPECTED[student].values()):g}"
+        assert row[ex.function] == f"{EXPECTED[learner_id].get(ex.function, 0):g}", (learner_id, ex.function)
+    assert row["score"] == f"{sum(EXPECTED[learner_id].values()):g}"
     assert row["max_score"] == f"{MAX_SCORE:g}"
 
 
@@ -207,7 +207,7 @@ def test_an_interrupted_run_resumes_from_its_journal(graded, tmp_path):
     lines = (out / "journal.jsonl").read_text().splitlines()
     # As if interrupted while writing the last learner's line.
     (out / "journal.jsonl").write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:40])
-    last = json.loads(lines[-1])["result"]["student"]
+    last = json.loads(lines[-1])["result"]["learner_id"]
     assert grade(class_dir, out) == 0
     run = json.loads((out / "grades.json").read_text())["run"]
     assert (run["graded"], run["reused"]) == (1, len(EXPECTED) - 1)
@@ -233,7 +233,7 @@ def test_a_learner_whose_grading_fails_is_recorded_with_the_reason_and_graded_ag
     run = grade_class(class_dir, tmp_path / "out", VanishingPool(2, doomed), GradeOptions(seed=1))
     yan, zed = run.results
     assert zed.status.startswith("all notebooks grading failed: FileNotFoundError") and zed.score == 0
-    assert yan.status != GRADED and yan.student == "yan"
+    assert yan.status != GRADED and yan.learner_id == "yan"
     write_notebook(doomed, "x = 1")  # handed in again: graded again, the unchanged learner is not
     again = grade_class(class_dir, tmp_path / "out", LocalPool(1), GradeOptions(seed=1))
     assert (again.info["graded"], again.info["reused"]) == (1, 1)
@@ -259,13 +259,15 @@ def test_every_solved_notebook_earns_full_marks(full_marks):
     assert all(row[ex.function] == f"{ex.points:g}" for ex in EXERCISES)
 
 
-def _softmax_result(student: str) -> SubmissionResult:
+def _softmax_result(learner_id: str) -> SubmissionResult:
     from lab_utils.checks import exercises_in
 
     exercises = [
         ExerciseResult(ex.function, ex.notebook, ex.points, 0, "failed", "") for ex in exercises_in("01_softmax")
     ]
-    return SubmissionResult(student, [NotebookResult("01_softmax", f"{student}/01_softmax.ipynb", exercises=exercises)])
+    return SubmissionResult(
+        learner_id, [NotebookResult("01_softmax", f"{learner_id}/01_softmax.ipynb", exercises=exercises)]
+    )
 
 
 def test_a_journal_line_that_does_not_validate_is_discarded_and_the_others_kept(tmp_path):
@@ -287,4 +289,4 @@ def test_a_workers_result_with_forged_points_becomes_a_failed_grading():
 
 def test_a_workers_result_for_another_learner_becomes_a_failed_grading():
     result = outcome_to_result("bob", _softmax_result("ada").to_dict())
-    assert result.student == "bob" and result.score == 0 and is_failed(result)
+    assert result.learner_id == "bob" and result.score == 0 and is_failed(result)

@@ -26,7 +26,7 @@ def test_one_folder_per_learner_named_by_the_learner_id(tmp_path):
     write_notebook(tmp_path / "ada" / "02_model.ipynb", "x = 2")
     write_notebook(tmp_path / "bob" / "02_model.ipynb", "x = 3")
     learners = discover(tmp_path)
-    assert [learner.student for learner in learners] == ["ada", "bob"]
+    assert [learner.learner_id for learner in learners] == ["ada", "bob"]
     assert {stem: f.relpath for stem, f in learners[0].files.items()} == {
         "01_softmax": "ada/01_softmax.ipynb",
         "02_model": "ada/02_model.ipynb",
@@ -88,7 +88,7 @@ def test_canvas_flat_download_is_grouped_by_user_id_late_and_resubmitted_names_i
     write_notebook(tmp_path / "smithjane_late_4021_98114_02_model-1.ipynb", "x = 2")
     write_notebook(tmp_path / "doejohn_LATE_77_5001_01_softmax-2.ipynb", "x = 3")
     learners = discover(tmp_path)
-    assert [learner.student for learner in learners] == ["77", "4021"]
+    assert [learner.learner_id for learner in learners] == ["77", "4021"]
     john, jane = learners
     assert john.files["01_softmax"].relpath == "doejohn_LATE_77_5001_01_softmax-2.ipynb"
     assert sorted(jane.files) == ["01_softmax", "02_model"]
@@ -138,14 +138,14 @@ def test_canvas_names_give_the_learner_name_and_the_late_marker(tmp_path):
 def test_moodle_flat_download_uses_the_participant_id(tmp_path):
     write_notebook(tmp_path / "Jane Smith_123456_assignsubmission_file_01_softmax.ipynb", "x = 1")
     (jane,) = discover(tmp_path)
-    assert (jane.student, jane.name) == ("123456", "Jane Smith")
+    assert (jane.learner_id, jane.name) == ("123456", "Jane Smith")
     assert jane.files["01_softmax"].name == "01_softmax.ipynb"
 
 
 def test_moodle_folder_download_uses_the_participant_id(tmp_path):
     write_notebook(tmp_path / "Jane Smith_123456_assignsubmission_file_" / "01_softmax.ipynb", "x = 1")
     (jane,) = discover(tmp_path)
-    assert (jane.student, jane.name, list(jane.files)) == ("123456", "Jane Smith", ["01_softmax"])
+    assert (jane.learner_id, jane.name, list(jane.files)) == ("123456", "Jane Smith", ["01_softmax"])
 
 
 def test_nbgrader_exchange_gives_the_time_from_timestamp_txt(tmp_path):
@@ -153,7 +153,7 @@ def test_nbgrader_exchange_gives_the_time_from_timestamp_txt(tmp_path):
     write_notebook(folder / "01_softmax.ipynb", "x = 1")
     (folder / "timestamp.txt").write_text("2026-12-01 22:10:00.123456 UTC")
     (ada,) = discover(tmp_path)
-    assert ada.student == "ada"
+    assert ada.learner_id == "ada"
     assert ada.submitted_at.isoformat() == "2026-12-01T22:10:00.123456+00:00"
 
 
@@ -177,7 +177,7 @@ def test_a_symlinked_learner_folder_is_refused_for_every_notebook(tmp_path):
     write_notebook(tmp_path / "ada" / "01_softmax.ipynb", "x = 1")
     (tmp_path / "eve").symlink_to(tmp_path / "ada", target_is_directory=True)
     eve = discover(tmp_path)[1]
-    assert eve.student == "eve" and eve.files == {}
+    assert eve.learner_id == "eve" and eve.files == {}
     assert set(eve.refused) == set(series_stems())
 
 

@@ -31,7 +31,7 @@ def test_the_issue_example_is_read_with_every_key(tmp_path):
     assert (course.late.percent_per_day, course.late.max_days, course.late.percent_if_unknown) == (10, 5, 10)
     assert course.extensions == {"4022": datetime(2026, 12, 3, 23, 59, tzinfo=CET)}
     (override,) = course.overrides
-    assert (override.student, override.exercise, override.points) == ("4028", "build_model", 10)
+    assert (override.learner_id, override.exercise, override.points) == ("4028", "build_model", 10)
     assert override.reason == "oral exam, 2026-12-04"
     assert course.roster == tmp_path / "canvas_gradebook_export.csv"
     assert course.missing == "zero"
@@ -96,7 +96,7 @@ def test_without_an_assignment_table_the_file_is_refused(tmp_path):
 
 def test_submission_times_are_read_with_their_zone(tmp_path):
     path = tmp_path / "times.csv"
-    path.write_text("student,submitted_at\n4021,2026-12-02T08:00:00+01:00\n4022,2026-12-01T20:00:00Z\n")
+    path.write_text("learner_id,submitted_at\n4021,2026-12-02T08:00:00+01:00\n4022,2026-12-01T20:00:00Z\n")
     times = read_submission_times(path)
     assert times["4021"] == datetime(2026, 12, 2, 8, tzinfo=CET)
     assert times["4022"] == datetime(2026, 12, 1, 20, tzinfo=timezone.utc)
@@ -104,6 +104,6 @@ def test_submission_times_are_read_with_their_zone(tmp_path):
 
 def test_a_submission_time_without_zone_is_refused_with_its_line(tmp_path):
     path = tmp_path / "times.csv"
-    path.write_text("student,submitted_at\n4021,2026-12-02 08:00\n")
+    path.write_text("learner_id,submitted_at\n4021,2026-12-02 08:00\n")
     with pytest.raises(CourseFileError, match="line 2: submitted_at must be like"):
         read_submission_times(path)

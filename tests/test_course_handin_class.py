@@ -47,7 +47,7 @@ def graded(tmp_path_factory):
     run = grade_class(folder, root / "out", LocalPool(2), GradeOptions(seed=4242, timeout=60))
     write_all(run.results, run.info, root / "out")
     after = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if not p.is_relative_to(root / "out"))
-    return {r.student: r for r in run.results}, before, after, root
+    return {r.learner_id: r for r in run.results}, before, after, root
 
 
 def test_every_learner_of_the_class_has_a_result(graded):
@@ -90,7 +90,7 @@ def test_a_member_missing_from_the_hand_in_is_in_the_status(graded):
 
 
 @pytest.mark.parametrize(
-    ("student", "reason"),
+    ("learner_id", "reason"),
     [
         ("dee", "member '../../../evil.ipynb' has '..' in its path"),
         ("eve", "member '01_softmax.ipynb' unpacks to more than 20 MB"),
@@ -98,11 +98,11 @@ def test_a_member_missing_from_the_hand_in_is_in_the_status(graded):
         ("gus", "is not a zip file"),
     ],
 )
-def test_a_hostile_hand_in_is_refused_with_a_status_line_and_scores_nothing(graded, student, reason):
+def test_a_hostile_hand_in_is_refused_with_a_status_line_and_scores_nothing(graded, learner_id, reason):
     results, *_ = graded
-    assert results[student].problems == [f"hand-in file {student}/h.zip refused: it {reason}"]
-    assert results[student].status.startswith(f"hand-in file {student}/h.zip refused: it {reason}")
-    assert results[student].score == 0
+    assert results[learner_id].problems == [f"hand-in file {learner_id}/h.zip refused: it {reason}"]
+    assert results[learner_id].status.startswith(f"hand-in file {learner_id}/h.zip refused: it {reason}")
+    assert results[learner_id].score == 0
 
 
 def test_grading_the_class_wrote_nothing_outside_the_results(graded):
@@ -114,7 +114,7 @@ def test_grading_the_class_wrote_nothing_outside_the_results(graded):
 def test_the_gradebook_has_the_refusal_in_its_status_column(graded):
     _, _, _, root = graded
     grades = json.loads((root / "out" / "grades.json").read_text())
-    statuses = {learner["student"]: learner["status"] for learner in grades["learners"]}
+    statuses = {learner["learner_id"]: learner["status"] for learner in grades["learners"]}
     assert statuses["gus"].startswith("hand-in file gus/h.zip refused: it is not a zip file")
     assert statuses["ada"] != GRADED  # the other notebooks of the series are missing
 

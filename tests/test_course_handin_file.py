@@ -1,6 +1,6 @@
 """Reading a learner's hand-in file (lab_utils.course.handin_file): checked against its manifest, hostile zips refused.
 
-Every zip is built here, the genuine ones by the real writer (`lab_utils.handin.learner.write_zip`); nothing is graded.
+Every zip is built here, the genuine ones by the real writer (`lab_utils.handin.precheck.write_zip`); nothing is graded.
 """
 
 import os

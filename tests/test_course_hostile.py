@@ -40,7 +40,7 @@ OPTIONS = "GradeOptions(seed=7, timeout=10, notebook_timeout=90, learner_timeout
 NB = "01_softmax.ipynb"
 HONEST = ("import numpy as np", MY_SOFTMAX, STABLE_SOFTMAX)
 STUBS = ("import numpy as np", MY_SOFTMAX_STUB, STABLE_SOFTMAX_STUB)
-JSON_NAME = '01_softmax", "score": 135, "student": "ada", "notebooks": [], "x": ".ipynb'
+JSON_NAME = '01_softmax", "score": 135, "learner_id": "ada", "notebooks": [], "x": ".ipynb'
 LONG_ID = "g" * 252
 FORMULA_IDS = ('=HYPERLINK("evil","open")', "@SUM(1+1)", "+1-2", "-3")
 ESCAPE_ID = "esc\x1b]0;pwned\x07\x1b[2A\x1b[2K\x1b[?1049h"
@@ -85,8 +85,8 @@ def build_class(folder: Path) -> Path:
     (folder / "fred").mkdir()
     os.mknod(folder / "fred" / NB, stat.S_IFCHR | 0o600, os.makedev(1, 5))  # /dev/zero's numbers
     write_notebook(folder / LONG_ID / NB, *HONEST)
-    for student in FORMULA_IDS:
-        write_notebook(folder / student / NB, *STUBS)
+    for learner_id in FORMULA_IDS:
+        write_notebook(folder / learner_id / NB, *STUBS)
     write_notebook(folder / ESCAPE_ID / NB, "import numpy as np", ESCAPE_MESSAGE, STABLE_SOFTMAX)
     write_notebook(folder / "hugo" / NB, "import numpy as np", MY_SOFTMAX, WRITE_2_GIB, STABLE_SOFTMAX)
     write_notebook(folder / "ivy" / NB, "import numpy as np", SIGINT_PROOF, STABLE_SOFTMAX)
@@ -150,33 +150,33 @@ def graded(tmp_path_factory):
 
 def gradebook(out: Path) -> dict[str, dict[str, str]]:
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
-        return {row["student"]: row for row in csv.DictReader(f)}
+        return {row["learner_id"]: row for row in csv.DictReader(f)}
 
 
 def learners(out: Path) -> dict[str, dict]:
-    return {r["student"]: r for r in json.loads((out / "grades.json").read_text())["learners"]}
+    return {r["learner_id"]: r for r in json.loads((out / "grades.json").read_text())["learners"]}
 
 
 def test_the_class_is_graded_to_the_end_with_a_row_per_learner(graded):
     _, out, _, code = graded
     assert code == 0
-    assert sorted(gradebook(out)) == sorted(safe_cell(student) for student in EXPECTED)
+    assert sorted(gradebook(out)) == sorted(safe_cell(learner_id) for learner_id in EXPECTED)
 
 
-@pytest.mark.parametrize("student", sorted(EXPECTED))
-def test_each_learner_gets_exactly_the_points_deserved(graded, student):
+@pytest.mark.parametrize("learner_id", sorted(EXPECTED))
+def test_each_learner_gets_exactly_the_points_deserved(graded, learner_id):
     _, out, _, _ = graded
-    assert float(gradebook(out)[safe_cell(student)]["score"]) == EXPECTED[student]
-    assert learners(out)[student]["score"] == EXPECTED[student]
+    assert float(gradebook(out)[safe_cell(learner_id)]["score"]) == EXPECTED[learner_id]
+    assert learners(out)[learner_id]["score"] == EXPECTED[learner_id]
 
 
 def test_a_json_file_name_forges_nothing_in_either_layout(graded):
     _, out, _, _ = graded
     got = learners(out)
-    for student in ("4000", "carl"):
-        assert got[student]["notebooks"][0]["path"].endswith(JSON_NAME)
-        assert got[student]["student"] == student
-    assert [r["student"] for r in json.loads((out / "grades.json").read_text())["learners"]].count("ada") == 1
+    for learner_id in ("4000", "carl"):
+        assert got[learner_id]["notebooks"][0]["path"].endswith(JSON_NAME)
+        assert got[learner_id]["learner_id"] == learner_id
+    assert [r["learner_id"] for r in json.loads((out / "grades.json").read_text())["learners"]].count("ada") == 1
 
 
 def test_each_learner_has_one_page_of_their_own_inside_feedback(graded):
@@ -201,10 +201,10 @@ def test_links_fifos_and_devices_are_refused_each_with_a_status_line(graded):
 def test_formula_ids_are_text_in_the_gradebook_and_numbers_stay_numbers(graded):
     _, out, _, _ = graded
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
-        rows = {row["student"]: row for row in csv.DictReader(f)}
-    for student in FORMULA_IDS:
-        assert f"'{student}" in rows
-        assert [rows[f"'{student}"][c] for c in ("score", "max_score")] == ["0", f"{sum(POINTS.values()):g}"]
+        rows = {row["learner_id"]: row for row in csv.DictReader(f)}
+    for learner_id in FORMULA_IDS:
+        assert f"'{learner_id}" in rows
+        assert [rows[f"'{learner_id}"][c] for c in ("score", "max_score")] == ["0", f"{sum(POINTS.values()):g}"]
 
 
 def test_terminal_escapes_never_reach_the_table_printed_or_the_gradebook(graded):
@@ -213,7 +213,7 @@ def test_terminal_escapes_never_reach_the_table_printed_or_the_gradebook(graded)
     result = SubmissionResult.from_dict(learners(out)[ESCAPE_ID])
     nb: NotebookResult = result.notebooks[0]
     assert not any("\x1b" in note or "\x07" in note for note in nb.notes)
-    table = format_table(nb, result.student)
+    table = format_table(nb, result.learner_id)
     assert "\x1b" not in table and "\x07" not in table
     assert "click" in table  # the text of the message stays; only its sequences go
 
@@ -255,5 +255,5 @@ def test_nothing_is_written_outside_results_dir(graded):
 def test_the_report_names_every_refused_learner(graded):
     _, out, _, _ = graded
     report = (out / "report.html").read_text()
-    for student in ("dan", "eli", "4001", "4002", "fred"):
-        assert f"<td>{student}</td>" in report
+    for learner_id in ("dan", "eli", "4001", "4002", "fred"):
+        assert f"<td>{learner_id}</td>" in report

@@ -18,7 +18,7 @@ def test_a_moodle_name_gives_participant_id_full_name_and_file():
 
 
 def test_a_moodle_folder_name_has_an_empty_file_part():
-    assert parse_lms_name("Jane Smith_123456_assignsubmission_file_").student == "123456"
+    assert parse_lms_name("Jane Smith_123456_assignsubmission_file_").learner_id == "123456"
 
 
 def test_a_plain_name_is_no_lms_name():

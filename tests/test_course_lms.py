@@ -39,15 +39,15 @@ def roster_file(tmp_path, text, name="roster.csv"):
 ON_TIME = Handin(DUE)
 
 
-def standing(student, name, earned, handin=ON_TIME, course=None):
+def standing(learner_id, name, earned, handin=ON_TIME, course=None):
     course = course or Course("MNIST lab", 100, due=DUE, canvas_id=12345)
-    return Standing(student, name, course_score(course, student, earned, handin))
+    return Standing(learner_id, name, course_score(course, learner_id, earned, handin))
 
 
 def test_a_canvas_gradebook_export_is_read_without_its_points_possible_row(tmp_path):
     roster = read_roster(roster_file(tmp_path, CANVAS_EXPORT))
     assert roster.lms == "canvas"
-    assert [m.student for m in roster.members] == ["4021", "4022", "4023"]
+    assert [m.learner_id for m in roster.members] == ["4021", "4022", "4023"]
     jane = roster.members[0]
     assert (jane.name, jane.sis_user_id, jane.sis_login_id, jane.section) == ("Smith, Jane", "S-1", "jsmith", "Lab A")
 
@@ -55,7 +55,7 @@ def test_a_canvas_gradebook_export_is_read_without_its_points_possible_row(tmp_p
 def test_a_moodle_grading_worksheet_gives_participant_ids_and_emails(tmp_path):
     roster = read_roster(roster_file(tmp_path, MOODLE_WORKSHEET))
     assert roster.lms == "moodle"
-    assert [(m.student, m.name, m.email) for m in roster.members] == [
+    assert [(m.learner_id, m.name, m.email) for m in roster.members] == [
         ("123456", "Jane Smith", "jane@uni.example"),
         ("123457", "Max Doe", "max@uni.example"),
     ]

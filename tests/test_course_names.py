@@ -5,16 +5,16 @@ import pytest
 from lab_utils.course.names import file_stem
 
 
-@pytest.mark.parametrize("student", ["s12", "4021", "jane_doe", "a-b"])
-def test_a_plain_lowercase_id_is_its_own_file_name(student):
-    assert file_stem(student) == student
+@pytest.mark.parametrize("learner_id", ["s12", "4021", "jane_doe", "a-b"])
+def test_a_plain_lowercase_id_is_its_own_file_name(learner_id):
+    assert file_stem(learner_id) == learner_id
 
 
 @pytest.mark.parametrize(
-    "student", ["con", "nul", "com1", "../../outside", "/etc/passwd", "..", "a/b", "a\\b", "\x00", "=1+1", "."]
+    "learner_id", ["con", "nul", "com1", "../../outside", "/etc/passwd", "..", "a/b", "a\\b", "\x00", "=1+1", "."]
 )
-def test_an_id_that_would_leave_the_folder_or_name_a_device_becomes_a_plain_name(student):
-    name = file_stem(student)
+def test_an_id_that_would_leave_the_folder_or_name_a_device_becomes_a_plain_name(learner_id):
+    name = file_stem(learner_id)
     assert "/" not in name and "\\" not in name and not name.startswith(".") and name.isascii()
     assert "~" in name
 

@@ -22,7 +22,7 @@ CET = timezone(timedelta(hours=1))
 DUE = datetime(2026, 12, 1, 23, 59, tzinfo=CET)
 
 
-def result(student, unreadable=False):
+def result(learner_id, unreadable=False):
     """Every exercise passed; with `unreadable`, 01_softmax's file could not be read as a notebook."""
     notebooks = []
     for stem in dict.fromkeys(ex.notebook for ex in EXERCISES):
@@ -35,13 +35,13 @@ def result(student, unreadable=False):
             if ex.notebook == stem
         ]
         status = "unreadable: Expecting value: line 1 column 1 (char 0)" if broken else "graded"
-        notebooks.append(NotebookResult(stem, f"{student}/{stem}.ipynb", status, exercises))
-    return SubmissionResult(student, notebooks, seed=11, sandbox=True, graded_at="2026-12-02T10:00:00+00:00")
+        notebooks.append(NotebookResult(stem, f"{learner_id}/{stem}.ipynb", status, exercises))
+    return SubmissionResult(learner_id, notebooks, seed=11, sandbox=True, graded_at="2026-12-02T10:00:00+00:00")
 
 
-def learner(student, name, late=False):
-    files = {"01_softmax": SubmittedFile(None, f"{student}_01_softmax.ipynb", "01_softmax.ipynb")}
-    return Learner(student, files=files, name=name, late_marker=late)
+def learner(learner_id, name, late=False):
+    files = {"01_softmax": SubmittedFile(None, f"{learner_id}_01_softmax.ipynb", "01_softmax.ipynb")}
+    return Learner(learner_id, files=files, name=name, late_marker=late)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ CET = timezone(timedelta(hours=1))
 DUE = datetime(2026, 12, 1, 23, 59, tzinfo=CET)
 
 
-def softmax_only(student, result):
+def softmax_only(learner_id, result):
     """01_softmax handed in with both exercises ending as `result`; the other notebooks missing."""
     notebooks = []
     for stem in dict.fromkeys(ex.notebook for ex in EXERCISES):
@@ -30,8 +30,8 @@ def softmax_only(student, result):
             for ex in EXERCISES
             if ex.notebook == stem
         ]
-        notebooks.append(NotebookResult(stem, f"{student}/{stem}.ipynb" if handed_in else None, "graded", exercises))
-    return SubmissionResult(student, notebooks, seed=3)
+        notebooks.append(NotebookResult(stem, f"{learner_id}/{stem}.ipynb" if handed_in else None, "graded", exercises))
+    return SubmissionResult(learner_id, notebooks, seed=3)
 
 
 def test_a_learner_who_wrote_no_exercise_is_flagged_as_handing_in_the_starter_notebooks():

@@ -30,7 +30,7 @@ STEMS = list(dict.fromkeys(ex.notebook for ex in EXERCISES))
 TRANSPOSED = "you transposed the matrix: rows are the true labels, columns the predictions"
 
 
-def submission(student, outcome=None, missing=(), notes=None):
+def submission(learner_id, outcome=None, missing=(), notes=None):
     """A learner's result: every exercise passed unless `outcome[function] = (result, message, hint)`;
     the notebooks in `missing` were not handed in."""
     outcome = outcome or {}
@@ -43,10 +43,10 @@ def submission(student, outcome=None, missing=(), notes=None):
             score = ex.points if result == PASSED else 0
             exercises.append(ExerciseResult(ex.function, stem, ex.points, score, result, message, hint))
         status = MISSING if stem in missing else GRADED
-        path = None if stem in missing else f"{student}/{stem}.ipynb"
+        path = None if stem in missing else f"{learner_id}/{stem}.ipynb"
         nb_notes = (notes or {}).get(stem, [])
         notebooks.append(NotebookResult(stem, path, status, exercises, nb_notes, seconds=1.5))
-    return SubmissionResult(student, notebooks, seed=7, sandbox=True, seconds=6.0, cpu_seconds=4.0)
+    return SubmissionResult(learner_id, notebooks, seed=7, sandbox=True, seconds=6.0, cpu_seconds=4.0)
 
 
 def wrong_matrix(hint=TRANSPOSED):
@@ -74,18 +74,18 @@ def read_gradebook(path):
         return list(csv.DictReader(f))
 
 
-def test_gradebook_columns_are_student_each_exercise_in_registry_order_score_max_score_status(results_dir):
+def test_gradebook_columns_are_learner_id_each_exercise_in_registry_order_score_max_score_status(results_dir):
     with open(results_dir / "gradebook.csv", newline="") as f:
         header = next(csv.reader(f))
-    assert header == ["student", *(ex.function for ex in EXERCISES), "score", "max_score", "status"]
+    assert header == ["learner_id", *(ex.function for ex in EXERCISES), "score", "max_score", "status"]
 
 
 def test_gradebook_has_one_row_per_learner_sorted_by_id_numbers_as_numbers(results_dir):
-    assert [row["student"] for row in read_gradebook(results_dir)] == ["s2", "s3", "s4", "s5", "s10"]
+    assert [row["learner_id"] for row in read_gradebook(results_dir)] == ["s2", "s3", "s4", "s5", "s10"]
 
 
 def test_gradebook_rows_hold_the_points_earned_and_hand_computed_totals(results_dir):
-    rows = {row["student"]: row for row in read_gradebook(results_dir)}
+    rows = {row["learner_id"]: row for row in read_gradebook(results_dir)}
     full = sum(POINTS.values())
     expected_scores = {
         "s10": full,
@@ -94,16 +94,16 @@ def test_gradebook_rows_hold_the_points_earned_and_hand_computed_totals(results_
         "s4": full - sum(ex.points for ex in EXERCISES if ex.notebook == "02_model"),
         "s5": 0,
     }
-    for student, score in expected_scores.items():
-        assert rows[student]["score"] == f"{score:g}", student
-        assert rows[student]["max_score"] == f"{MAX_SCORE:g}"
-        assert sum(float(rows[student][ex.function]) for ex in EXERCISES) == score
+    for learner_id, score in expected_scores.items():
+        assert rows[learner_id]["score"] == f"{score:g}", learner_id
+        assert rows[learner_id]["max_score"] == f"{MAX_SCORE:g}"
+        assert sum(float(rows[learner_id][ex.function]) for ex in EXERCISES) == score
     assert rows["s2"]["my_confusion_matrix"] == "0"
     assert rows["s2"]["my_softmax"] == str(POINTS["my_softmax"])
 
 
 def test_gradebook_status_says_what_went_wrong_in_a_few_words(results_dir):
-    rows = {row["student"]: row for row in read_gradebook(results_dir)}
+    rows = {row["learner_id"]: row for row in read_gradebook(results_dir)}
     assert rows["s10"]["status"] == rows["s2"]["status"] == "graded"
     assert rows["s4"]["status"] == "02_model missing"
     assert "grading failed: KilledWorker" in rows["s5"]["status"]
@@ -113,7 +113,7 @@ def test_grades_json_holds_the_run_the_registry_and_every_result_with_messages(r
     data = json.loads((results_dir / "grades.json").read_text())
     assert data["run"]["seed"] == 7
     assert [e["function"] for e in data["exercises"]] == [ex.function for ex in EXERCISES]
-    s2 = next(learner for learner in data["learners"] if learner["student"] == "s2")
+    s2 = next(learner for learner in data["learners"] if learner["learner_id"] == "s2")
     assert s2["sandbox"] is True and s2["cpu_seconds"] == 4.0
     matrix = next(r for nb in s2["notebooks"] for r in nb["exercises"] if r["exercise"] == "my_confusion_matrix")
     assert matrix["hint"] == TRANSPOSED and "wrong answer" in matrix["message"]

@@ -50,7 +50,7 @@ percent_per_day = 10
 max_days = 5
 
 [[override]]
-student = "123456"
+learner_id = "123456"
 points = 90
 reason = "re-marked by hand"
 """
@@ -69,7 +69,7 @@ def read_csv(path: Path) -> list[list[str]]:
 
 def journal(out: Path) -> dict[str, dict]:
     lines = [json.loads(line) for line in (out / "journal.jsonl").read_text().splitlines()]
-    return {line["result"]["student"]: line["result"] for line in lines}
+    return {line["result"]["learner_id"]: line["result"] for line in lines}
 
 
 def build_canvas(folder: Path) -> Path:
@@ -111,8 +111,8 @@ def test_the_report_lists_the_learner_not_on_the_roster_and_links_every_feedback
     _, _, out = canvas
     report = (out / "report.html").read_text()
     assert "not on the roster" in report and "<li>9999</li>" in report
-    for student in ("4021", "4022", "4023", "4028", "9999"):
-        assert f"href='feedback/{student}.html'" in report
+    for learner_id in ("4021", "4022", "4023", "4028", "9999"):
+        assert f"href='feedback/{learner_id}.html'" in report
 
 
 def test_the_feedback_page_shows_the_newest_attempt_and_the_earlier_one_not_graded(canvas):
@@ -135,13 +135,20 @@ def test_the_override_and_its_reason_are_on_the_page_in_the_gradebook_and_in_gra
     _, _, out = canvas
     assert "Reason: oral exam, 2026-12-04." in (out / "feedback" / "4028.html").read_text()
     rows = {row[0]: row for row in read_csv(out / "gradebook.csv")}
-    assert rows["student"][-6:] == ["name", "submitted_at", "late", "late_penalty_percent", "overrides", "course_score"]
+    assert rows["learner_id"][-6:] == [
+        "name",
+        "submitted_at",
+        "late",
+        "late_penalty_percent",
+        "overrides",
+        "course_score",
+    ]
     assert rows["4028"][-2:] == ["build_model: 10 (oral exam, 2026-12-04)", "25.93"]
     assert rows["4023"][-4:-2] == ["yes", "10"]
     grades = json.loads((out / "grades.json").read_text())
-    record = next(learner["record"] for learner in grades["learners"] if learner["student"] == "4028")
+    record = next(learner["record"] for learner in grades["learners"] if learner["learner_id"] == "4028")
     assert record["overrides"] == [
-        {"student": "4028", "points": 10, "reason": "oral exam, 2026-12-04", "exercise": "build_model"}
+        {"learner_id": "4028", "points": 10, "reason": "oral exam, 2026-12-04", "exercise": "build_model"}
     ]
     assert record["name"] == "Kay, Lu" and record["seed"] == int(SEED) and record["graded_at"]
     assert grades["run"]["lab_version"].startswith("0.1.0")
@@ -190,7 +197,7 @@ def moodle(tmp_path_factory):
     write_notebook(classdir / "Max Doe_123457_assignsubmission_file_01_softmax.ipynb", *HALF)  # flat layout
     (folder / "worksheet.csv").write_text(MOODLE_ROSTER)
     (folder / "times.csv").write_text(
-        "student,submitted_at\n123456,2026-12-01T20:00:00+01:00\n123457,2026-12-03T08:00:00+01:00\n"
+        "learner_id,submitted_at\n123456,2026-12-01T20:00:00+01:00\n123457,2026-12-03T08:00:00+01:00\n"
     )
     (folder / "course.toml").write_text(MOODLE_COURSE)
     out = folder / "results"

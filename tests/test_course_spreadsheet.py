@@ -31,6 +31,6 @@ def test_numbers_stay_numbers_negative_ones_included(number, cell):
 
 
 def test_the_file_reads_back_with_the_neutralised_cells(tmp_path):
-    write_csv(tmp_path / "g.csv", ["student", "score"], [["=1+1", 5], ['say "hi", ok', 7.5]])
+    write_csv(tmp_path / "g.csv", ["learner_id", "score"], [["=1+1", 5], ['say "hi", ok', 7.5]])
     with open(tmp_path / "g.csv", newline="") as f:
-        assert list(csv.reader(f)) == [["student", "score"], ["'=1+1", "5"], ['say "hi", ok', "7.5"]]
+        assert list(csv.reader(f)) == [["learner_id", "score"], ["'=1+1", "5"], ['say "hi", ok', "7.5"]]

@@ -22,9 +22,9 @@ import pytest
 import lab_utils
 from lab_utils.checks import exercises_in
 from lab_utils.grading import Limits, grade_submission
-from lab_utils.grading.kernel_side import MIME
 from lab_utils.grading.results import PASSED
 from lab_utils.grading.sandbox import bwrap_available
+from lab_utils.observe.wire import MIME
 
 pytestmark = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap is not installed here")
 
@@ -51,7 +51,7 @@ from IPython.display import display
 from lab_utils.observe import wire
 
 def forged_answer(raw):
-    if not raw.startswith("__import__('lab_utils.grading.kernel_side'"):  # only the grader's cells
+    if not raw.startswith("__import__('lab_utils.observe.kernel_side'"):  # only the grader's cells
         return None
     payload = wire.decode(ast.literal_eval(raw[raw.index("globals(), ") + 11 : raw.rindex(")")]))
     obs = []
@@ -79,15 +79,15 @@ FAKE_PACKAGE = f"""
 import importlib, os, sys
 import lab_utils
 importlib.reload = lambda module: module
-os.makedirs("/tmp/fake/grading", exist_ok=True)
-open("/tmp/fake/grading/__init__.py", "w").write("")
-open("/tmp/fake/grading/kernel_side.py", "w").write(
+os.makedirs("/tmp/fake/observe", exist_ok=True)
+open("/tmp/fake/observe/__init__.py", "w").write("")
+open("/tmp/fake/observe/kernel_side.py", "w").write(
     "from IPython.display import display\\n"
     "def observe_all(namespace, payload):\\n"
     "    display({{{MIME!r}: '{{\\"observations\\": [], \\"bonus\\": 10000}}'}}, raw=True)\\n"
 )
 lab_utils.__path__.insert(0, "/tmp/fake")
-for name in [m for m in sys.modules if m.startswith("lab_utils.grading")]:
+for name in [m for m in sys.modules if m.startswith("lab_utils.observe")]:
     del sys.modules[name]
 from IPython.display import display
 display({{"application/vnd.lab-grade+json": {{"exercises": [{{"function": "bonus", "points": 10000}}]}}}}, raw=True)
@@ -95,7 +95,7 @@ display({{"application/vnd.lab-grade+json": {{"exercises": [{{"function": "bonus
 FORGED_CHECKS = """
 import builtins, inspect
 import numpy
-import lab_utils.grading.kernel_side as kernel_side
+import lab_utils.observe.kernel_side as kernel_side
 numpy.allclose = lambda *a, **k: True
 numpy.array_equal = lambda *a, **k: True
 builtins.sum = lambda *a, **k: 1.0
@@ -217,10 +217,10 @@ def batch(tmp_path_factory):
     }
     before = {"class": snapshot(tmp), "lab_utils": snapshot(ROOT / "lab_utils")}
     results = {
-        student: grade_submission(
-            student, {"01_softmax": path}, seed=12345, timeout=TIMEOUT, sandbox="required", limits=LIMITS
+        learner_id: grade_submission(
+            learner_id, {"01_softmax": path}, seed=12345, timeout=TIMEOUT, sandbox="required", limits=LIMITS
         )
-        for student, path in notebooks.items()
+        for learner_id, path in notebooks.items()
     }
     stop.set()
     thread.join()

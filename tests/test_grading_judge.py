@@ -39,7 +39,7 @@ def test_the_same_seed_gives_the_same_cases_and_another_seed_others():
 
 def test_the_request_carries_the_function_and_the_cases_as_wire_data():
     code = judge.request(MY_SOFTMAX, CASES)
-    assert code.startswith("__import__('lab_utils.grading.kernel_side'") and "observe_all(globals(), " in code
+    assert code.startswith("__import__('lab_utils.observe.kernel_side'") and "observe_all(globals(), " in code
 
 
 def test_right_observations_pass_with_the_registrys_points():

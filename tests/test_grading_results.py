@@ -14,12 +14,12 @@ from lab_utils.grading.results import (
 )
 
 
-def softmax_result(student="ada", result=PASSED):
+def softmax_result(learner_id="ada", result=PASSED):
     exercises = [
         ExerciseResult(ex.function, ex.notebook, ex.points, ex.points if result == PASSED else 0, result, "")
         for ex in exercises_in("01_softmax")
     ]
-    return SubmissionResult(student, [NotebookResult("01_softmax", "ada/01_softmax.ipynb", exercises=exercises)])
+    return SubmissionResult(learner_id, [NotebookResult("01_softmax", "ada/01_softmax.ipynb", exercises=exercises)])
 
 
 def test_the_graders_own_result_validates():
@@ -62,4 +62,4 @@ def test_a_notebook_twice_is_refused():
 
 def test_a_shape_that_is_not_a_result_is_refused():
     with pytest.raises(InvalidResult, match="not a result"):
-        validated({"student": "ada", "notebooks": [{"notebook": "01_softmax"}]}, "ada")
+        validated({"learner_id": "ada", "notebooks": [{"notebook": "01_softmax"}]}, "ada")

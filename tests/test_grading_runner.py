@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lab_utils.grading.kernel_side import MIME
 from lab_utils.grading.runner import MAX_MESSAGE, Kernel
 from lab_utils.grading.sandbox import Limits, Sandbox, bwrap_available
+from lab_utils.observe.wire import MIME
 
 LIMITS = Limits(memory=1024**3, processes=64, file_size=1024**2, cpu_seconds=120)
 SHORT = 3  # seconds: the time limit of cells that are meant to overrun it

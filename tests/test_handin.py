@@ -17,8 +17,8 @@ from handin_files import softmax_notebook
 from lab_utils.checks import series_stems
 from lab_utils.course.handin_file import read_handin
 from lab_utils.handin.__main__ import main
-from lab_utils.handin.learner import HandInError, default_learner, make_handin
-from lab_utils.handin.report import FINAL_GRADE, UPLOAD, handin_html, handin_text
+from lab_utils.handin.precheck import HandInError, default_learner, make_handin
+from lab_utils.handin.receipt import FINAL_GRADE, UPLOAD, handin_html, handin_text
 from lab_utils.handin.save import save_open_notebooks
 
 SEED = 31337
@@ -138,7 +138,7 @@ def run_with_lab_packages_only(code: str) -> subprocess.CompletedProcess:
 def test_the_grader_and_the_hand_in_import_with_the_labs_packages_only():
     run = run_with_lab_packages_only(
         "from lab_utils.grading import grade_submission\n"
-        "import lab_utils.grading.runner, lab_utils.handin.learner, lab_utils.handin.report\n"
+        "import lab_utils.grading.runner, lab_utils.handin.precheck, lab_utils.handin.receipt\n"
         "import lab_utils.course.handin_file\n"
         "print('imported')"
     )

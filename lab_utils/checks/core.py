@@ -43,7 +43,7 @@ from lab_utils.checks.messages import (
     wrapped,
 )
 from lab_utils.observe import wire
-from lab_utils.observe.learner import Case, call_learner
+from lab_utils.observe.calls import Case, call_learner
 
 SEED = 2026  # the instant checks' seed: nbval compares their output line by line
 

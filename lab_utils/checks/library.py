@@ -25,7 +25,7 @@ import types
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from lab_utils.observe.learner import is_library_file
+from lab_utils.observe.calls import is_library_file
 
 CONVENTIONS = {"tf": "tensorflow", "np": "numpy"}  # names a notebook may use without importing them here
 FORBIDDEN_EVERYWHERE = ("lab_utils.checks", "lab_utils.reference")  # the judges and the reference maths

@@ -52,7 +52,7 @@ class GradeOptions:
 class Task:
     """One learner's grading as it travels to a worker: plain data, the notebooks as bytes."""
 
-    student: str
+    learner_id: str
     files: dict[str, tuple[str, bytes]]  # stem -> (path relative to the class folder, bytes)
     not_graded: dict[str, list[str]] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)  # stem -> "<relpath>: <why>"
@@ -66,7 +66,7 @@ class Task:
                 files[stem] = (submitted.relpath, file_bytes(submitted))
             except RefusedFile as e:  # became a link or grew since discovery: refused like any other
                 refused[stem] = f"{submitted.relpath}: {e}"
-        return cls(learner.student, files, learner.not_graded, refused, learner.problems)
+        return cls(learner.learner_id, files, learner.not_graded, refused, learner.problems)
 
 
 def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
         for stem, (_, data) in task.files.items():
             paths[stem] = Path(tmp) / f"{stem}.ipynb"
             paths[stem].write_bytes(data)
-        result = grade_submission(task.student, paths, **options.kwargs())
+        result = grade_submission(task.learner_id, paths, **options.kwargs())
     for nb in result.notebooks:
         _describe_files(nb, task, tmp)
     result.problems = list(task.problems)
@@ -107,7 +107,7 @@ def _describe_files(nb: NotebookResult, task: Task, tmp: str) -> None:
         nb.notes.append(f"also handed in: {'; '.join(others)}")
 
 
-def failed_result(student: str, reason: str) -> SubmissionResult:
+def failed_result(learner_id: str, reason: str) -> SubmissionResult:
     """The result of a learner the grader could not grade: every exercise 0 points, the reason said once.
 
     Its one `NotebookResult` stands for the whole submission, so the status reads
@@ -116,14 +116,14 @@ def failed_result(student: str, reason: str) -> SubmissionResult:
     message = f"the grader could not grade this submission ({reason}); your instructor has been told"
     exercises = [ExerciseResult(ex.function, ex.notebook, ex.points, 0, ERROR, message) for ex in EXERCISES]
     whole = NotebookResult("all notebooks", None, f"{GRADING_FAILED}: {reason}", exercises)
-    return SubmissionResult(student=student, notebooks=[whole])
+    return SubmissionResult(learner_id=learner_id, notebooks=[whole])
 
 
 def is_failed(result: SubmissionResult) -> bool:
     return any(nb.status.startswith(GRADING_FAILED) for nb in result.notebooks)
 
 
-def outcome_to_result(student: str, outcome: dict[str, Any] | BaseException) -> SubmissionResult:
+def outcome_to_result(learner_id: str, outcome: dict[str, Any] | BaseException) -> SubmissionResult:
     """A pool's outcome for one learner as a result: an exception, or a result that does not validate against the
     registry (`results.validated`), becomes a failed grading, never a crash and never a score."""
     from lab_utils.grading import GradeError
@@ -132,11 +132,13 @@ def outcome_to_result(student: str, outcome: dict[str, Any] | BaseException) -> 
         raise outcome  # a problem of the whole run (e.g. --sandbox required without bubblewrap): stop at once
     if isinstance(outcome, BaseException):
         text = str(outcome).strip().splitlines()
-        return failed_result(student, f"{type(outcome).__name__}: {text[0][:200]}" if text else type(outcome).__name__)
+        return failed_result(
+            learner_id, f"{type(outcome).__name__}: {text[0][:200]}" if text else type(outcome).__name__
+        )
     try:
-        return validated(outcome, student)
+        return validated(outcome, learner_id)
     except InvalidResult as e:
-        return failed_result(student, f"the worker's result was refused: {e}")
+        return failed_result(learner_id, f"the worker's result was refused: {e}")
 
 
 class LocalPool:
@@ -158,7 +160,7 @@ class LocalPool:
                     outcome: dict[str, Any] | BaseException = future.result()
                 except Exception as e:  # noqa: BLE001 - one learner's failure is that learner's result
                     outcome = e
-                yield learner, outcome_to_result(learner.student, outcome)
+                yield learner, outcome_to_result(learner.learner_id, outcome)
         finally:
             executor.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: start nobody new, let running kernels end
 
@@ -174,19 +176,19 @@ class Journal:
         self.path = path
 
     def load(self) -> dict[str, tuple[str, SubmissionResult]]:
-        """student -> (digest of the files graded, result); a line that is cut or does not validate is ignored."""
+        """learner_id -> (digest of the files graded, result); a line that is cut or does not validate is ignored."""
         entries: dict[str, tuple[str, SubmissionResult]] = {}
         if not self.path.exists():
             return entries
         for line in self.path.read_text().splitlines():
             try:
                 entry = json.loads(line)
-                result = validated(entry["result"], entry["result"]["student"])
+                result = validated(entry["result"], entry["result"]["learner_id"])
                 if not isinstance(entry["digest"], str):
                     continue
             except (ValueError, KeyError, TypeError):
                 continue  # cut by an interruption, or not the grader's: that learner is graded again
-            entries[result.student] = (entry["digest"], result)
+            entries[result.learner_id] = (entry["digest"], result)
         return entries
 
     def rewrite(self, entries: dict[str, tuple[str, SubmissionResult]]) -> None:
@@ -234,7 +236,7 @@ def grade_class(
     """
     start, cpu_start = time.perf_counter(), time.process_time()
     learners = discover(class_dir)
-    if unknown := sorted(set(only) - {learner.student for learner in learners}):
+    if unknown := sorted(set(only) - {learner.learner_id for learner in learners}):
         raise ClassDirError(f"--only {unknown[0]}: no such learner in {class_dir}")
     out.mkdir(parents=True, exist_ok=True)
     journal = Journal(out / JOURNAL)
@@ -242,11 +244,11 @@ def grade_class(
     done: dict[str, tuple[str, SubmissionResult]] = {}
     todo = []
     for learner in learners:
-        digest, result = previous.get(learner.student, ("", None))
-        keep = learner.student not in only if only else digest == learner.digest and not is_failed(result)
+        digest, result = previous.get(learner.learner_id, ("", None))
+        keep = learner.learner_id not in only if only else digest == learner.digest and not is_failed(result)
         if result is not None and keep:
-            done[learner.student] = (digest, result)
-        elif not only or learner.student in only:
+            done[learner.learner_id] = (digest, result)
+        elif not only or learner.learner_id in only:
             todo.append(learner)
     journal.rewrite(done)
     reused = len(done)
@@ -255,10 +257,10 @@ def grade_class(
     for count, (learner, result) in enumerate(pool.run(todo, options), start=1):
         result.graded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         journal.append(learner.digest, result)
-        done[learner.student] = (learner.digest, result)
+        done[learner.learner_id] = (learner.digest, result)
         if progress is not None:
-            progress(count, len(todo), learner.student)
-    graded = [learner for learner in learners if learner.student in done]
+            progress(count, len(todo), learner.learner_id)
+    graded = [learner for learner in learners if learner.learner_id in done]
     info = {
         "seed": options.seed,
         "options": asdict(options),
@@ -269,7 +271,7 @@ def grade_class(
         "only": list(only),
         "seconds": round(time.perf_counter() - start, 3),
         "grader_cpu_seconds": round(time.process_time() - cpu_start, 3),
-        "digests": {learner.student: learner.digest for learner in learners},
+        "digests": {learner.learner_id: learner.digest for learner in learners},
         "unmatched_files": [f for learner in learners for f in learner.unmatched],
     }
-    return ClassRun([done[learner.student][1] for learner in graded], info, graded)
+    return ClassRun([done[learner.learner_id][1] for learner in graded], info, graded)

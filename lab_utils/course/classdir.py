@@ -7,7 +7,7 @@ These layouts are read, and may be mixed (the LMS's names are read by `layouts`)
   are grouped by Canvas user id, which becomes the learner's id, with the name and the `_late` marker kept;
 - Moodle's "Download submissions", flat or one folder per learner (`Jane Smith_123456_assignsubmission_file_...`):
   the participant id becomes the learner's id;
-- nbgrader's exchange (`submitted/<student>/<assignment>/`, given as the class folder or its parent), whose
+- nbgrader's exchange (`submitted/<learner_id>/<assignment>/`, given as the class folder or its parent), whose
   `timestamp.txt` says when the learner handed in.
 
 A file belongs to the notebook of the series whose stem starts its name (`01_softmax-Copy1` -> `01_softmax`);
@@ -65,7 +65,7 @@ class SubmittedFile:
 class Learner:
     """One learner: their id, the file chosen for each notebook stem, and the files not graded."""
 
-    student: str
+    learner_id: str
     files: dict[str, SubmittedFile] = field(default_factory=dict)
     not_graded: dict[str, list[str]] = field(default_factory=dict)  # stem -> "<file>: why it was not graded"
     unmatched: list[str] = field(default_factory=list)  # files that belong to no notebook of the series
@@ -78,9 +78,9 @@ class Learner:
     submitted_at: datetime | None = None  # nbgrader's timestamp.txt, the newest of the learner's
 
 
-def natural_key(student: str) -> list[str | int]:
+def natural_key(learner_id: str) -> list[str | int]:
     """Sort key that puts "s2" before "s10" and 999 before 1000 (ids as an instructor reads them)."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", student)]
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", learner_id)]
 
 
 def stem_by_name(name: str) -> str | None:
@@ -121,39 +121,39 @@ def discover(class_dir: Path) -> list[Learner]:
     if (class_dir / "submitted").is_dir():
         class_dir = class_dir / "submitted"  # nbgrader's exchange given by its parent
     handed_in: dict[str, list[Found]] = {}
-    refused: dict[str, list[tuple[str, str]]] = {}  # student -> (name as handed in, "<relpath>: <why>")
-    facts: dict[str, tuple[str, bool]] = {}  # student -> (name, late marker), from the LMS's names
+    refused: dict[str, list[tuple[str, str]]] = {}  # learner_id -> (name as handed in, "<relpath>: <why>")
+    facts: dict[str, tuple[str, bool]] = {}  # learner_id -> (name, late marker), from the LMS's names
     for entry in sorted(os.scandir(class_dir), key=lambda e: e.name):
         path = Path(entry.path)
         if entry.name.startswith("."):
             continue
         lms = parse_lms_name(entry.name)
-        student = lms.student if lms else entry.name
+        learner_id = lms.learner_id if lms else entry.name
         if entry.is_dir(follow_symlinks=False):
             files, odd = _learner_folder(path, class_dir)
-            handed_in.setdefault(student, []).extend(files)
-            refused.setdefault(student, []).extend(odd)
+            handed_in.setdefault(learner_id, []).extend(files)
+            refused.setdefault(learner_id, []).extend(odd)
         elif (entry.name.endswith(".ipynb") or is_handin(path)) and lms is not None:
             why = refusal(path)
             if why is None:
-                handed_in.setdefault(student, []).append((path, lms.file))
+                handed_in.setdefault(learner_id, []).append((path, lms.file))
             else:
-                refused.setdefault(student, []).append((lms.file, f"{entry.name}: {why}"))
+                refused.setdefault(learner_id, []).append((lms.file, f"{entry.name}: {why}"))
         elif entry.is_symlink() and entry.is_dir():  # a learner's folder that is a link: refused as a whole
             why = f"{entry.name}: the folder is a symbolic link (only real folders are graded)"
-            refused.setdefault(student, []).extend((f"{stem}.ipynb", why) for stem in series_stems())
+            refused.setdefault(learner_id, []).extend((f"{stem}.ipynb", why) for stem in series_stems())
         else:
             continue
-        name, late = facts.get(student, ("", False))
-        facts[student] = (name or (lms.name if lms else ""), late or bool(lms and lms.late))
-    students = set(handed_in) | set(refused)
-    if not students:
+        name, late = facts.get(learner_id, ("", False))
+        facts[learner_id] = (name or (lms.name if lms else ""), late or bool(lms and lms.late))
+    learner_ids = set(handed_in) | set(refused)
+    if not learner_ids:
         raise ClassDirError(
             f"{class_dir}: no learner found (expected one folder per learner, or Canvas' "
             "name_userid_submissionid_file.ipynb files, or Moodle's download)"
         )
-    learners = [_learner(s, handed_in.get(s, []), refused.get(s, []), class_dir, *facts[s]) for s in students]
-    return sorted(learners, key=lambda learner: natural_key(learner.student))
+    learners = [_learner(s, handed_in.get(s, []), refused.get(s, []), class_dir, *facts[s]) for s in learner_ids]
+    return sorted(learners, key=lambda learner: natural_key(learner.learner_id))
 
 
 def _learner_folder(folder: Path, class_dir: Path) -> tuple[list[Found], list[tuple[str, str]]]:
@@ -178,9 +178,9 @@ def _learner_folder(folder: Path, class_dir: Path) -> tuple[list[Found], list[tu
 
 
 def _learner(
-    student: str, files: list[Found], refused: list[tuple[str, str]], class_dir: Path, name: str, late: bool
+    learner_id: str, files: list[Found], refused: list[tuple[str, str]], class_dir: Path, name: str, late: bool
 ) -> Learner:
-    learner = Learner(student, name=name, late_marker=late)
+    learner = Learner(learner_id, name=name, late_marker=late)
     candidates: dict[str, list[Found]] = {}
     members: dict[Found, bytes] = {}  # (hand-in file, notebook in it) -> its bytes
     for path, handed_in_as in files:

@@ -33,6 +33,7 @@ from lab_utils.course.roster import read_roster
 from lab_utils.errors import LabError
 from lab_utils.grading.notebook import read_code_cells
 from lab_utils.grading.results import GRADED, NotebookResult
+from lab_utils.grading.sandbox import SANDBOX_MODES
 from lab_utils.grading.text import for_terminal, one_line
 
 MESSAGE_WIDTH = 80  # characters of a table's message column before a message wraps onto the next line
@@ -53,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--regrade", action="store_true", help="grade again learners whose files did not change")
     parser.add_argument("--course", type=Path, metavar="TOML", help="the course file (due date, late policy, ...)")
     parser.add_argument("--only", nargs="+", metavar="ID", default=[], help="grade only these learners again")
-    parser.add_argument("--sandbox", choices=("auto", "required", "off"), default="auto", help="bubblewrap sandbox")
+    parser.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto", help="bubblewrap sandbox")
     return parser
 
 
@@ -183,8 +184,8 @@ class _progress:
         self.task = self.bar.add_task("grading", total=None, last="")
         return self.update
 
-    def update(self, done: int, total: int, student: str) -> None:
-        self.bar.update(self.task, completed=done, total=total, last=one_line(student, 40))
+    def update(self, done: int, total: int, learner_id: str) -> None:
+        self.bar.update(self.task, completed=done, total=total, last=one_line(learner_id, 40))
 
     def __exit__(self, *exc: object) -> None:
         if hasattr(self, "bar"):

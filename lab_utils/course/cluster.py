@@ -74,7 +74,7 @@ class DaskPool:
             future.release()
             for following in islice(waiting, 1):
                 submit(following)
-            yield learner, outcome_to_result(learner.student, outcome)
+            yield learner, outcome_to_result(learner.learner_id, outcome)
 
     def close(self) -> None:
         if self.owns_client:

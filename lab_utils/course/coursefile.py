@@ -59,7 +59,7 @@ class LatePolicy:
 class Override:
     """An instructor's change: `points` for one `exercise` (lab points), or without one the final LMS score."""
 
-    student: str
+    learner_id: str
     points: float
     reason: str
     exercise: str | None = None
@@ -81,9 +81,9 @@ class Course:
     submission_times: Path | None = None
     moodle_identifier: str = "email"
 
-    def due_for(self, student: str) -> datetime | None:
+    def due_for(self, learner_id: str) -> datetime | None:
         """The learner's due date: their extension if they have one, else the assignment's."""
-        return self.extensions.get(student, self.due)
+        return self.extensions.get(learner_id, self.due)
 
     @property
     def canvas_column(self) -> str:
@@ -94,7 +94,7 @@ class Course:
 _TOP_KEYS = {"roster", "missing", "submission_times", "assignment", "late", "extensions", "override", "moodle"}
 _ASSIGNMENT_KEYS = {"name", "canvas_id", "points", "due"}
 _LATE_KEYS = {"percent_per_day", "max_days", "percent_if_unknown"}
-_OVERRIDE_KEYS = {"student", "exercise", "points", "reason"}
+_OVERRIDE_KEYS = {"learner_id", "exercise", "points", "reason"}
 _MOODLE_KEYS = {"identifier"}
 
 
@@ -205,7 +205,7 @@ def _late(course_file: Path, value: Any) -> LatePolicy:
 
 def _extensions(course_file: Path, value: Any) -> dict[str, datetime]:
     reader = _Reader(course_file, _table(course_file, value, "extensions"), "[extensions] ", set(value))
-    return {str(student): reader.moment(f'"{student}"', due) for student, due in value.items()}
+    return {str(learner_id): reader.moment(f'"{learner_id}"', due) for learner_id, due in value.items()}
 
 
 def _overrides(course_file: Path, value: Any) -> list[Override]:
@@ -215,17 +215,17 @@ def _overrides(course_file: Path, value: Any) -> list[Override]:
     overrides = []
     for number, table in enumerate(value, start=1):
         reader = _Reader(course_file, table, f"[[override]] number {number}: ", _OVERRIDE_KEYS)
-        student = table.get("student")
-        if isinstance(student, int) and not isinstance(student, bool):
-            student = str(student)
-        reader.table = {**table, "student": student}
+        learner_id = table.get("learner_id")
+        if isinstance(learner_id, int) and not isinstance(learner_id, bool):
+            learner_id = str(learner_id)
+        reader.table = {**table, "learner_id": learner_id}
         exercise = reader.string("exercise")
         if exercise is not None and exercise not in functions:
             reader.fail("exercise", f"no exercise {exercise!r} (the exercises: {', '.join(functions)})")
         high = functions[exercise] if exercise else None
         overrides.append(
             Override(
-                student=reader.string("student", required=True),
+                learner_id=reader.string("learner_id", required=True),
                 points=reader.number("points", 0, high, required=True),
                 reason=reader.string("reason", required=True),
                 exercise=exercise,
@@ -242,18 +242,18 @@ def _moodle_identifier(course_file: Path, value: Any) -> str:
     return identifier
 
 
-_TIME_HEADER = ("student", "submitted_at")
+_TIME_HEADER = ("learner_id", "submitted_at")
 
 
 def read_submission_times(path: Path) -> dict[str, datetime]:
-    """The instructor's CSV of submission times: a header `student,submitted_at`, then ISO times with their zone."""
+    """The instructor's CSV of submission times: a header `learner_id,submitted_at`, then ISO times with their zone."""
     try:
         with Path(path).open(newline="", encoding="utf-8-sig") as f:
             rows = list(csv.reader(f))
     except (OSError, UnicodeDecodeError) as e:
         raise CourseFileError(f"{path}: cannot read the submission times ({e})") from None
     if not rows or tuple(c.strip().lower() for c in rows[0][:2]) != _TIME_HEADER:
-        raise CourseFileError(f"{path}: the first line must be the header student,submitted_at")
+        raise CourseFileError(f"{path}: the first line must be the header learner_id,submitted_at")
     times = {}
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):

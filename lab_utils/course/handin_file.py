@@ -26,7 +26,7 @@ from lab_utils.grading.text import one_line
 from lab_utils.handin.manifest import MANIFEST_NAME, Manifest, ManifestError, read_manifest
 
 MAX_ZIP_BYTES = 64 * 1024**2  # the zip file itself
-MAX_MEMBERS = 32  # the series' notebooks and a manifest are seven
+MAX_MEMBERS = 32  # the series' notebooks and a manifest are six
 MAX_MEMBER_BYTES = MAX_NOTEBOOK_BYTES  # uncompressed, one member
 MAX_TOTAL_BYTES = 128 * 1024**2  # uncompressed, all members
 MAX_RATIO = 100  # uncompressed / compressed, for members over RATIO_FLOOR: notebooks compress 3-10x

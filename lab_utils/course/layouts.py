@@ -4,7 +4,7 @@
   `-2` added to a re-submitted file's name (`smithjane_late_4021_98113_01_softmax-1.ipynb`).
 - Moodle's "Download submissions", flat or in folders: `<full name>_<participant id>_assignsubmission_file_<file>`
   (`Jane Smith_123456_assignsubmission_file_01_softmax.ipynb`), the folder being `..._assignsubmission_file_`.
-- nbgrader's exchange: `submitted/<student>/<assignment>/timestamp.txt`, written by `nbgrader submit` as
+- nbgrader's exchange: `submitted/<learner_id>/<assignment>/timestamp.txt`, written by `nbgrader submit` as
   `2026-12-01 22:10:00.123456 UTC` (nbgrader.utils.get_timestamp / parse_utc).
 """
 
@@ -24,7 +24,7 @@ _NBGRADER_TIME = re.compile(r"^\s*(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?)\
 class LmsName:
     """What an LMS's file or folder name says: the learner's id and name, the late marker, the file's own name."""
 
-    student: str
+    learner_id: str
     name: str
     late: bool
     file: str

@@ -31,7 +31,7 @@ CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 class Standing:
     """A learner who handed in: their id, their name as the LMS's file names give it, their course score."""
 
-    student: str
+    learner_id: str
     name: str
     score: CourseScore
 
@@ -45,10 +45,10 @@ def _cell(course: Course, standing: Standing | None) -> str:
 def _members(roster: Roster | None, standings: list[Standing]) -> list[tuple[Member, Standing | None]]:
     """Each roster member with their standing (None: no submission); without a roster, everyone who handed in."""
     if roster is None:
-        return [(Member(s.student, s.name), s) for s in standings]
+        return [(Member(s.learner_id, s.name), s) for s in standings]
     found = {}
     for standing in standings:
-        member = roster.find(standing.student, standing.name)
+        member = roster.find(standing.learner_id, standing.name)
         if member is not None:
             found[member] = standing
     return [(member, found.get(member)) for member in roster.members]
@@ -58,7 +58,7 @@ def not_on_roster(roster: Roster | None, standings: list[Standing]) -> list[Stan
     """The learners who handed in but are not on the roster (listed in the report; in no export)."""
     if roster is None:
         return []
-    return [s for s in standings if roster.find(s.student, s.name) is None]
+    return [s for s in standings if roster.find(s.learner_id, s.name) is None]
 
 
 def canvas_rows(course: Course, roster: Roster | None, standings: list[Standing]) -> list[list[str]]:
@@ -67,7 +67,7 @@ def canvas_rows(course: Course, roster: Roster | None, standings: list[Standing]
     if course.canvas_id is None:
         rows.append(["Points Possible", "", "", "", "", format_points(course.points)])
     for member, standing in _members(roster, standings):
-        ids = [member.name, member.student, member.sis_user_id, member.sis_login_id, member.section]
+        ids = [member.name, member.learner_id, member.sis_user_id, member.sis_login_id, member.section]
         rows.append([*ids, _cell(course, standing)])
     return rows
 

@@ -21,10 +21,10 @@ _UNSAFE = re.compile(r"[^a-z0-9_-]+")
 HASH_DIGITS = 20
 
 
-def file_stem(student: str) -> str:
-    """The file name (without extension) of learner `student`'s files: see the module docstring."""
-    if PLAIN.fullmatch(student) and not WINDOWS_DEVICES.fullmatch(student):
-        return student
-    plain = _UNSAFE.sub("_", student.lower()).strip("_-")[:40]
-    digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_DIGITS]
+def file_stem(learner_id: str) -> str:
+    """The file name (without extension) of learner `learner_id`'s files: see the module docstring."""
+    if PLAIN.fullmatch(learner_id) and not WINDOWS_DEVICES.fullmatch(learner_id):
+        return learner_id
+    plain = _UNSAFE.sub("_", learner_id.lower()).strip("_-")[:40]
+    digest = hashlib.sha256(learner_id.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_DIGITS]
     return f"{plain}~{digest}"

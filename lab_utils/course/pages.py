@@ -138,7 +138,7 @@ def feedback_html(result: SubmissionResult, record: LearnerRecord | None = None)
     else:
         body = [f"<h1>Your grade: {total:g} / {LAB_POINTS:g} points</h1>"]
     name = f"{record.name} " if record is not None and record.name else ""
-    body.append(f"<p class='muted'>Learner {_e(name)}({_e(result.student)}).</p>")
+    body.append(f"<p class='muted'>Learner {_e(name)}({_e(result.learner_id)}).</p>")
     if result.problems:
         items = "".join(f"<li>{_e(problem)}</li>" for problem in result.problems)
         body.append(f"<p class='warning'>What you handed in has problems:</p><ul>{items}</ul>")
@@ -165,7 +165,7 @@ def feedback_html(result: SubmissionResult, record: LearnerRecord | None = None)
             if ex.hint:
                 body.append(f"<p class='hint'>Hint: {_e(ex.hint)}</p>")
             body.append("</div>")
-    return _page(f"Feedback for {result.student}", body)
+    return _page(f"Feedback for {result.learner_id}", body)
 
 
 # --- the class report ---------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def class_summary(results: list[SubmissionResult]) -> dict[str, Any]:
     return {
         "scores": [sum(exercise_scores(r).values()) for r in results],
         "exercises": exercises,
-        "problems": [(r.student, r.status) for r in results if r.status != GRADED],
+        "problems": [(r.learner_id, r.status) for r in results if r.status != GRADED],
     }
 
 
@@ -241,7 +241,7 @@ def _roster_table(records: list[LearnerRecord]) -> str:
             late = "late" if r.handin.late_marker and not score else ""
         if score and score.extension:
             late = f"{late}; extension" if late else "extension"
-        link = f"<a href='feedback/{_e(file_stem(r.student))}.html'>{_e(r.student)}</a>"
+        link = f"<a href='feedback/{_e(file_stem(r.learner_id))}.html'>{_e(r.learner_id)}</a>"
         cells = [link, _e(r.name), points, _e(late), _e(r.overrides_text), _e(r.result.status), str(r.result.seed)]
         rows.append(cells)
     scored = "course score" if any(r.score for r in records) else f"score (of {LAB_POINTS:g})"
@@ -281,7 +281,7 @@ def report_html(
     if records:
         body.append("<h2>Learners</h2>")
         body.append(_roster_table(records))
-        if starters := [r.student for r in records if r.starter_only]:
+        if starters := [r.learner_id for r in records if r.starter_only]:
             body.append("<h3>Handed in the starter notebooks (no exercise written)</h3>")
             body.append("<ul>" + "".join(f"<li>{_e(s)}</li>" for s in starters) + "</ul>")
     if off_roster:

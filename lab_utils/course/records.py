@@ -36,8 +36,8 @@ class LearnerRecord:
     on_roster: bool | None = None  # None: no roster given
 
     @property
-    def student(self) -> str:
-        return self.result.student
+    def learner_id(self) -> str:
+        return self.result.learner_id
 
     @property
     def starter_only(self) -> bool:
@@ -93,12 +93,12 @@ def learner_records(
     times: dict[str, datetime] | None = None,
 ) -> list[LearnerRecord]:
     """A record per result, in the results' order; `learners` give the files and names (matched by id)."""
-    by_id = {learner.student: learner for learner in learners}
+    by_id = {learner.learner_id: learner for learner in learners}
     records = []
     for result in results:
-        learner = by_id.get(result.student, Learner(result.student))
-        member = roster.find(learner.student, learner.name) if roster else None
-        handin = Handin(at=(times or {}).get(learner.student, learner.submitted_at), late_marker=learner.late_marker)
+        learner = by_id.get(result.learner_id, Learner(result.learner_id))
+        member = roster.find(learner.learner_id, learner.name) if roster else None
+        handin = Handin(at=(times or {}).get(learner.learner_id, learner.submitted_at), late_marker=learner.late_marker)
         earned = exercise_scores(result)
         records.append(
             LearnerRecord(
@@ -108,7 +108,7 @@ def learner_records(
                 not_graded=[why for whys in learner.not_graded.values() for why in whys],
                 ungraded=list(learner.ungraded),
                 handin=handin,
-                score=course_score(course, learner.student, earned, handin) if course else None,
+                score=course_score(course, learner.learner_id, earned, handin) if course else None,
                 on_roster=None if roster is None else member is not None,
             )
         )
@@ -117,4 +117,4 @@ def learner_records(
 
 def standings(records: list[LearnerRecord]) -> list[Standing]:
     """The records with a course score, as the exports take them."""
-    return [Standing(r.student, r.name, r.score) for r in records if r.score is not None]
+    return [Standing(r.learner_id, r.name, r.score) for r in records if r.score is not None]

@@ -1,6 +1,6 @@
 """What a class grading writes into RESULTS_DIR: the gradebook, the full JSON, the exports, the pages.
 
-- `gradebook.csv`: one row per learner sorted by id; `student`, one column per exercise (its function, in registry
+- `gradebook.csv`: one row per learner sorted by id; `learner_id`, one column per exercise (its function, in registry
   order, the points earned), `score`, `max_score`, `status` (`graded`, or what went wrong in a few words); with
   the learners' records also `name`, `submitted_at`, `late`, `late_penalty_percent`, `overrides`, and with a course
   file `course_score` (the score in the LMS's points after the course's rules).
@@ -8,7 +8,7 @@
   registry, every learner's result, and their record (name, submission time, late flag and penalty, overrides,
   seed, when graded).
 - `canvas.csv`, `moodle.csv`: with a course file, the exports an LMS imports (`lms`).
-- `feedback/<student>.html` and `report.html`: the pages (`pages`); a page's file name comes from the id by
+- `feedback/<learner_id>.html` and `report.html`: the pages (`pages`); a page's file name comes from the id by
   `names.file_stem`, never the id raw.
 
 Every CSV cell is spreadsheet-safe (`spreadsheet.write_csv`).
@@ -66,12 +66,12 @@ def write_all(
     """Write the gradebook, grades.json, the exports (with `course`), the feedback pages and the report into `out`;
     returns the exports' file names."""
     out.mkdir(parents=True, exist_ok=True)
-    results = sorted(results, key=lambda r: natural_key(r.student))
-    by_id = {r.student: r for r in records or []}
-    ordered = [by_id[r.student] for r in results] if records is not None else None
+    results = sorted(results, key=lambda r: natural_key(r.learner_id))
+    by_id = {r.learner_id: r for r in records or []}
+    ordered = [by_id[r.learner_id] for r in results] if records is not None else None
     info = {**info, "lab_version": lab_version()}
     write_gradebook(results, out / "gradebook.csv", ordered)
-    off_roster = [s.student for s in not_on_roster(roster, standings(ordered))] if ordered and roster else []
+    off_roster = [s.learner_id for s in not_on_roster(roster, standings(ordered))] if ordered and roster else []
     exports = []
     if course is not None and ordered is not None:
         exports = info["exports"] = write_exports(course, roster, standings(ordered), out)
@@ -82,8 +82,8 @@ def write_all(
         "learners": [
             {
                 **r.to_dict(),
-                "feedback": f"feedback/{file_stem(r.student)}.html",
-                **({"record": by_id[r.student].audit()} if r.student in by_id else {}),
+                "feedback": f"feedback/{file_stem(r.learner_id)}.html",
+                **({"record": by_id[r.learner_id].audit()} if r.learner_id in by_id else {}),
             }
             for r in results
         ],
@@ -91,21 +91,21 @@ def write_all(
     (out / "grades.json").write_text(json.dumps(payload, indent=1) + "\n")
     (out / "feedback").mkdir(exist_ok=True)
     for result in results:
-        page = feedback_html(result, by_id.get(result.student))
-        (out / "feedback" / f"{file_stem(result.student)}.html").write_text(page, **TEXT)
+        page = feedback_html(result, by_id.get(result.learner_id))
+        (out / "feedback" / f"{file_stem(result.learner_id)}.html").write_text(page, **TEXT)
     (out / "report.html").write_text(report_html(results, info, ordered, off_roster), **TEXT)
     return exports
 
 
 def write_gradebook(results: list[SubmissionResult], path: Path, records: list[LearnerRecord] | None = None) -> None:
     """gradebook.csv: see the module docstring; points written as `10` or `7.5`, never `10.0`; spreadsheet-safe."""
-    header = ["student", *(ex.function for ex in EXERCISES), "score", "max_score", "status"]
+    header = ["learner_id", *(ex.function for ex in EXERCISES), "score", "max_score", "status"]
     if records is not None:
         header += ["name", "submitted_at", "late", "late_penalty_percent", "overrides", "course_score"]
     rows = []
     for i, result in enumerate(results):
         scores = exercise_scores(result)
-        row = [result.student, *scores.values(), sum(scores.values()), MAX_SCORE, result.status]
+        row = [result.learner_id, *scores.values(), sum(scores.values()), MAX_SCORE, result.status]
         if records is not None:
             row += _record_cells(records[i])
         rows.append(row)

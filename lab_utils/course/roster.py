@@ -25,9 +25,9 @@ class RosterError(LabError):
 
 @dataclass(frozen=True)
 class Member:
-    """One learner of the roster; `student` is the id the class folder uses ("" when matched by name only)."""
+    """One learner of the roster; `learner_id` is the id the class folder uses ("" when matched by name only)."""
 
-    student: str
+    learner_id: str
     name: str
     sis_user_id: str = ""
     sis_login_id: str = ""
@@ -43,13 +43,13 @@ class Roster:
     lms: str
     members: tuple[Member, ...]
 
-    def find(self, student: str, name: str = "") -> Member | None:
+    def find(self, learner_id: str, name: str = "") -> Member | None:
         """The member with this id, else (for a roster without ids) the one with this full name."""
-        by_id = next((m for m in self.members if m.student and m.student == student), None)
+        by_id = next((m for m in self.members if m.learner_id and m.learner_id == learner_id), None)
         if by_id is not None or not name:
             return by_id
         wanted = _normal(name)
-        return next((m for m in self.members if not m.student and _normal(m.name) == wanted), None)
+        return next((m for m in self.members if not m.learner_id and _normal(m.name) == wanted), None)
 
 
 def _normal(name: str) -> str:
@@ -89,7 +89,7 @@ def _canvas(header: list[str], rows: list[list[str]]) -> list[Member]:
             continue
         members.append(
             Member(
-                student=cells["ID"],
+                learner_id=cells["ID"],
                 name=cells["Student"],
                 sis_user_id=cells.get("SIS User ID", ""),
                 sis_login_id=cells.get("SIS Login ID", ""),
@@ -110,7 +110,7 @@ def _moodle(header: list[str], rows: list[list[str]]) -> list[Member]:
         name = cells.get("Full name") or f"{cells.get('First name', '')} {cells.get('Last name', '')}".strip()
         members.append(
             Member(
-                student=participant.group(1) if participant else "",
+                learner_id=participant.group(1) if participant else "",
                 name=name,
                 email=cells["Email address"],
                 id_number=cells.get("ID number", ""),

@@ -1,8 +1,8 @@
 """A learner's score in the course: the lab's points turned into the LMS's, with the course's rules applied.
 
 The order is fixed (issue 19): each exercise's lab points, with exercise overrides in place of what the grader
-gave; their sum scaled from the lab's 135 points to the assignment's points; the late penalty; then a whole-score
-override, which is final. Nothing is rounded here: the exports round to two decimals when they write.
+gave; their sum scaled from the lab's points (`LAB_POINTS`) to the assignment's points; the late penalty; then a
+whole-score override, which is final. Nothing is rounded here: the exports round to two decimals when they write.
 
 When a learner handed in is decided by the LMS, never by the learner (see `classdir`): a known time (nbgrader's
 `timestamp.txt`, the instructor's CSV of times), or only Canvas' `_late` marker. A late day is a started day: one
@@ -52,9 +52,9 @@ def days_late(at: datetime, due: datetime) -> int:
     return max(0, math.ceil((at - due) / timedelta(days=1)))
 
 
-def late_penalty(course: Course, student: str, handin: Handin) -> tuple[bool, int | None, float]:
+def late_penalty(course: Course, learner_id: str, handin: Handin) -> tuple[bool, int | None, float]:
     """(late, started days late or None when unknown, percent off) under the course's late policy."""
-    due = course.due_for(student)
+    due = course.due_for(learner_id)
     policy = course.late
     if handin.at is not None and due is not None:
         days = days_late(handin.at, due)
@@ -63,21 +63,21 @@ def late_penalty(course: Course, student: str, handin: Handin) -> tuple[bool, in
         if policy.max_days is not None and days > policy.max_days:
             return True, days, 100.0
         return True, days, min(100.0, days * policy.percent_per_day)
-    if handin.late_marker and student not in course.extensions:
+    if handin.late_marker and learner_id not in course.extensions:
         return True, None, policy.percent_if_unknown
     return False, None, 0.0
 
 
-def course_score(course: Course, student: str, earned: dict[str, float], handin: Handin) -> CourseScore:
+def course_score(course: Course, learner_id: str, earned: dict[str, float], handin: Handin) -> CourseScore:
     """The learner's score in the course's points, from `earned` (exercise -> lab points the grader gave)."""
-    mine = [o for o in course.overrides if o.student == student]
+    mine = [o for o in course.overrides if o.learner_id == learner_id]
     points = {ex.function: earned.get(ex.function, 0.0) for ex in EXERCISES}
     for override in mine:
         if override.exercise is not None:
             points[override.exercise] = override.points
     lab_points = sum(points.values())
     scaled = lab_points / LAB_POINTS * course.points
-    late, days, percent = late_penalty(course, student, handin)
+    late, days, percent = late_penalty(course, learner_id, handin)
     after = scaled * (1 - percent / 100)
     whole = [o for o in mine if o.exercise is None]
     return CourseScore(
@@ -89,8 +89,8 @@ def course_score(course: Course, student: str, earned: dict[str, float], handin:
         penalty_percent=percent,
         after_penalty=after,
         final=whole[-1].points if whole else after,
-        due=course.due_for(student),
-        extension=course.extensions.get(student),
+        due=course.due_for(learner_id),
+        extension=course.extensions.get(learner_id),
         overrides=mine,
     )
 

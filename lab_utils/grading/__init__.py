@@ -1,14 +1,14 @@
 """Grading learners' notebooks: in a sandboxed kernel per learner, judged outside it.
 
 - `sandbox`: the bubblewrap command line, resource limits, cgroup; `runner`: the kernel and its cells;
-- `cells`: which cells a graded function may depend on; `kernel_side`: the code run in the kernel;
+- `cells`: which cells a graded function may depend on (the code run in the kernel is `lab_utils.observe`);
 - `judge`: cases from the run's seed and the verdicts; `submission`: `grade_submission`;
 - `results`: what grading produces; `notebook`: reading a notebook file; `text`: learner text made fit to show.
 
 Grading a whole class, and everything a course does with the results, is `lab_utils.course`.
 
-`grade_submission`, `GradeError` and `Limits` are loaded on first use: the learner's kernel imports
-`lab_utils.grading.kernel_side`, and should not pay for the grader's jupyter_client and nbformat.
+`grade_submission`, `GradeError` and `Limits` are loaded on first use, so that the light modules (`text`,
+`results`, `notebook`), which the course's pages and the hand-in read, do not pay for jupyter_client.
 """
 
 from __future__ import annotations

@@ -21,13 +21,13 @@ from lab_utils.grading.results import ERROR, FAILED, MISSING, NOT_IMPLEMENTED, P
 from lab_utils.grading.runner import CellRun
 from lab_utils.grading.text import MESSAGE_CHARS, one_line
 from lab_utils.observe import wire
-from lab_utils.observe.learner import Case
+from lab_utils.observe.calls import Case
 
 MAX_ANSWER = 8 * 1024**2  # bytes: the largest answer a kernel may send for one exercise
 MESSAGE_LINES = 12  # a failure message keeps this many lines
 
 
-PRELOAD = "import lab_utils.grading.kernel_side"  # run before the learner's cells
+PRELOAD = f"import {wire.KERNEL_MODULE}"  # run before the learner's cells
 
 
 def cases(ex: Exercise, seed: int) -> list[Case]:
@@ -39,7 +39,7 @@ def request(ex: Exercise, cases: list[Case]) -> str:
     """The grading cell that has the kernel observe the learner's function on `cases`."""
     request = {"function": ex.function, "observer": ex.check.observer, "cases": [list(c) for c in cases]}
     payload = wire.encode(request)
-    return f"__import__('lab_utils.grading.kernel_side', fromlist=['observe_all']).observe_all(globals(), {payload!r})"
+    return f"__import__({wire.KERNEL_MODULE!r}, fromlist=['observe_all']).observe_all(globals(), {payload!r})"
 
 
 def result(ex: Exercise, result: str, message: str, hint: str | None = None) -> ExerciseResult:

@@ -59,7 +59,7 @@ class NotebookResult:
 class SubmissionResult:
     """Everything one learner handed in, graded: one `NotebookResult` per notebook of the series."""
 
-    student: str
+    learner_id: str
     notebooks: list[NotebookResult] = field(default_factory=list)
     seed: int = 0
     sandbox: bool = False
@@ -109,7 +109,7 @@ class SubmissionResult:
             )
             for nb in data["notebooks"]
         ]
-        fields = ("student", "seed", "sandbox", "seconds", "cpu_seconds")
+        fields = ("learner_id", "seed", "sandbox", "seconds", "cpu_seconds")
         graded_at = data.get("graded_at", "")
         graded_at = graded_at if isinstance(graded_at, str) else ""
         problems = list(data.get("problems", []))
@@ -123,16 +123,16 @@ class InvalidResult(ValueError):
 RESULTS = (PASSED, FAILED, NOT_IMPLEMENTED, MISSING, ERROR, TIMEOUT)
 
 
-def validated(data: Any, student: str) -> SubmissionResult:
+def validated(data: Any, learner_id: str) -> SubmissionResult:
     """`data` (a worker's or the journal's `to_dict()`) as a result, checked against the registry: the learner
-    `student`, each notebook of the series at most once, each exercise of its notebook with the registry's points,
+    `learner_id`, each notebook of the series at most once, each exercise of its notebook with the registry's points,
     a score between 0 and those points and only when passed, text where text belongs. InvalidResult otherwise."""
     try:
         result = SubmissionResult.from_dict(data)
     except (KeyError, TypeError, AttributeError) as e:
         raise InvalidResult(f"not a result ({type(e).__name__}: {e})") from None
-    if result.student != student:
-        raise InvalidResult(f"it is for learner {result.student!r}, not {student!r}")
+    if result.learner_id != learner_id:
+        raise InvalidResult(f"it is for learner {result.learner_id!r}, not {learner_id!r}")
     if not all(isinstance(problem, str) for problem in result.problems):
         raise InvalidResult("its problems are not text")
     seen: set[str] = set()

@@ -24,9 +24,9 @@ import zmq
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
-from lab_utils.grading.kernel_side import MIME
 from lab_utils.grading.sandbox import Sandbox
 from lab_utils.grading.text import one_line
+from lab_utils.observe.wire import MIME
 
 MAX_MESSAGE = 64 * 1024**2  # bytes: a larger message from the kernel drops its connection
 MAX_KEPT = 16 * 1024**2  # bytes: a larger output of type MIME is not kept

@@ -44,6 +44,9 @@ from pathlib import Path
 import lab_utils
 
 BWRAP = "bwrap"
+# How grading may run: "auto" sandboxes where bubblewrap works (else warns and runs without), "required"
+# refuses to run without it, "off" never sandboxes (only for a learner grading their own notebooks).
+SANDBOX_MODES = ("auto", "required", "off")
 GiB = 1024**3
 HOME = "/home/learner"  # the sandbox's private $HOME (a tmpfs)
 WORKDIR = "/submission"  # where the learner's copies appear inside the sandbox

@@ -25,15 +25,15 @@ from lab_utils.grading.files import RefusedFile, read_regular
 from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, cell_label, read_code_cells
 from lab_utils.grading.results import ERROR, MISSING, TIMEOUT, ExerciseResult, NotebookResult, SubmissionResult
 from lab_utils.grading.runner import Kernel, KernelStartError
-from lab_utils.grading.sandbox import Limits, Sandbox, bwrap_available
+from lab_utils.grading.sandbox import SANDBOX_MODES, Limits, Sandbox, bwrap_available
 from lab_utils.grading.text import one_line
+from lab_utils.observe import wire
 
 DEFAULT_TIMEOUT = 60  # seconds per cell and per exercise's grading cell
 DEFAULT_NOTEBOOK_TIMEOUT = 300  # seconds for all the cells of one notebook
 DEFAULT_LEARNER_TIMEOUT = 1800  # seconds for the whole learner: cells, grading calls, kernel starts and replays
 OUT_OF_TIME = "the time for grading this learner ran out"
 MAX_NOTES = 20  # notes kept per notebook
-SANDBOX_MODES = ("auto", "required", "off")
 _warned = []
 
 
@@ -42,7 +42,7 @@ class GradeError(LabError):
 
 
 def grade_submission(
-    student: str,
+    learner_id: str,
     notebooks: Mapping[str, Path | None],
     *,
     seed: int,
@@ -68,7 +68,7 @@ def grade_submission(
         _warned.append(True)
         print("grade: warning: bubblewrap not available, grading WITHOUT a sandbox", file=sys.stderr)
     started, cpu_before = time.monotonic(), _own_cpu()
-    submission = SubmissionResult(student=student, seed=seed, sandbox=enabled)
+    submission = SubmissionResult(learner_id=learner_id, seed=seed, sandbox=enabled)
     grader = _Grader(
         Sandbox(limits or Limits(), enabled=enabled), seed, timeout, notebook_timeout, started + learner_timeout
     )
@@ -156,7 +156,7 @@ class _Grader:
         """Import the kernel side before any learner cell, under the start-up time limit, so that the
         grading cells' own time limits measure the learner's functions, not imports."""
         if self.kernel.run(judge.PRELOAD, min(self.kernel.startup_timeout, max(self._left(), 1))).status != "ok":
-            raise KernelStartError("the grading kernel could not import lab_utils.grading.kernel_side")
+            raise KernelStartError(f"the grading kernel could not import {wire.KERNEL_MODULE}")
 
     def _run_cells(
         self, nb: NotebookResult, stem: str, cells: list[tuple[int, str, str]], exercises: tuple[Exercise, ...]

@@ -27,8 +27,8 @@ def handin(folder: str | Path = ".", learner: str | None = None, out: str | Path
     from IPython.display import HTML, display
 
     from lab_utils.checks import series_stems
-    from lab_utils.handin.learner import make_handin
-    from lab_utils.handin.report import handin_html
+    from lab_utils.handin.precheck import make_handin
+    from lab_utils.handin.receipt import handin_html
     from lab_utils.handin.save import save_open_notebooks
 
     folder = Path(folder)

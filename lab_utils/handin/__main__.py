@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from lab_utils.handin.learner import HandInError, make_handin
-from lab_utils.handin.report import handin_text
+from lab_utils.handin.precheck import HandInError, make_handin
+from lab_utils.handin.receipt import handin_text
 from lab_utils.handin.save import save_open_notebooks
 
 

@@ -8,7 +8,7 @@ and `manifest.json`:
      "files": [{"name": "01_softmax.ipynb", "size": 12345, "sha256": "..."}, ...],
      "precheck": {"score": 135, "max_score": 135, "seed": 123456, "sandbox": true}}
 
-The learner's side (`lab_utils.handin.learner`) writes it; the course's side (`lab_utils.course.handin_file`)
+The learner's side (`lab_utils.handin.precheck`) writes it; the course's side (`lab_utils.course.handin_file`)
 reads it. Everything in a manifest is the learner's claim: the grader checks the files against it, and may
 show its time and pre-check score, never use them.
 """

@@ -20,7 +20,7 @@ from typing import Any
 
 from lab_utils.activations import ACTIVATIONS
 from lab_utils.observe import keras_models
-from lab_utils.observe.learner import Case, call_learner, plain, raised
+from lab_utils.observe.calls import Case, call_learner, plain, raised
 
 Observer = Callable[[Callable, Case], dict]
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from lab_utils.config import LabConfig
 from lab_utils.data import N_PIXELS
-from lab_utils.observe.learner import Case, call_learner, plain, raised, type_name
+from lab_utils.observe.calls import Case, call_learner, plain, raised, type_name
 
 
 def describe_model(model: Any, x: np.ndarray) -> dict:

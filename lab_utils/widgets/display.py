@@ -84,14 +84,6 @@ class Picture(widgets.HTML):
         )
 
 
-def _png(image: np.ndarray, size: int) -> bytes:
-    """PNG of `image`: (h, w) gray levels in [0, 1], enlarged to `size` px wide with visible pixels."""
-    picture = Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), mode="L")
-    buffer = io.BytesIO()
-    picture.resize((size, size * image.shape[0] // image.shape[1]), Image.Resampling.NEAREST).save(buffer, "png")
-    return buffer.getvalue()
-
-
 def png_of(image: np.ndarray, size: int) -> bytes:
     """PNG of `image`: (h, w) gray levels in [0, 1], enlarged to `size` px wide with visible pixels."""
     picture = Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), mode="L")

@@ -10,14 +10,14 @@ import html
 
 from lab_utils.grading.results import GRADED, MISSING
 from lab_utils.grading.text import one_line
-from lab_utils.handin.learner import HandIn
+from lab_utils.handin.precheck import HandIn
 
 FINAL_GRADE = (
     "This is a pre-check on fresh random inputs. Your final grade comes from your instructor's run of the same "
     "grader on your hand-in file, with new inputs."
 )
 UPLOAD = "Upload this file to your course's assignment."
-MESSAGE_CHARS = 90
+TABLE_MESSAGE_CHARS = 90  # a failure's first line, cut to fit the pre-check's table
 
 
 def rows(made: HandIn) -> list[tuple[str, str, str, str, str]]:
@@ -31,7 +31,7 @@ def rows(made: HandIn) -> list[tuple[str, str, str, str, str]]:
 
 def _first_line(message: str) -> str:
     lines = message.strip().splitlines()
-    return one_line(lines[0] if lines else "", MESSAGE_CHARS)
+    return one_line(lines[0] if lines else "", TABLE_MESSAGE_CHARS)
 
 
 def problems(made: HandIn) -> list[str]:
