@@ -1,273 +1,225 @@
 """Who handed in what: the learners of a class folder, each with one file per notebook of the series.
 
-These layouts are read, and may be mixed (the LMS's names are read by `layouts`):
-- one folder per learner, named by the learner's id, holding any subset of the notebooks, possibly under
-  JupyterLab's copy names (`01_softmax-Copy1.ipynb`) or in sub-folders;
-- the flat folder of Canvas' "Download Submissions" zip (`smithjane_late_4021_98113_01_softmax-1.ipynb`): files
-  are grouped by Canvas user id, which becomes the learner's id, with the name and the `_late` marker kept;
-- Moodle's "Download submissions", flat or one folder per learner (`Jane Smith_123456_assignsubmission_file_...`):
-  the participant id becomes the learner's id;
-- nbgrader's exchange (`submitted/<learner_id>/<assignment>/`, given as the class folder or its parent), whose
-  `timestamp.txt` says when the learner handed in.
+The class folder's layout is decided once, from its whole listing (`layouts`): one pattern reads its files, the
+layout that fits most of them (Canvas' "Download Submissions", Canvas' anonymous one, Moodle's flat download),
+and one reads its folders (Moodle's download in folders, nbgrader's exchange, or one folder per learner named by
+the learner's id). Every name is read by that pattern alone; an entry it does not fit is nobody's and is listed
+in `ClassFolder.unmatched`. The LMS's parts of a name give the learner's id, name and Canvas' `LATE` marker; the
+learner's own file name after them never does.
 
-A file belongs to the notebook of the series whose stem starts its name (`01_softmax-Copy1` -> `01_softmax`);
-a file named otherwise belongs to the notebook whose graded functions it defines most (read, never run).
-`06_going_further` is the series' ungraded notebook: listed, not graded. When a learner has several files for one
-notebook, the newest attempt wins (Canvas numbers re-submissions `-1`, `-2`, ...), then the exact name, then the
-newest file; the others are listed as not graded. Every file's bytes are hashed (`Learner.digest`) so that an
-unchanged learner is not graded twice. Nothing here runs learner code, and nothing the learner controls (a
-notebook's metadata, a file's time) decides when they handed in.
+nbgrader's exchange (`submitted/<learner_id>/<assignment>/`, given as the class folder or its parent) says when
+each assignment was handed in, in `timestamp.txt` at the top of the assignment's folder; a file anywhere inside
+that folder (a hand-in zip in `handed-in/` too) takes that time, and a `timestamp.txt` anywhere else is the
+learner's and never read. A time that cannot be read is unknown, and the learner's status says so.
 
-Only regular files and real folders are read, never through a link (`lstat`, and `grading.files.read_regular`):
-a learner's notebook or folder that is a symbolic link (to `solutions/`, to a classmate's work, to a host file), a
-FIFO, a socket or a device is refused, with the reason in `Learner.refused`, and never stops another learner.
-
-A hand-in file (`mnist-lab-<learner>-<time>.zip`, from `handin()`) counts wherever a notebook does: its notebooks
-are read in memory by `handin_file`, and what is wrong with it goes to `Learner.problems`.
+Each learner is read under one guard: whatever goes wrong while reading their files (a damaged zip, a file that
+vanished, a bug) becomes their `input_status` (`refused` or `unreadable`) with the reason in `problems`, and the
+next learner is read. Choosing each learner's files is `learner_files`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from lab_utils.checks import EXERCISES, series_stems
-from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
-from lab_utils.course.layouts import attempt, nbgrader_timestamp, parse_lms_name
+from lab_utils.checks import series_stems
+from lab_utils.course.handin_file import HandInRefused, is_handin
+from lab_utils.course.layouts import (
+    MOODLE_FLAT,
+    MOODLE_FOLDERS,
+    NBGRADER,
+    BadTimestamp,
+    decide_flat,
+    decide_folders,
+    nbgrader_timestamp,
+    parse_name,
+)
+from lab_utils.course.learner_files import (
+    REFUSED,
+    UNREADABLE,
+    Entry,
+    Learner,
+    Refusal,
+    SubmittedFile,
+    TimeOf,
+    bounded,
+    build_learner,
+    digest,
+    file_bytes,
+    folder_entries,
+    moodle_order,
+    natural_key,
+    stem_of,
+)
 from lab_utils.errors import LabError
 from lab_utils.grading.files import RefusedFile, read_regular, refusal
-from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, read_code_cells
+from lab_utils.grading.notebook import NotANotebook
 
-UNGRADED_STEMS = ("06_going_further",)  # notebooks of the series with no graded exercise
-_DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)
+__all__ = ["ClassDirError", "ClassFolder", "Learner", "SubmittedFile", "digest", "discover", "file_bytes"]
+__all__ += ["natural_key", "read_class", "stem_of"]
+
+TIMESTAMP = "timestamp.txt"
+MAX_TIMESTAMP_BYTES = 200
 
 
 class ClassDirError(LabError):
     """The class folder cannot be read at all (missing, not a folder, no learner in it)."""
 
 
-@dataclass(frozen=True)
-class SubmittedFile:
-    """One learner notebook: where it is (`relpath`, relative to the class folder) and its name as handed in."""
+@dataclass
+class ClassFolder:
+    """A class folder read: its layouts (of files, of folders), its learners by id, the entries nobody's."""
 
-    path: Path
-    relpath: str
-    name: str
-    data: bytes | None = None  # a notebook of a hand-in file, read from it in memory
+    flat_layout: str
+    folder_layout: str
+    learners: list[Learner]
+    unmatched: list[str] = field(default_factory=list)  # "<name>: why it is nobody's"
 
 
 @dataclass
-class Learner:
-    """One learner: their id, the file chosen for each notebook stem, and the files not graded."""
+class _Unit:
+    """What the listing gives one learner before their files are read."""
 
-    learner_id: str
-    files: dict[str, SubmittedFile] = field(default_factory=dict)
-    not_graded: dict[str, list[str]] = field(default_factory=dict)  # stem -> "<file>: why it was not graded"
-    unmatched: list[str] = field(default_factory=list)  # files that belong to no notebook of the series
-    refused: dict[str, str] = field(default_factory=dict)  # stem -> "<relpath>: <why>", for stems with no file
-    problems: list[str] = field(default_factory=list)  # a hand-in file refused, or not matching its manifest
-    ungraded: list[str] = field(default_factory=list)  # files of the series' ungraded notebook (06_going_further)
-    digest: str = ""
-    name: str = ""  # as the LMS's file names give it; "" for a folder named by id
-    late_marker: bool = False  # Canvas' `_late` in a file name
-    submitted_at: datetime | None = None  # nbgrader's timestamp.txt, the newest of the learner's
+    entries: list[Entry] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    name: str = ""
+    late: bool = False
+    moodle: bool = False  # its folders are Moodle's: `(1)` clash names are its newer uploads
 
 
-def natural_key(learner_id: str) -> list[str | int]:
-    """Sort key that puts "s2" before "s10" and 999 before 1000 (ids as an instructor reads them)."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", learner_id)]
-
-
-def stem_by_name(name: str) -> str | None:
-    """The series stem that starts the file name `name` ("01_softmax-Copy1.ipynb" -> "01_softmax"), or None."""
-    base = name.removesuffix(".ipynb")
-    by_name = [s for s in series_stems() if base.startswith(s)]
-    return max(by_name, key=len) if by_name else None
-
-
-def stem_of(path: Path, name: str | None = None) -> str | None:
-    """The series stem the notebook `name` (default: the file's name) belongs to, None if it belongs to none."""
-    if (stem := stem_by_name(name or path.name)) is not None:
-        return stem
-    stems = series_stems()
-    defined = _defined_functions(path)
-    counts = {s: sum(ex.function in defined for ex in EXERCISES if ex.notebook == s) for s in stems}
-    best = max(stems, key=lambda s: counts[s])
-    return best if counts[best] else None
-
-
-def _defined_functions(path: Path) -> set[str]:
-    """Functions defined with `def` in the code cells of the notebook at `path`; empty if it is not one."""
-    try:
-        code = read_code_cells(path)
-    except ValueError:
-        return set()
-    return set(_DEF.findall("\n".join(source for _, _, source in code)))
-
-
-Found = tuple[Path, str]  # a learner's file and its name as handed in
-
-
-def discover(class_dir: Path) -> list[Learner]:
+def discover(class_dir: Path, zone: str | None = None) -> list[Learner]:
     """Every learner of `class_dir`, sorted by id, with their files chosen and hashed, and the files refused."""
+    return read_class(class_dir, zone).learners
+
+
+def read_class(class_dir: Path, zone: str | None = None) -> ClassFolder:
+    """The class folder `class_dir` read (see the module); `zone`: the IANA zone of nbgrader's exchange, for the
+    abbreviations of its timestamps that name no single offset. ClassDirError when no learner is in it."""
     class_dir = Path(class_dir)
     if not class_dir.is_dir():
         raise ClassDirError(f"{class_dir}: no such folder (give the folder holding one folder per learner)")
-    if (class_dir / "submitted").is_dir():
+    if (class_dir / "submitted").is_dir() and not (class_dir / "submitted").is_symlink():
         class_dir = class_dir / "submitted"  # nbgrader's exchange given by its parent
-    handed_in: dict[str, list[Found]] = {}
-    refused: dict[str, list[tuple[str, str]]] = {}  # learner_id -> (name as handed in, "<relpath>: <why>")
-    facts: dict[str, tuple[str, bool]] = {}  # learner_id -> (name, late marker), from the LMS's names
-    for entry in sorted(os.scandir(class_dir), key=lambda e: e.name):
-        path = Path(entry.path)
-        if entry.name.startswith("."):
-            continue
-        lms = parse_lms_name(entry.name)
-        learner_id = lms.learner_id if lms else entry.name
-        if entry.is_dir(follow_symlinks=False):
-            files, odd = _learner_folder(path, class_dir)
-            handed_in.setdefault(learner_id, []).extend(files)
-            refused.setdefault(learner_id, []).extend(odd)
-        elif (entry.name.endswith(".ipynb") or is_handin(path)) and lms is not None:
-            why = refusal(path)
-            if why is None:
-                handed_in.setdefault(learner_id, []).append((path, lms.file))
-            else:
-                refused.setdefault(learner_id, []).append((lms.file, f"{entry.name}: {why}"))
-        elif entry.is_symlink() and entry.is_dir():  # a learner's folder that is a link: refused as a whole
-            why = f"{entry.name}: the folder is a symbolic link (only real folders are graded)"
-            refused.setdefault(learner_id, []).extend((f"{stem}.ipynb", why) for stem in series_stems())
-        else:
-            continue
-        name, late = facts.get(learner_id, ("", False))
-        facts[learner_id] = (name or (lms.name if lms else ""), late or bool(lms and lms.late))
-    learner_ids = set(handed_in) | set(refused)
-    if not learner_ids:
+    try:
+        listing = sorted((e for e in os.scandir(class_dir) if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError as e:
+        raise ClassDirError(f"{class_dir}: cannot be read ({e.strerror})") from None
+    folders = [e for e in listing if e.is_dir()]  # links to folders too: refused below, by their name
+    files = [e for e in listing if not e.is_dir()]
+    flat = decide_flat(e.name for e in files)
+    if class_dir.name == "submitted":
+        folder_layout = NBGRADER
+    else:
+        folder_layout = decide_folders((e.name for e in folders), _nbgrader_folders(folders))
+    units: dict[str, _Unit] = {}
+    unmatched = _read_files(files, flat, units) + _read_folders(folders, folder_layout, units)
+    if not units:
         raise ClassDirError(
             f"{class_dir}: no learner found (expected one folder per learner, or Canvas' "
-            "name_userid_submissionid_file.ipynb files, or Moodle's download)"
+            "name_userid_attachmentid_file.ipynb files, or Moodle's download)"
         )
-    learners = [_learner(s, handed_in.get(s, []), refused.get(s, []), class_dir, *facts[s]) for s in learner_ids]
-    return sorted(learners, key=lambda learner: natural_key(learner.learner_id))
+    time_of = _exchange_times(class_dir, zone) if folder_layout == NBGRADER else None
+    learners = [_guarded(learner_id, unit, class_dir, time_of) for learner_id, unit in units.items()]
+    learners.sort(key=lambda learner: natural_key(learner.learner_id))
+    return ClassFolder(flat, folder_layout, learners, bounded(unmatched, 50))
 
 
-def _learner_folder(folder: Path, class_dir: Path) -> tuple[list[Found], list[tuple[str, str]]]:
-    """The notebooks in a learner's folder and its sub-folders (hidden ones skipped, links never followed), and
-    the refused entries: notebooks that are not regular files, sub-folders that are links."""
-    files, refused = [], []
-    for top, dirs, names in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .ipynb_checkpoints and the like
-        for d in list(dirs):
-            if os.path.islink(os.path.join(top, d)):
-                dirs.remove(d)
-                relpath = Path(top, d).relative_to(class_dir).as_posix()
-                refused.append((d, f"{relpath}: a symbolic link (only real folders are graded)"))
-        for name in sorted(n for n in names if (n.endswith(".ipynb") or is_handin(Path(n))) and not n.startswith(".")):
-            path = Path(top, name)
-            why = refusal(path)
-            if why is None:
-                files.append((path, name))
-            else:
-                refused.append((name, f"{path.relative_to(class_dir).as_posix()}: {why}"))
-    return files, refused
-
-
-def _learner(
-    learner_id: str, files: list[Found], refused: list[tuple[str, str]], class_dir: Path, name: str, late: bool
-) -> Learner:
-    learner = Learner(learner_id, name=name, late_marker=late)
-    candidates: dict[str, list[Found]] = {}
-    members: dict[Found, bytes] = {}  # (hand-in file, notebook in it) -> its bytes
-    for path, handed_in_as in files:
-        if is_handin(path):
-            members.update({(path, member): data for member, data in _handin(learner, path, class_dir).items()})
-        elif handed_in_as.startswith(UNGRADED_STEMS):
-            learner.ungraded.append(path.relative_to(class_dir).as_posix())
-        elif (stem := stem_of(path, handed_in_as)) is None:
-            learner.unmatched.append(path.relative_to(class_dir).as_posix())
-        else:
-            candidates.setdefault(stem, []).append((path, handed_in_as))
-    for path, member in members:
-        candidates.setdefault(member.removesuffix(".ipynb"), []).append((path, member))
-    for stem, found in candidates.items():
-        # The newest attempt, the exact name, the newest file, then by name: never the listing order.
-        found.sort(key=lambda f: (-attempt(stem, f[1]), f[1] != f"{stem}.ipynb", -f[0].lstat().st_mtime, f[1]))
-        (path, chosen), others = found[0], found[1:]
-        learner.files[stem] = SubmittedFile(
-            path, _relpath(path, chosen, members, class_dir), chosen, members.get((path, chosen))
-        )
-        if others:
-            newest = attempt(stem, chosen)
-            learner.not_graded[stem] = [
-                f"{_relpath(p, n, members, class_dir)}: "
-                + ("earlier attempt, not graded" if attempt(stem, n) < newest else "another copy, not graded")
-                for p, n in others
-            ]
-    for name, why in refused:
-        stem = stem_by_name(name)
-        if stem is None:
-            learner.unmatched.append(f"{why} (refused)")
-        elif stem in learner.files:
-            learner.not_graded.setdefault(stem, []).append(f"{why} (refused)")
-        else:
-            learner.refused.setdefault(stem, why)
-    learner.submitted_at = _nbgrader_time(learner)
-    learner.digest = digest(learner)
-    return learner
-
-
-def _nbgrader_time(learner: Learner) -> datetime | None:
-    """The newest `timestamp.txt` beside the learner's chosen files (nbgrader's exchange), None without one."""
-    times = []
-    for file in learner.files.values():
-        stamp = file.path.parent / "timestamp.txt"
-        try:
-            times.append(nbgrader_timestamp(read_regular(stamp, 200).decode(errors="replace")))
-        except (RefusedFile, OSError):
+def _nbgrader_folders(folders: list[os.DirEntry]) -> int:
+    """How many of the learners' folders hold an assignment folder with nbgrader's timestamp.txt at its top."""
+    count = 0
+    for folder in folders:
+        if folder.is_symlink():
             continue
-    return max((t for t in times if t is not None), default=None)
-
-
-def _relpath(path: Path, name: str, members: dict[Found, bytes], class_dir: Path) -> str:
-    """A file's path relative to the class folder; a hand-in file's notebook as "<zip>/<notebook>"."""
-    relative = path.relative_to(class_dir).as_posix()
-    return f"{relative}/{name}" if (path, name) in members else relative
-
-
-def _handin(learner: Learner, path: Path, class_dir: Path) -> dict[str, bytes]:
-    """The notebooks of the hand-in file at `path`; what is wrong with it goes to `learner.problems`."""
-    relative = path.relative_to(class_dir).as_posix()
-    try:
-        handin = read_handin(path, series_stems())
-    except HandInRefused as e:
-        learner.problems.append(f"hand-in file {relative} refused: it {e}")
-        return {}
-    learner.problems += [f"hand-in file {relative}: {problem}" for problem in handin.problems]
-    return handin.notebooks
-
-
-def file_bytes(submitted: SubmittedFile) -> bytes:
-    """The bytes of a chosen file, read safely (see the module); RefusedFile when it is not fit to read, OSError
-    when it cannot be read at all (then the learner's grading fails, and is tried again next run)."""
-    if submitted.data is not None:  # from a hand-in file, read and checked by handin_file
-        return submitted.data
-    return read_regular(submitted.path, MAX_NOTEBOOK_BYTES)
-
-
-def digest(learner: Learner) -> str:
-    """SHA-256 of what decides a learner's grade: the registry, the bytes of each chosen file, the refusals."""
-    h = hashlib.sha256()
-    registry = [(ex.function, ex.points, ex.notebook) for ex in EXERCISES]
-    h.update(json.dumps([registry, learner.refused, learner.problems]).encode())
-    for stem in sorted(learner.files):
-        h.update(f"\0{stem}\0".encode())
         try:
-            h.update(hashlib.sha256(file_bytes(learner.files[stem])).digest())
-        except (RefusedFile, OSError) as e:  # refused or failed again when the worker reads it
-            h.update(str(e).encode())
-    return h.hexdigest()
+            inner = [e for e in os.scandir(folder.path) if e.is_dir(follow_symlinks=False)][:20]
+        except OSError:
+            continue
+        count += any(os.path.isfile(os.path.join(e.path, TIMESTAMP)) for e in inner)
+    return count
+
+
+def _read_files(files: list[os.DirEntry], layout: str, units: dict[str, _Unit]) -> list[str]:
+    """The class folder's files read by the flat `layout` into `units`; returns the names it does not fit."""
+    unmatched = []
+    for entry in files:
+        lms = parse_name(layout, entry.name)
+        if lms is None:
+            unmatched.append(f"{entry.name}: not a {layout} download name, so nobody's file")
+            continue
+        unit = units.setdefault(lms.learner_id, _Unit())
+        unit.name, unit.late = unit.name or lms.name, unit.late or lms.late
+        path = Path(entry.path)
+        if not (lms.file.endswith(".ipynb") or is_handin(Path(lms.file))):
+            unit.refused.append((lms.file, f"{entry.name}: not a notebook or a hand-in file"))
+        elif (why := refusal(path)) is not None:
+            unit.refused.append((lms.file, f"{entry.name}: {why}"))
+        else:
+            order = moodle_order(lms.file) if layout == MOODLE_FLAT else (lms.order, 0)
+            unit.entries.append(Entry(path, lms.file, order))
+    return unmatched
+
+
+def _read_folders(folders: list[os.DirEntry], layout: str, units: dict[str, _Unit]) -> list[str]:
+    """The class folder's folders read by the folder `layout` into `units`; returns the names it does not fit."""
+    unmatched = []
+    for entry in folders:
+        lms = parse_name(MOODLE_FOLDERS, entry.name) if layout == MOODLE_FOLDERS else None
+        if layout == MOODLE_FOLDERS and lms is None:
+            unmatched.append(f"{entry.name}/: not a Moodle download folder, so nobody's")
+            continue
+        unit = units.setdefault(lms.learner_id if lms else entry.name, _Unit())
+        unit.name, unit.moodle = unit.name or (lms.name if lms else ""), lms is not None
+        if entry.is_symlink():  # a learner's folder that is a link: refused as a whole
+            why = f"{entry.name}: the folder is a symbolic link (only real folders are graded)"
+            unit.refused += [(f"{stem}.ipynb", why) for stem in series_stems()]
+        else:
+            unit.folders.append(Path(entry.path))
+    return unmatched
+
+
+def _guarded(learner_id: str, unit: _Unit, class_dir: Path, time_of: TimeOf | None) -> Learner:
+    """The learner read from `unit`; whatever stops the reading becomes their status (see the module)."""
+    learner = Learner(learner_id, name=unit.name, late_marker=unit.late)
+    try:
+        entries, refused = list(unit.entries), list(unit.refused)
+        for folder in unit.folders:
+            found, odd, problems = folder_entries(folder, class_dir)
+            entries += [Entry(e.path, e.name, moodle_order(e.name)) for e in found] if unit.moodle else found
+            refused += odd
+            learner.problems += problems
+        return build_learner(learner, entries, refused, class_dir, time_of)
+    except Exception as e:  # the one guard: any failure is this learner's status, never the class's
+        kind = REFUSED if isinstance(e, RefusedFile | HandInRefused | NotANotebook) else UNREADABLE
+        failed = Learner(learner_id, name=unit.name, late_marker=unit.late, input_status=kind)
+        failed.problems = bounded([*learner.problems, f"{kind}: {type(e).__name__}: {e}"])
+        failed.digest = digest(failed)
+        return failed
+
+
+def _exchange_times(class_dir: Path, zone: str | None) -> TimeOf:
+    """For nbgrader's exchange `class_dir`: the time of a file, from its assignment folder's `timestamp.txt`."""
+    cache: dict[Path, datetime | str] = {}
+
+    def time_of(path: Path) -> datetime | str:
+        parts = path.relative_to(class_dir).parts
+        if len(parts) < 3:  # a file beside the assignments: no assignment, no time
+            return "it is in no assignment folder"
+        assignment = class_dir / parts[0] / parts[1]
+        if assignment not in cache:
+            cache[assignment] = _timestamp(assignment / TIMESTAMP, zone)
+        return cache[assignment]
+
+    return time_of
+
+
+def _timestamp(path: Path, zone: str | None) -> datetime | str:
+    """The time in nbgrader's `timestamp.txt` at `path`; why there is none when it is missing or not a time."""
+    try:
+        return nbgrader_timestamp(read_regular(path, MAX_TIMESTAMP_BYTES).decode("utf-8", "replace"), zone)
+    except FileNotFoundError:
+        return f"no {TIMESTAMP} in {path.parent.name}/"
+    except (RefusedFile, OSError, BadTimestamp) as e:
+        return f"{path.parent.name}/{TIMESTAMP}: {e}"

@@ -24,12 +24,15 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from lab_utils.errors import LabError
+from lab_utils.grading.notebook import NotANotebook, check_json_shape
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = "mnist-lab-handin"
 FORMAT_VERSION = 1
 FILE_PREFIX = "mnist-lab-"
 MAX_MANIFEST_BYTES = 64 * 1024  # a manifest lists a handful of files
+MAX_MANIFEST_DEPTH = 8  # it nests three levels; more is not a manifest (60,000 `[` would overflow the parser)
+MAX_MANIFEST_CONTAINERS = 1000
 LEARNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -100,8 +103,12 @@ def read_manifest(data: bytes) -> Manifest:
     if len(data) > MAX_MANIFEST_BYTES:
         raise ManifestError(f"{MANIFEST_NAME} is larger than {MAX_MANIFEST_BYTES // 1024} KB")
     try:
+        check_json_shape(data, max_depth=MAX_MANIFEST_DEPTH, max_containers=MAX_MANIFEST_CONTAINERS)
+    except NotANotebook as e:
+        raise ManifestError(f"{MANIFEST_NAME} is not a manifest: {e}") from None
+    try:
         raw = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise ManifestError(f"{MANIFEST_NAME} is not JSON ({type(e).__name__})") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise ManifestError(f'{MANIFEST_NAME} is not a hand-in manifest (no "format": "{FORMAT}")')
