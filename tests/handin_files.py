@@ -1,5 +1,6 @@
 """Hand-in files for the grader's tests: one made by the real writer, and hostile ones built member by member."""
 
+import copy
 import stat
 import warnings
 import zipfile
@@ -72,3 +73,29 @@ def duplicate_member(path: Path) -> Path:
 def zip_bomb(path: Path, megabytes: int = 30) -> Path:
     """A zip of a few tens of KB whose one notebook unpacks to `megabytes` MB of zeros."""
     return raw_zip(path, {"01_softmax.ipynb": bytes(megabytes * 1024**2)})
+
+
+def overlapping_zip(path: Path, copies: int = 2) -> Path:
+    """A zip whose central directory lists one member's bytes `copies` times under different names (the simplest
+    overlapping-member bomb: every entry unpacks the same compressed data)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("01_softmax.ipynb", softmax_notebook())
+        first = zf.getinfo("01_softmax.ipynb")
+        for number in range(1, copies):
+            twin = copy.copy(first)
+            twin.filename = twin.orig_filename = f"copy{number}.ipynb"
+            zf.filelist.append(twin)
+    return path
+
+
+def damaged_zip(path: Path, count: int = 40) -> Path:
+    """A genuine hand-in with `count` bytes of its notebook's deflate data overwritten (a damaged upload)."""
+    genuine(path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("01_softmax.ipynb")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 10
+    data[start : start + count] = bytes(range(count))
+    path.write_bytes(bytes(data))
+    return path

@@ -119,12 +119,19 @@ def test_a_class_folder_without_learners_is_a_one_line_error(tmp_path):
         discover(tmp_path)
 
 
-def test_the_newest_canvas_attempt_wins_and_the_older_is_an_earlier_attempt(tmp_path):
-    write_notebook(tmp_path / "smithjane_4021_98113_01_softmax-1.ipynb", "x = 2", mtime=1_000)
+def test_the_newest_canvas_upload_wins_by_its_attachment_id_and_the_older_is_an_earlier_attempt(tmp_path):
+    write_notebook(tmp_path / "smithjane_4021_98120_01_softmax-1.ipynb", "x = 2", mtime=1_000)
     write_notebook(tmp_path / "smithjane_4021_98113_01_softmax.ipynb", "x = 1", mtime=2_000)
     (jane,) = discover(tmp_path)
     assert jane.files["01_softmax"].name == "01_softmax-1.ipynb"
     assert jane.not_graded == {"01_softmax": ["smithjane_4021_98113_01_softmax.ipynb: earlier attempt, not graded"]}
+
+
+def test_a_learners_own_attempt_number_does_not_make_a_file_newer(tmp_path):
+    write_notebook(tmp_path / "smithjane_4021_98113_01_softmax-9.ipynb", "x = 1")
+    write_notebook(tmp_path / "smithjane_4021_98120_01_softmax.ipynb", "x = 2")
+    (jane,) = discover(tmp_path)
+    assert jane.files["01_softmax"].name == "01_softmax.ipynb"
 
 
 def test_canvas_names_give_the_learner_name_and_the_late_marker(tmp_path):

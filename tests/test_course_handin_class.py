@@ -94,7 +94,7 @@ def test_a_member_missing_from_the_hand_in_is_in_the_status(graded):
     [
         ("dee", "member '../../../evil.ipynb' has '..' in its path"),
         ("eve", "member '01_softmax.ipynb' unpacks to more than 20 MB"),
-        ("fay", "member '01_softmax.ipynb.link' is not a regular file (a link, a device or a folder)"),
+        ("fay", "member '01_softmax.ipynb.link' is not a regular file (a link or a device)"),
         ("gus", "is not a zip file"),
     ],
 )

@@ -5,11 +5,14 @@ Every zip is built here, the genuine ones by the real writer (`lab_utils.handin.
 
 import os
 import stat
+import zipfile
 
 import pytest
 from handin_files import (
+    damaged_zip,
     duplicate_member,
     genuine,
+    overlapping_zip,
     raw_zip,
     rewritten,
     softmax_notebook,
@@ -19,7 +22,7 @@ from handin_files import (
 )
 
 from lab_utils.checks import series_stems
-from lab_utils.course.handin_file import MAX_MEMBERS, HandInRefused, read_handin
+from lab_utils.course.handin_file import MAX_HANDINS, MAX_MEMBERS, Allowance, HandInRefused, read_handin
 
 
 def read(path):
@@ -103,9 +106,60 @@ def test_a_device_file_member_is_refused(tmp_path):
         read(special_member(tmp_path / "h.zip", "dev", stat.S_IFCHR, b""))
 
 
-def test_a_folder_member_is_refused(tmp_path):
-    with pytest.raises(HandInRefused, match="is not a regular file"):
-        read(rewritten(genuine(tmp_path / "h.zip"), tmp_path / "d.zip", replace={"work/": b""}))
+def test_a_folder_entry_is_skipped_and_the_files_are_read(tmp_path):
+    handin = read(rewritten(genuine(tmp_path / "h.zip"), tmp_path / "d.zip", replace={"work/": b""}))
+    assert list(handin.notebooks) == ["01_softmax.ipynb"]
+
+
+def test_a_zip_of_one_folder_is_read_like_a_flat_one(tmp_path):
+    with zipfile.ZipFile(genuine(tmp_path / "h.zip")) as zf:
+        members = {f"mnist_lab/{name}": zf.read(name) for name in zf.namelist()}
+    handin = read(raw_zip(tmp_path / "folder.zip", {"mnist_lab/": b"", **members}))
+    assert list(handin.notebooks) == ["01_softmax.ipynb"]
+    assert handin.problems == []
+
+
+def test_a_folder_entry_holding_data_is_refused(tmp_path):
+    with pytest.raises(HandInRefused, match="'work/' is a folder holding data"):
+        read(rewritten(genuine(tmp_path / "h.zip"), tmp_path / "d.zip", replace={"work/": b"x"}))
+
+
+def test_members_sharing_their_bytes_are_refused_as_an_overlapping_bomb(tmp_path):
+    with pytest.raises(HandInRefused, match="^has members that share bytes"):
+        read(overlapping_zip(tmp_path / "h.zip", copies=20))
+
+
+def test_damaged_deflate_data_is_refused_in_one_line(tmp_path):
+    with pytest.raises(HandInRefused, match="^member '01_softmax.ipynb' cannot be read: damaged"):
+        read(damaged_zip(tmp_path / "h.zip"))
+
+
+def test_one_learners_hand_in_files_share_one_allowance_of_files(tmp_path):
+    allowance = Allowance()
+    for number in range(MAX_HANDINS):
+        read_handin(genuine(tmp_path / f"h{number}.zip"), series_stems(), allowance)
+    with pytest.raises(HandInRefused, match=f"first {MAX_HANDINS} hand-in files are read"):
+        read_handin(genuine(tmp_path / "one-more.zip"), series_stems(), allowance)
+
+
+def test_one_learners_hand_in_files_share_one_allowance_of_bytes(tmp_path):
+    allowance = Allowance(size=100_000)
+    members = {"01_softmax.ipynb": softmax_notebook(), "data.bin": os.urandom(60_000)}
+    read_handin(raw_zip(tmp_path / "a.zip", members), series_stems(), allowance)
+    with pytest.raises(HandInRefused, match="may hold 64 members and 128 MB in all"):
+        read_handin(raw_zip(tmp_path / "b.zip", members), series_stems(), allowance)
+
+
+def test_a_manifest_nested_sixty_thousand_deep_is_a_problem_not_a_crash(tmp_path):
+    handin = read(rewritten(genuine(tmp_path / "h.zip"), tmp_path / "m.zip", {"manifest.json": b"[" * 60_000}))
+    assert handin.problems == ["manifest.json is not a manifest: more than 1000 JSON arrays and objects"]
+    assert list(handin.notebooks) == ["01_softmax.ipynb"]
+
+
+def test_a_manifest_nested_deeper_than_a_manifest_is_a_problem(tmp_path):
+    nested = b"[" * 20 + b"]" * 20
+    handin = read(rewritten(genuine(tmp_path / "h.zip"), tmp_path / "m.zip", {"manifest.json": nested}))
+    assert handin.problems == ["manifest.json is not a manifest: JSON nested deeper than 8 levels"]
 
 
 def test_a_duplicate_name_is_refused(tmp_path):

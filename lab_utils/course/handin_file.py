@@ -234,7 +234,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         with zf.open(info) as member:
             data = member.read(info.file_size + 1)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as e:
-        raise HandInRefused(f"member {info.filename[:80]!r} cannot be read ({type(e).__name__})") from None
+        raise HandInRefused(f"member {info.filename[:80]!r} cannot be read: damaged ({one_line(e, 80)})") from None
     if len(data) != info.file_size:
         raise HandInRefused(f"member {info.filename[:80]!r} is not the size its entry says")
     return data
