@@ -57,8 +57,8 @@ from lab_utils.errors import LabError
 from lab_utils.grading.files import RefusedFile, read_regular, refusal
 from lab_utils.grading.notebook import NotANotebook
 
-__all__ = ["ClassDirError", "ClassFolder", "Learner", "SubmittedFile", "digest", "discover", "file_bytes"]
-__all__ += ["natural_key", "read_class", "stem_of"]
+__all__ = ["REFUSED", "UNREADABLE", "ClassDirError", "ClassFolder", "Learner", "SubmittedFile", "digest"]
+__all__ += ["discover", "file_bytes", "natural_key", "read_class", "stem_of"]
 
 TIMESTAMP = "timestamp.txt"
 MAX_TIMESTAMP_BYTES = 200

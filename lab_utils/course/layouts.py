@@ -35,7 +35,7 @@ MOODLE_FLAT = "moodle flat"
 MOODLE_FOLDERS = "moodle folders"
 NBGRADER = "nbgrader"
 PLAIN = "plain"  # one folder per learner, named by the learner's id
-FLAT_LAYOUTS = (CANVAS, CANVAS_ANONYMOUS, MOODLE_FLAT)
+FLAT_LAYOUTS = (CANVAS_ANONYMOUS, CANVAS, MOODLE_FLAT)  # on a tie, the first: an anonymous name fits both
 FOLDER_LAYOUTS = (MOODLE_FOLDERS, NBGRADER, PLAIN)
 
 _PATTERNS = {
@@ -84,7 +84,7 @@ def parse_name(layout: str, name: str) -> LmsName | None:
 
 
 def decide_flat(names: Iterable[str]) -> str:
-    """The flat layout that reads the most of `names` (the class folder's files); Canvas first on a tie."""
+    """The flat layout that reads the most of `names` (the class folder's files), the first of FLAT_LAYOUTS on a tie."""
     names = list(names)
     return max(FLAT_LAYOUTS, key=lambda layout: sum(parse_name(layout, n) is not None for n in names))
 
