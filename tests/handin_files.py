@@ -2,8 +2,10 @@
 
 import copy
 import stat
+import struct
 import warnings
 import zipfile
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -99,3 +101,56 @@ def damaged_zip(path: Path, count: int = 40) -> Path:
     data[start : start + count] = bytes(range(count))
     path.write_bytes(bytes(data))
     return path
+
+
+def quoted_overlap_bomb(path: Path, names: list[str], kernel: bytes) -> Path:
+    """Fifield's overlapping zip bomb ("A better zip bomb", 2019, full overlap with quoted local headers): one
+    compressed `kernel` shared by every member, each member's data quoting the next member's local header in a
+    stored DEFLATE block, so that every name, size and CRC is consistent and each member unpacks to the kernel."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data, content = compressor.compress(kernel) + compressor.flush(), kernel
+    headers: list[bytes] = []
+    for name in reversed(names):
+        header = (
+            struct.pack(
+                "<4s5H3L2H",
+                b"PK\x03\x04",
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                zlib.crc32(content),
+                len(data),
+                len(content),
+                len(name),
+                0,
+            )
+            + name.encode()
+        )
+        headers.insert(0, header)
+        quote = b"\x00" + struct.pack("<2H", len(header), 0xFFFF ^ len(header))  # a stored, non-final block
+        data, content = quote + header + data, header + content
+    body = headers[0] + data[len(headers[0]) + 5 :]  # the first header is not quoted by anyone
+    offsets, offset = [], 0
+    for header in headers:
+        offsets.append(offset)
+        offset += len(header) + 5  # the next header follows this one's quote
+    central = b""
+    sizes = _member_sizes(body, offsets, headers)
+    for name, header, at, (crc, compressed, size) in zip(names, headers, offsets, sizes, strict=True):
+        central += (
+            struct.pack(
+                "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, compressed, size, len(name), 0, 0, 0, 0, 0, at
+            )
+            + name.encode()
+        )
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(names), len(names), len(central), len(body), 0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body + central + end)
+    return path
+
+
+def _member_sizes(body: bytes, offsets: list[int], headers: list[bytes]) -> list[tuple[int, int, int]]:
+    """(CRC, compressed size, size) of each member, read back from its local header."""
+    return [struct.unpack("<3L", body[at + 14 : at + 26]) for at in offsets]

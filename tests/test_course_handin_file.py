@@ -13,6 +13,7 @@ from handin_files import (
     duplicate_member,
     genuine,
     overlapping_zip,
+    quoted_overlap_bomb,
     raw_zip,
     rewritten,
     softmax_notebook,
@@ -127,6 +128,16 @@ def test_a_folder_entry_holding_data_is_refused(tmp_path):
 def test_members_sharing_their_bytes_are_refused_as_an_overlapping_bomb(tmp_path):
     with pytest.raises(HandInRefused, match="^has members that share bytes"):
         read(overlapping_zip(tmp_path / "h.zip", copies=20))
+
+
+def test_fifields_quoted_overlap_bomb_is_refused_though_each_member_looks_sane(tmp_path):
+    kernel = b"".join(bytes([65 + i % 3]) * 40 for i in range(50_000))  # 2 MB, compressed about 40 times
+    names = [f"{stem}.ipynb" for stem in series_stems()]
+    bomb = quoted_overlap_bomb(tmp_path / "h.zip", names, kernel)
+    with zipfile.ZipFile(bomb) as zf:  # a zip the standard library reads: every member is consistent
+        assert all(info.file_size < 100 * info.compress_size for info in zf.infolist())
+    with pytest.raises(HandInRefused, match="^has members that share bytes"):
+        read(bomb)
 
 
 def test_damaged_deflate_data_is_refused_in_one_line(tmp_path):
