@@ -137,8 +137,7 @@ def quoted_overlap_bomb(path: Path, names: list[str], kernel: bytes) -> Path:
         offsets.append(offset)
         offset += len(header) + 5  # the next header follows this one's quote
     central = b""
-    sizes = _member_sizes(body, offsets, headers)
-    for name, header, at, (crc, compressed, size) in zip(names, headers, offsets, sizes, strict=True):
+    for name, at, (crc, compressed, size) in zip(names, offsets, _member_sizes(body, offsets), strict=True):
         central += (
             struct.pack(
                 "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, compressed, size, len(name), 0, 0, 0, 0, 0, at
@@ -151,6 +150,6 @@ def quoted_overlap_bomb(path: Path, names: list[str], kernel: bytes) -> Path:
     return path
 
 
-def _member_sizes(body: bytes, offsets: list[int], headers: list[bytes]) -> list[tuple[int, int, int]]:
+def _member_sizes(body: bytes, offsets: list[int]) -> list[tuple[int, int, int]]:
     """(CRC, compressed size, size) of each member, read back from its local header."""
     return [struct.unpack("<3L", body[at + 14 : at + 26]) for at in offsets]
