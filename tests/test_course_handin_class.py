@@ -1,8 +1,8 @@
 """Hand-in files in a class folder, graded (lab_utils.course with course/handin_file.py): one learner per case.
 
-A genuine hand-in in a learner's folder and in Canvas' or Moodle's flat download is graded like notebooks; a
-tampered one and one with a missing member are graded with the mismatch in the learner's status and feedback page; a
-zip-slip entry, a zip bomb, a symlink member and a file named .zip that is not a zip are refused with a status
+A genuine hand-in in a learner's folder and in Canvas' flat download is graded like notebooks (Moodle's flat
+download: test_course_downloads); a tampered one and one with a missing member are graded with the mismatch in the
+learner's status and feedback page; a zip-slip entry, a zip bomb, a symlink member and a file named .zip that is not a zip are refused with a status
 line, write nothing, and leave the rest of the class graded. The class is graded once by the real grader.
 """
 
@@ -35,7 +35,7 @@ def build_class(folder):
     (folder / "gus").mkdir()
     (folder / "gus" / "h.zip").write_text("not a zip")
     genuine(folder / "smithjane_4021_98113_mnist-lab-4021-20261129T101500Z.zip")
-    genuine(folder / "Jane Smith_123456_assignsubmission_file_mnist-lab-js-20261129T101500Z.zip")
+    genuine(folder / "doemax_4022_98114_mnist-lab-4022-20261129T101500Z.zip")
     return folder
 
 
@@ -52,7 +52,7 @@ def graded(tmp_path_factory):
 
 def test_every_learner_of_the_class_has_a_result(graded):
     results, *_ = graded
-    assert sorted(results) == ["123456", "4021", "ada", "bob", "cy", "dee", "eve", "fay", "gus"]
+    assert sorted(results) == ["4021", "4022", "ada", "bob", "cy", "dee", "eve", "fay", "gus"]
 
 
 def test_a_genuine_hand_in_is_graded_like_its_notebooks(graded):
@@ -62,10 +62,10 @@ def test_a_genuine_hand_in_is_graded_like_its_notebooks(graded):
     assert results["ada"].notebooks[0].path == "ada/mnist-lab-ada-20261129T101500Z.zip/01_softmax.ipynb"
 
 
-def test_a_hand_in_in_canvas_or_moodle_flat_download_is_graded(graded):
+def test_a_hand_in_in_canvas_flat_download_is_graded(graded):
     results, *_ = graded
     assert results["4021"].score == SOFTMAX_POINTS
-    assert results["123456"].score == SOFTMAX_POINTS
+    assert results["4022"].score == SOFTMAX_POINTS
 
 
 def test_a_tampered_notebook_is_graded_and_the_mismatch_is_in_the_status(graded):

@@ -14,6 +14,7 @@ refused) are in grades.json for `make bench` and the closing note, not asserted.
 import csv
 import json
 import os
+import random
 import stat
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from grading_class import MY_SOFTMAX, MY_SOFTMAX_STUB, STABLE_SOFTMAX, STABLE_SOFTMAX_STUB, write_notebook
+from handin_files import damaged_zip, genuine, quoted_overlap_bomb, raw_zip, rewritten
 
 import lab_utils
 from lab_utils.checks import EXERCISES
@@ -91,7 +93,34 @@ def build_class(folder: Path) -> Path:
     write_notebook(folder / "hugo" / NB, "import numpy as np", MY_SOFTMAX, WRITE_2_GIB, STABLE_SOFTMAX)
     write_notebook(folder / "ivy" / NB, "import numpy as np", SIGINT_PROOF, STABLE_SOFTMAX)
     write_notebook(folder / "jay" / NB, *HONEST, *(f"x = {i}" for i in range(10_000)))
+    build_input_cases(folder)
     return folder
+
+
+RETARGET = "smithjane_4021_98113_x_4022_assignsubmission_file_01_softmax-9.ipynb"  # aims at 4022's grade
+HIDDEN_LATE = "lateguy_LATE_4023_98115_x_4023_assignsubmission_file_01_softmax.ipynb"
+SERIES = ("01_softmax", "02_model", "03_training", "04_evaluation", "05_experiments")
+
+
+def build_input_cases(folder: Path) -> None:
+    """Issue 25's input cases: names that aim at another learner's grade or hide lateness, a damaged zip, a
+    manifest nested 60,000 deep, Fifield's overlap bomb, 250 small zips, and a 781 KiB notebook of 20,000 outputs."""
+    write_notebook(folder / RETARGET, *STUBS)
+    write_notebook(folder / "doejohn_4022_98114_01_softmax.ipynb", *HONEST)
+    write_notebook(folder / HIDDEN_LATE, *HONEST)
+    damaged_zip(folder / "kim" / "h.zip")
+    rewritten(genuine(folder.parent / "lou.zip"), folder / "lou" / "h.zip", {"manifest.json": b"[" * 60_000})
+    runs = random.Random(25)
+    kernel = b"".join(runs.choice([b"a", b"b", b"c"]) * 40 for _ in range(500_000))  # 19 MiB, ~40 times smaller
+    quoted_overlap_bomb(folder / "max" / "h.zip", [f"{stem}.ipynb" for stem in SERIES], kernel)
+    small = raw_zip(folder.parent / "small.zip", {f"{stem}.ipynb": bytes(1024**2) for stem in SERIES}).read_bytes()
+    for number in range(250):
+        (folder / "ned").mkdir(exist_ok=True)
+        (folder / "ned" / f"h{number:03d}.zip").write_bytes(small)
+    write_notebook(folder / "oli" / NB, *HONEST)
+    outputs = [{"output_type": "stream", "text": "x" * 8}] * 20_000  # no "name": invalid for nbformat's schema
+    scratch = {"cells": [{"cell_type": "code", "source": "", "metadata": {}, "outputs": outputs}], "nbformat": 4}
+    (folder / "oli" / "scratch.ipynb").write_text(json.dumps({**scratch, "metadata": {}, "nbformat_minor": 5}))
 
 
 # learner -> points deserved (every exercise not named: 0)
@@ -113,6 +142,14 @@ EXPECTED = {
     "hugo": SOFTMAX,  # the write is refused; the learner loses nothing else
     "ivy": POINTS["stable_softmax"],
     "jay": SOFTMAX,
+    "4021": 0,  # its learner-chosen name aimed at 4022: it stays 4021's, a stub
+    "4022": SOFTMAX,
+    "4023": SOFTMAX,
+    "kim": 0,
+    "lou": SOFTMAX,
+    "max": 0,
+    "ned": 0,
+    "oli": SOFTMAX,
 }
 
 
@@ -257,3 +294,38 @@ def test_the_report_names_every_refused_learner(graded):
     report = (out / "report.html").read_text()
     for learner_id in ("dan", "eli", "4001", "4002", "fred"):
         assert f"<td>{learner_id}</td>" in report
+
+
+def test_a_learners_file_name_changes_neither_anothers_grade_nor_their_own_lateness(graded):
+    _, out, _, _ = graded
+    got = learners(out)
+    assert got["4021"]["notebooks"][0]["path"] == RETARGET
+    assert got["4022"]["notebooks"][0]["path"] == "doejohn_4022_98114_01_softmax.ipynb"
+    assert (got["4023"]["late_marker"], got["4022"]["late_marker"]) == (True, False)
+
+
+def test_a_damaged_zip_and_an_overlap_bomb_are_refused_each_in_one_status_line(graded):
+    _, out, _, _ = graded
+    rows = gradebook(out)
+    assert (
+        "hand-in file kim/h.zip refused: it member '01_softmax.ipynb' cannot be read: damaged" in rows["kim"]["status"]
+    )
+    assert "hand-in file max/h.zip refused: it has members that share bytes" in rows["max"]["status"]
+
+
+def test_a_manifest_nested_sixty_thousand_deep_is_a_problem_and_the_notebook_is_graded(graded):
+    _, out, _, _ = graded
+    assert "manifest.json is not a manifest: more than 1000 JSON arrays and objects" in gradebook(out)["lou"]["status"]
+
+
+def test_two_hundred_and_fifty_zips_give_a_status_cut_to_a_few_lines(graded):
+    _, out, _, _ = graded
+    status = gradebook(out)["ned"]["status"]
+    assert "more than 200 files, the rest not read" in status
+    assert "more)" in status and len(status) < 6000
+
+
+def test_an_invalid_notebook_of_twenty_thousand_outputs_is_unmatched_and_the_rest_graded(graded):
+    _, out, _, _ = graded
+    unmatched = json.loads((out / "grades.json").read_text())["run"]["unmatched_files"]
+    assert "oli/scratch.ipynb" in unmatched
