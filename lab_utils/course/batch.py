@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lab_utils.checks import EXERCISES, series_stems
-from lab_utils.course.classdir import ClassDirError, Learner, discover, file_bytes
+from lab_utils.course.classdir import ClassDirError, Learner, file_bytes, read_class
 from lab_utils.grading.files import RefusedFile
 from lab_utils.grading.results import ERROR, ExerciseResult, InvalidResult, NotebookResult, SubmissionResult, validated
 
@@ -235,7 +235,8 @@ def grade_class(
     a learner of `only` who is not in the class folder is refused (`ClassDirError`).
     """
     start, cpu_start = time.perf_counter(), time.process_time()
-    learners = discover(class_dir)
+    folder = read_class(class_dir)
+    learners = folder.learners
     if unknown := sorted(set(only) - {learner.learner_id for learner in learners}):
         raise ClassDirError(f"--only {unknown[0]}: no such learner in {class_dir}")
     out.mkdir(parents=True, exist_ok=True)
@@ -272,6 +273,6 @@ def grade_class(
         "seconds": round(time.perf_counter() - start, 3),
         "grader_cpu_seconds": round(time.process_time() - cpu_start, 3),
         "digests": {learner.learner_id: learner.digest for learner in learners},
-        "unmatched_files": [f for learner in learners for f in learner.unmatched],
+        "unmatched_files": folder.unmatched + [f for learner in learners for f in learner.unmatched],
     }
     return ClassRun([done[learner.learner_id][1] for learner in graded], info, graded)
