@@ -2,8 +2,9 @@
 
 A genuine hand-in in a learner's folder and in Canvas' flat download is graded like notebooks (Moodle's flat
 download: test_course_downloads); a tampered one and one with a missing member are graded with the mismatch in the
-learner's status and feedback page; a zip-slip entry, a zip bomb, a symlink member and a file named .zip that is not a zip are refused with a status
-line, write nothing, and leave the rest of the class graded. The class is graded once by the real grader.
+learner's status and feedback page; a zip-slip entry, a zip bomb, a symlink member and a file named .zip that is
+not a zip are refused with a status line, write nothing, and leave the rest of the class graded. The class is
+graded once by the real grader.
 """
 
 import json
