@@ -21,7 +21,7 @@ import pytest
 from handin_files import genuine
 
 from lab_utils.course.classdir import UNREADABLE, discover, read_class
-from lab_utils.course.layouts import CANVAS, CANVAS_ANONYMOUS, MOODLE_FLAT, MOODLE_FOLDERS, NBGRADER
+from lab_utils.course.layouts import CANVAS, CANVAS_ANONYMOUS, MOODLE_FLAT, MOODLE_FOLDERS, NBGRADER, PLAIN
 
 
 def notebook(path, source="x = 1"):
@@ -205,3 +205,12 @@ def test_a_learner_whose_reading_fails_gets_the_reason_and_the_others_are_read(t
     assert list(ada.files) == ["01_softmax"]
     assert (bob.input_status, bob.files) == (UNREADABLE, {})
     assert bob.problems == ["unreadable: RuntimeError: a bug met in bob's files"]
+
+
+def test_a_learners_own_timestamp_txt_in_a_plain_class_makes_nothing_nbgraders(tmp_path):
+    notebook(tmp_path / "ada" / "01_softmax.ipynb")
+    notebook(tmp_path / "eve" / "mnist" / "01_softmax.ipynb")
+    (tmp_path / "eve" / "mnist" / "timestamp.txt").write_text("2020-01-01 00:00:00 UTC")
+    folder = read_class(tmp_path)
+    assert folder.folder_layout == PLAIN
+    assert [learner.submitted_at for learner in folder.learners] == [None, None]

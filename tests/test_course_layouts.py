@@ -14,7 +14,6 @@ from lab_utils.course.layouts import (
     CANVAS_ANONYMOUS,
     MOODLE_FLAT,
     MOODLE_FOLDERS,
-    NBGRADER,
     PLAIN,
     BadTimestamp,
     LmsName,
@@ -78,10 +77,9 @@ def test_the_flat_layout_is_the_one_that_reads_most_of_the_files():
     assert decide_flat([*moodle, "evil_1_2_x.ipynb"]) == MOODLE_FLAT
 
 
-def test_the_folder_layout_is_moodles_when_most_folders_are_named_so_else_nbgrader_or_plain():
-    assert decide_folders(["Ana Souza_1_assignsubmission_file", "notes"], 0) == MOODLE_FOLDERS
-    assert decide_folders(["ada", "bob", "Ana Souza_1_assignsubmission_file"], 0) == PLAIN
-    assert decide_folders(["ada", "bob"], 2) == NBGRADER
+def test_the_folder_layout_is_moodles_when_most_folders_are_named_so_else_one_per_learner():
+    assert decide_folders(["Ana Souza_1_assignsubmission_file", "notes"]) == MOODLE_FOLDERS
+    assert decide_folders(["ada", "bob", "Ana Souza_1_assignsubmission_file"]) == PLAIN
 
 
 def test_moodle_clash_names_number_the_newer_upload():

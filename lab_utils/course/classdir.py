@@ -110,10 +110,8 @@ def read_class(class_dir: Path, zone: str | None = None) -> ClassFolder:
     folders = [e for e in listing if e.is_dir()]  # links to folders too: refused below, by their name
     files = [e for e in listing if not e.is_dir()]
     flat = decide_flat(e.name for e in files)
-    if class_dir.name == "submitted":
-        folder_layout = NBGRADER
-    else:
-        folder_layout = decide_folders((e.name for e in folders), _nbgrader_folders(folders))
+    # nbgrader's exchange only by its own name: a learner's folders must not make a class nbgrader's (its times)
+    folder_layout = NBGRADER if class_dir.name == "submitted" else decide_folders(e.name for e in folders)
     units: dict[str, _Unit] = {}
     unmatched = _read_files(files, flat, units) + _read_folders(folders, folder_layout, units)
     if not units:
@@ -125,20 +123,6 @@ def read_class(class_dir: Path, zone: str | None = None) -> ClassFolder:
     learners = [_guarded(learner_id, unit, class_dir, time_of) for learner_id, unit in units.items()]
     learners.sort(key=lambda learner: natural_key(learner.learner_id))
     return ClassFolder(flat, folder_layout, learners, bounded(unmatched, 50))
-
-
-def _nbgrader_folders(folders: list[os.DirEntry]) -> int:
-    """How many of the learners' folders hold an assignment folder with nbgrader's timestamp.txt at its top."""
-    count = 0
-    for folder in folders:
-        if folder.is_symlink():
-            continue
-        try:
-            inner = [e for e in os.scandir(folder.path) if e.is_dir(follow_symlinks=False)][:20]
-        except OSError:
-            continue
-        count += any(os.path.isfile(os.path.join(e.path, TIMESTAMP)) for e in inner)
-    return count
 
 
 def _read_files(files: list[os.DirEntry], layout: str, units: dict[str, _Unit]) -> list[str]:

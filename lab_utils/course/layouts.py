@@ -89,14 +89,12 @@ def decide_flat(names: Iterable[str]) -> str:
     return max(FLAT_LAYOUTS, key=lambda layout: sum(parse_name(layout, n) is not None for n in names))
 
 
-def decide_folders(names: Iterable[str], nbgrader_folders: int) -> str:
-    """The folder layout for the class folder's folders `names`, `nbgrader_folders` of which hold an assignment
-    folder with a `timestamp.txt`: Moodle's when most folder names are Moodle's, nbgrader's when most hold one."""
+def decide_folders(names: Iterable[str]) -> str:
+    """The folder layout for the class folder's folders `names`: Moodle's when most are named as Moodle names
+    them, else one folder per learner (nbgrader's exchange is known by its `submitted` folder, not by names)."""
     names = list(names)
     moodle = sum(parse_name(MOODLE_FOLDERS, n) is not None for n in names)
-    if moodle and moodle >= len(names) - moodle:
-        return MOODLE_FOLDERS
-    return NBGRADER if nbgrader_folders and nbgrader_folders >= len(names) - nbgrader_folders else PLAIN
+    return MOODLE_FOLDERS if moodle and moodle >= len(names) - moodle else PLAIN
 
 
 def clash_number(stem: str, name: str) -> int:
