@@ -10,6 +10,7 @@ import pytest
 
 from lab_utils.checks import series_stems
 from lab_utils.course.classdir import ClassDirError, discover, natural_key, stem_of
+from lab_utils.course.learner_files import MAX_READS
 
 
 def write_notebook(path, *sources, mtime=None):
@@ -213,3 +214,25 @@ def test_a_symlinked_sub_folder_is_not_followed(tmp_path):
     [ada] = discover(tmp_path / "class")
     assert ada.files == {}
     assert ada.unmatched == ["ada/work: a symbolic link (only real folders are graded) (refused)"]
+
+
+def test_a_learners_problems_are_cut_to_ten_lines_and_a_count(tmp_path):
+    (tmp_path / "ada").mkdir()
+    for number in range(12):
+        (tmp_path / "ada" / f"h{number:02d}.zip").write_text("not a zip")
+    (ada,) = discover(tmp_path)
+    assert len(ada.problems) == 11
+    assert ada.problems[0] == "hand-in file ada/h00.zip refused: it is not a zip file"
+    assert ada.problems[-1] == "… (2 more)"
+
+
+def test_only_so_many_notebooks_with_other_names_are_opened_per_learner(tmp_path, monkeypatch):
+    import lab_utils.course.learner_files as learner_files
+
+    opened = []
+    monkeypatch.setattr(learner_files, "stem_of", lambda path, name: opened.append(name))
+    for number in range(MAX_READS + 3):
+        write_notebook(tmp_path / "ada" / f"scratch{number:02d}.ipynb", "print('hello')")
+    (ada,) = discover(tmp_path)
+    assert len(opened) == MAX_READS
+    assert len(ada.unmatched) == 11 and ada.unmatched[-1] == f"… ({MAX_READS + 3 - 10} more)"
