@@ -161,7 +161,7 @@ def test_a_whole_score_override_added_later_applies_without_grading_again(canvas
     course = tmp_path / "course.toml"
     course.write_text(
         CANVAS_COURSE.replace('roster = "roster.csv"', f'roster = "{folder / "roster.csv"}"')
-        + '\n[[override]]\nstudent = "4021"\npoints = 50\nreason = "agreed exception"\n'
+        + '\n[[override]]\nlearner_id = "4021"\npoints = 50\nreason = "agreed exception"\n'
     )
     before = journal(copy)
     assert grade(classdir, copy, course) == 0
