@@ -26,7 +26,8 @@ UV_SYNC = UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --no-python-downloa
 # How `make test` installs: from the lock, unless test-latest says otherwise.
 INSTALL_TEST = $(UV_SYNC) --extra grading --group test
 
-.PHONY: lab handin screenshots test test-unit test-notebooks test-latest lock lock-upgrade train bench notebooks solutions lint format clean
+.PHONY: lab handin screenshots test test-unit test-notebooks test-latest lock lock-upgrade train bench notebooks solutions lint format clean \
+	hub-env image
 
 $(UV): requirements-uv.txt
 	$(CHECK_PYTHON)
@@ -90,6 +91,26 @@ lock: $(UV)
 # Move every pin to the newest release the ranges allow (run `make test-latest` first).
 lock-upgrade: $(UV)
 	$(UV) lock --upgrade --no-python-downloads
+
+# The lab installed into an environment that many learners share (a JupyterHub's, an image's; docs/hub.md):
+# the locked packages with the grading extra (handin() grades) and the hub group (jupyterhub-singleuser at the
+# hub's version, nbgitpuller), lab_utils as a wheel (not editable: no checkout needed), then the lab's JupyterLab
+# settings (jupyter/install.py). PREFIX names the environment; an existing one (TLJH's /opt/tljh/user) is added to.
+HUB_PYTHON ?= $(PYTHON)
+HUB_WHEELS := build/hub-wheel
+hub-env: $(UV)
+	$(if $(PREFIX),,$(error make hub-env: name the environment, e.g. make hub-env PREFIX=/opt/mnist-lab))
+	test -x $(PREFIX)/bin/python || $(UV) venv --no-python-downloads \
+		--python "$$($(HUB_PYTHON) -c 'import sys; print(sys.executable)')" $(PREFIX)
+	rm -rf $(HUB_WHEELS)
+	$(UV) build --wheel --out-dir $(HUB_WHEELS)
+	$(UV) export --frozen --no-emit-project --no-dev --extra grading --group hub --quiet \
+		--output-file $(HUB_WHEELS)/requirements.txt
+	$(UV) pip install --python $(PREFIX)/bin/python --require-hashes --compile-bytecode \
+		-r $(HUB_WHEELS)/requirements.txt
+	$(UV) pip install --python $(PREFIX)/bin/python --no-deps --reinstall-package lab-utils --compile-bytecode \
+		$(HUB_WHEELS)/lab_utils-*.whl
+	$(PREFIX)/bin/python jupyter/install.py --prefix $(PREFIX)
 
 train: $(LAB_STAMP)
 	$(BIN)/python -m lab_utils.train
