@@ -97,7 +97,7 @@ lock-upgrade: $(UV)
 # hub's version, nbgitpuller), lab_utils as a wheel (not editable: no checkout needed), then the lab's JupyterLab
 # settings (jupyter/install.py). PREFIX names the environment; an existing one (TLJH's /opt/tljh/user) is added to.
 HUB_PYTHON ?= $(PYTHON)
-HUB_WHEELS := build/hub-wheel
+HUB_WHEELS ?= build/hub-wheel
 hub-env: $(UV)
 	$(if $(PREFIX),,$(error make hub-env: name the environment, e.g. make hub-env PREFIX=/opt/mnist-lab))
 	test -x $(PREFIX)/bin/python || $(UV) venv --no-python-downloads \
