@@ -112,6 +112,14 @@ hub-env: $(UV)
 		$(HUB_WHEELS)/lab_utils-*.whl
 	$(PREFIX)/bin/python jupyter/install.py --prefix $(PREFIX)
 
+# The learner image (docker/Dockerfile, docs/hub.md) from the committed files: mnist-lab:IMAGE_TAG.
+# BASE_IMAGE=... (e.g. a debootstrap base where no image registry is reachable), JUPYTERHUB_VERSION=... (the hub's).
+IMAGE_TAG ?= $(shell git describe --tags --always)
+image:
+	git archive --format=tar HEAD | docker build --file docker/Dockerfile --tag mnist-lab:$(IMAGE_TAG) \
+		$(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
+		$(if $(JUPYTERHUB_VERSION),--build-arg JUPYTERHUB_VERSION=$(JUPYTERHUB_VERSION)) -
+
 train: $(LAB_STAMP)
 	$(BIN)/python -m lab_utils.train
 
