@@ -39,6 +39,8 @@ from browser_lab import CHROMIUM_ARGS, chromium_path
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts" / "hub"
+# The environment's base interpreter must be one the learners can run: a system Python, not one in root's home.
+SYSTEM_PYTHON = Path("/usr/bin/python3")
 CHP_VERSION = "5.3.0"  # configurable-http-proxy, from npm
 CHP_HOME = Path.home() / ".cache" / "mnist-lab-tests" / f"configurable-http-proxy-{CHP_VERSION}"
 TAG, BRANCH = "v-test", "course-v-test"  # the link names the branch made at the tag the environment was built from
@@ -197,6 +199,7 @@ def wait_for_hub(url: str, process: subprocess.Popen, log: Path) -> None:
 def hub():
     needs(hasattr(os, "geteuid") and os.geteuid() == 0, "it makes PAM users and spawns as them: run it as root")
     needs(all(shutil.which(c) for c in ("useradd", "userdel", "chpasswd", "git")), "useradd, chpasswd and git")
+    needs(SYSTEM_PYTHON.exists(), f"the environment needs a Python every user can run: {SYSTEM_PYTHON}")
     chromium_path()
     base = Path(tempfile.mkdtemp(prefix="mnist-lab-hub-"))
     base.chmod(0o755)
@@ -205,7 +208,8 @@ def hub():
     made: list[str] = []
     try:
         env = base / "env"
-        run(["make", "--no-print-directory", "hub-env", f"PREFIX={env}", f"HUB_WHEELS={base / 'wheel'}"], cwd=ROOT)
+        make = ["make", "--no-print-directory", "hub-env", f"PREFIX={env}", f"HUB_WHEELS={base / 'wheel'}"]
+        run([*make, f"HUB_PYTHON={SYSTEM_PYTHON}"], cwd=ROOT)
         for name, password in learners.items():
             run(["useradd", "--create-home", "--key", "HOME_MODE=0700", "--shell", "/bin/bash", name])
             made.append(name)
