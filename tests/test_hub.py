@@ -291,7 +291,8 @@ async def follow_link(browser, hub: Hub, name: str, handin: bool) -> Visit:
         visit.first_check = time.monotonic() - started
         visit.check_text = await output.text_content()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        await check.screenshot(path=ARTIFACTS / f"first-check-{name[-3:]}.png")
+        await output.scroll_into_view_if_needed()
+        await page.screenshot(path=ARTIFACTS / f"first-check-{name[-3:]}.png")
         if handin:
             visit.handin_text = await run_handin(page, check)
         visit.foreign = [u for u in requests if not u.startswith((hub.url, "data:", "blob:"))]
