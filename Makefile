@@ -27,7 +27,7 @@ UV_SYNC = UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --no-python-downloa
 INSTALL_TEST = $(UV_SYNC) --extra grading --group test
 
 .PHONY: lab handin screenshots test test-unit test-notebooks test-latest lock lock-upgrade train bench notebooks solutions lint format clean \
-	hub-env image
+	hub-env image course-branch
 
 $(UV): requirements-uv.txt
 	$(CHECK_PYTHON)
@@ -111,6 +111,18 @@ hub-env: $(UV)
 	$(UV) pip install --python $(PREFIX)/bin/python --no-deps --reinstall-package lab-utils --compile-bytecode \
 		$(HUB_WHEELS)/lab_utils-*.whl
 	$(PREFIX)/bin/python jupyter/install.py --prefix $(PREFIX)
+
+# The branch an nbgitpuller link names (docs/hub.md): the files of TAG less solutions/, committed on top of
+# LEARNER_REPO's COURSE_BRANCH if it has one (so that learners' re-pulls merge it), pushed there.
+COURSE_BRANCH ?= course-$(TAG)
+course-branch:
+	$(if $(TAG),,$(error make course-branch: name the release, e.g. TAG=v1.0 LEARNER_REPO=URL))
+	$(if $(LEARNER_REPO),,$(error make course-branch: name the learners' repository, e.g. LEARNER_REPO=URL))
+	parent=$$(git ls-remote $(LEARNER_REPO) refs/heads/$(COURSE_BRANCH) | cut -f1); \
+	if [ -n "$$parent" ]; then git fetch --quiet $(LEARNER_REPO) $$parent; fi; \
+	tree=$$(git ls-tree "$(TAG)^{tree}" | awk -F'\t' '$$2 != "solutions"' | git mktree); \
+	commit=$$(git commit-tree $$tree $${parent:+-p $$parent} -m "The MNIST lab at $(TAG), for learners (no solutions/)"); \
+	git push --quiet $(LEARNER_REPO) $$commit:refs/heads/$(COURSE_BRANCH)
 
 # The learner image (docker/Dockerfile, docs/hub.md) from the committed files: mnist-lab:IMAGE_TAG.
 # BASE_IMAGE=... (e.g. a debootstrap base where no image registry is reachable), JUPYTERHUB_VERSION=... (the hub's).

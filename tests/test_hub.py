@@ -6,7 +6,8 @@ The test sets up, on 127.0.0.1 only:
   server `jupyterhub-singleuser` from the environment, behind configurable-http-proxy from npm (pinned; installed
   once into ~/.cache/mnist-lab-tests);
 - two PAM users made with `useradd`, homes private (HOME_MODE 0700, as docs/hub.md says to set);
-- the course repository (this checkout's HEAD, the tag `v-test` and the branch the link names) served by `git daemon`.
+- the learners' repository: the branch the link names, made by `make course-branch` from this checkout's HEAD
+  (no solutions/), served by `git daemon`.
 
 Two learners in headless Chromium log in through the link at the same time; each gets the notebooks in
 ~/mnist-lab and 01_softmax open, and Run All shows its first check's answer. One runs `handin()` in a cell of
@@ -43,7 +44,8 @@ ARTIFACTS = ROOT / "artifacts" / "hub"
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 CHP_VERSION = "5.3.0"  # configurable-http-proxy, from npm
 CHP_HOME = Path.home() / ".cache" / "mnist-lab-tests" / f"configurable-http-proxy-{CHP_VERSION}"
-TAG, BRANCH = "v-test", "course-v-test"  # the link names the branch made at the tag the environment was built from
+BRANCH = "course-v-test"  # the link names the branch `make course-branch` made from the release the env was built from
+IDENTITY = {"NAME": "Instructor", "EMAIL": "instructor@example.org"}
 START_CODE = "### START CODE HERE ###"
 HANDIN = "# my own cell: handing in from the hub\nfrom lab_utils.handin import handin\n\nhandin()"
 UPSTREAM_LINE = "Announcement from the course: exercise 3 has a new hint."
@@ -167,11 +169,12 @@ c.Spawner.http_timeout = {SPAWN_TIMEOUT_MS // 1000}
 
 
 def serve_repository(base: Path) -> tuple[Path, subprocess.Popen, str]:
-    """A bare clone of this checkout's HEAD with TAG and BRANCH, served by `git daemon` on 127.0.0.1."""
+    """The learners' repository, made by `make course-branch` from this checkout's HEAD, served by `git daemon`."""
     repo = base / "git" / "mnist-lab.git"
-    run(["git", "clone", "--quiet", "--bare", "--no-local", str(ROOT), str(repo)])
-    run(["git", "-C", str(repo), "tag", TAG, "HEAD"])
-    run(["git", "-C", str(repo), "branch", BRANCH, TAG])
+    run(["git", "init", "--quiet", "--bare", str(repo)])
+    identity = {f"GIT_{who}_{what}": value for who in ("AUTHOR", "COMMITTER") for what, value in IDENTITY.items()}
+    course = ["make", "--no-print-directory", "course-branch", "TAG=HEAD", f"COURSE_BRANCH={BRANCH}"]
+    run([*course, f"LEARNER_REPO={repo}"], cwd=ROOT, env={**os.environ, **identity})
     port = free_port()
     daemon = subprocess.Popen(
         ["git", "daemon", "--export-all", "--reuseaddr", f"--base-path={base / 'git'}", "--listen=127.0.0.1",
@@ -363,6 +366,12 @@ def test_the_link_pulls_the_notebooks_into_each_learners_home(hub, visits):
         assert notebooks.stat().st_uid == home(name).stat().st_uid
 
 
+def test_the_learners_copy_holds_no_solved_notebook(hub, visits):
+    for name in hub.learners:
+        clone = home(name) / "mnist-lab"
+        assert (clone / "lab_utils").is_dir() and not (clone / "solutions").exists()
+
+
 def test_the_pages_ask_nothing_of_any_other_host(visits):
     assert {name: visit.foreign for name, visit in visits.items()} == {name: [] for name in visits}
 
@@ -399,7 +408,7 @@ def repulled(hub, visits):
     run(["git", "clone", "--quiet", "--branch", BRANCH, str(hub.repo), str(work)])
     with (work / "README.md").open("a") as readme:
         readme.write(f"\n{UPSTREAM_LINE}\n")
-    author = ["-c", "user.name=Instructor", "-c", "user.email=instructor@example.org"]
+    author = ["-c", f"user.name={IDENTITY['NAME']}", "-c", f"user.email={IDENTITY['EMAIL']}"]
     run(["git", "-C", str(work), *author, "commit", "--quiet", "-am", "An announcement"])
     run(["git", "-C", str(work), "push", "--quiet", "origin", BRANCH])
     ada = next(iter(hub.learners))
