@@ -7,6 +7,7 @@ with no PYTHONPATH, so only the installed `lab_utils` can be imported. The Dask 
 on free ports of 127.0.0.1 only) is started from that environment, and every process started is ended by its PID.
 """
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -63,6 +64,26 @@ def test_the_installed_lab_utils_is_the_wheels_not_the_checkouts(installed, tmp_
     done = run_installed(installed, ["-c", "import lab_utils; print(lab_utils.__file__)"], tmp_path)
     where = Path(done.stdout.strip())
     assert where.is_relative_to(installed.parent.parent) and not where.is_relative_to(ROOT)
+
+
+def test_the_environment_holds_the_labs_jupyterlab_settings_in_the_form_each_place_reads(installed):
+    prefix = installed.parent.parent
+    page_config = json.loads((prefix / "etc" / "jupyter" / "labconfig" / "page_config.json").read_text())
+    assert page_config == {"disabledExtensions": {"@jupyterlab/extensionmanager-extension": True}}
+    server = json.loads((prefix / "etc" / "jupyter" / "jupyter_server_config.d" / "mnist-lab.json").read_text())
+    assert server["LabApp"]["extension_manager"] == "readonly" and "default_url" not in server["LabApp"]
+    overrides = json.loads((prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["checkForUpdates"] is False
+
+
+def test_the_settings_install_keeps_what_other_packages_put_in_the_overrides(tmp_path):
+    spec = importlib.util.spec_from_file_location("jupyter_install", ROOT / "jupyter" / "install.py")
+    install = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(install)
+    existing = tmp_path / "overrides.json"
+    existing.write_text(json.dumps({"@jupyterlab/apputils-extension:notification": {"doNotDisturbMode": True}}))
+    merged = install.merged_overrides(existing)["@jupyterlab/apputils-extension:notification"]
+    assert merged == {"doNotDisturbMode": True, "fetchNews": "false", "checkForUpdates": False}
 
 
 def test_the_installed_grader_runs_the_same_cells_of_the_solved_series_as_the_checkout(installed, tmp_path):
