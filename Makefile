@@ -26,7 +26,8 @@ UV_SYNC = UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --no-python-downloa
 # How `make test` installs: from the lock, unless test-latest says otherwise.
 INSTALL_TEST = $(UV_SYNC) --extra grading --group test
 
-.PHONY: lab handin screenshots test test-unit test-notebooks test-latest lock lock-upgrade train bench notebooks solutions lint format clean
+.PHONY: lab handin screenshots test test-unit test-notebooks test-latest lock lock-upgrade train bench notebooks solutions lint format clean \
+	hub-env image course-branch
 
 $(UV): requirements-uv.txt
 	$(CHECK_PYTHON)
@@ -90,6 +91,46 @@ lock: $(UV)
 # Move every pin to the newest release the ranges allow (run `make test-latest` first).
 lock-upgrade: $(UV)
 	$(UV) lock --upgrade --no-python-downloads
+
+# The lab installed into an environment that many learners share (a JupyterHub's, an image's; docs/hub.md):
+# the locked packages with the grading extra (handin() grades) and the hub group (jupyterhub-singleuser at the
+# hub's version, nbgitpuller), lab_utils as a wheel (not editable: no checkout needed), then the lab's JupyterLab
+# settings (jupyter/install.py). PREFIX names the environment; an existing one (TLJH's /opt/tljh/user) is added to.
+HUB_PYTHON ?= $(PYTHON)
+HUB_WHEELS ?= build/hub-wheel
+hub-env: $(UV)
+	$(if $(PREFIX),,$(error make hub-env: name the environment, e.g. make hub-env PREFIX=/opt/mnist-lab))
+	test -x $(PREFIX)/bin/python || $(UV) venv --no-python-downloads \
+		--python "$$($(HUB_PYTHON) -c 'import sys; print(sys.executable)')" $(PREFIX)
+	rm -rf $(HUB_WHEELS)
+	$(UV) build --wheel --out-dir $(HUB_WHEELS)
+	$(UV) export --frozen --no-emit-project --no-dev --extra grading --group hub --quiet \
+		--output-file $(HUB_WHEELS)/requirements.txt
+	$(UV) pip install --python $(PREFIX)/bin/python --require-hashes --compile-bytecode \
+		-r $(HUB_WHEELS)/requirements.txt
+	$(UV) pip install --python $(PREFIX)/bin/python --no-deps --reinstall-package lab-utils --compile-bytecode \
+		$(HUB_WHEELS)/lab_utils-*.whl
+	$(PREFIX)/bin/python jupyter/install.py --prefix $(PREFIX)
+
+# The branch an nbgitpuller link names (docs/hub.md): the files of TAG less solutions/, committed on top of
+# LEARNER_REPO's COURSE_BRANCH if it has one (so that learners' re-pulls merge it), pushed there.
+COURSE_BRANCH ?= course-$(TAG)
+course-branch:
+	$(if $(TAG),,$(error make course-branch: name the release, e.g. TAG=v1.0 LEARNER_REPO=URL))
+	$(if $(LEARNER_REPO),,$(error make course-branch: name the learners' repository, e.g. LEARNER_REPO=URL))
+	parent=$$(git ls-remote $(LEARNER_REPO) refs/heads/$(COURSE_BRANCH) | cut -f1); \
+	if [ -n "$$parent" ]; then git fetch --quiet $(LEARNER_REPO) $$parent; fi; \
+	tree=$$(git ls-tree "$(TAG)^{tree}" | awk -F'\t' '$$2 != "solutions"' | git mktree); \
+	commit=$$(git commit-tree $$tree $${parent:+-p $$parent} -m "The MNIST lab at $(TAG), for learners (no solutions/)"); \
+	git push --quiet $(LEARNER_REPO) $$commit:refs/heads/$(COURSE_BRANCH)
+
+# The learner image (docker/Dockerfile, docs/hub.md) from the committed files: mnist-lab:IMAGE_TAG.
+# BASE_IMAGE=... (e.g. a debootstrap base where no image registry is reachable), JUPYTERHUB_VERSION=... (the hub's).
+IMAGE_TAG ?= $(shell git describe --tags --always)
+image:
+	git archive --format=tar HEAD | docker build --file docker/Dockerfile --tag mnist-lab:$(IMAGE_TAG) \
+		$(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
+		$(if $(JUPYTERHUB_VERSION),--build-arg JUPYTERHUB_VERSION=$(JUPYTERHUB_VERSION)) -
 
 train: $(LAB_STAMP)
 	$(BIN)/python -m lab_utils.train

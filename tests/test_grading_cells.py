@@ -1,5 +1,6 @@
 """Which cells grading runs (lab_utils.grading.cells): those a graded function may depend on, decided from
-the master notebook; a learner's edited cell always runs."""
+the master notebook (as the package records it in masters.json); a learner's edited cell always runs.
+That an installed package grades as the checkout does is in test_wheel_install.py."""
 
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import nbformat
 
 import lab_utils
 from lab_utils.checks import exercises_in
+from lab_utils.grading import cells
 from lab_utils.grading.cells import cells_to_run, names, needed, statements
 
 ROOT = Path(lab_utils.__file__).resolve().parents[1]
@@ -84,3 +86,23 @@ def test_a_chain_of_ten_thousand_cells_is_followed_to_its_start():
     sources = ["x0 = 0", *(f"x{i} = x{i - 1} + 1" for i in range(1, 10_000)), "def f(z):\n    return z + x9999"]
     keep = needed(sources, ["f"])
     assert all(keep[i] == {0} for i in range(len(sources)))
+
+
+def test_a_notebook_the_package_has_no_record_of_runs_every_cell_whole():
+    cells = code_cells(ROOT / "notebooks" / "04_training.ipynb")
+    runs = cells_to_run(cells, "99_not_in_the_series", _functions("04_training"))
+    assert runs == [(number, source) for number, _, source in cells if source.strip()]
+
+
+def test_the_packages_record_of_the_masters_holds_no_line_of_a_solution():
+    record = (Path(cells.__file__).parent / cells.MASTERS).read_text(encoding="utf-8")
+    solution_lines = set()
+    for path in (ROOT / "solutions").glob("*.ipynb"):
+        for source in (c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"):
+            inside = False
+            for line in source.splitlines():
+                if line.strip() in ("### BEGIN SOLUTION", "### END SOLUTION"):
+                    inside = line.strip() == "### BEGIN SOLUTION"
+                elif inside and len(line.strip()) > 12:
+                    solution_lines.add(line.strip())
+    assert solution_lines and not [line for line in solution_lines if line in record]

@@ -12,6 +12,10 @@ and a hash of what it wrote.
     python tools/build_notebooks.py --check    # exit 1 if a committed learner notebook is stale
     python tools/build_notebooks.py --force    # overwrite learner notebooks even if edited
 
+With the lab's own solutions/ it also writes what the grader knows of them into the package,
+`lab_utils/grading/masters.json` (see `lab_utils.grading.cells`), so that an installed lab grades as a
+checkout does; `--check` compares it too.
+
 Safety rules, because a leaked solution or a lost afternoon of learner work
 cannot be undone:
 - any line that looks like a solution marker but is not a well-formed one
@@ -35,6 +39,11 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # lab_utils from this checkout, installed or not
+
+from lab_utils.grading import cells  # noqa: E402
+
+PACKAGE_MASTERS = ROOT / "lab_utils" / "grading" / cells.MASTERS
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 START_CODE = "### START CODE HERE ###"
@@ -224,16 +233,42 @@ def build(solutions: Path, notebooks: Path, force: bool = False, check: bool = F
     return changed
 
 
+def build_masters(solutions: Path, target: Path, check: bool = False) -> list[str]:
+    """Write (or with `check`, compare) the grader's record of the masters in `solutions` (`cells.master_record`
+    per notebook) at `target`; returns [target's name] if it changed or differs, else []."""
+    record = {}
+    for path in sorted(solutions.glob("*.ipynb")):
+        master = nbformat.read(path, as_version=4)
+        learner = learner_version(master, path.name)
+        record[path.stem] = cells.master_record(
+            [(c.id, c.source) for c in master.cells if c.cell_type == "code"],
+            {c.id: c.source for c in learner.cells if c.cell_type == "code"},
+        )
+    text = json.dumps(record, indent=1, ensure_ascii=False) + "\n"
+    if target.exists() and target.read_text(encoding="utf-8") == text:
+        return []
+    if not check:
+        target.write_text(text, encoding="utf-8")
+    return [target.name]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write the learner notebooks from the solved ones.")
     parser.add_argument("--solutions", type=Path, default=ROOT / "solutions", help="solved notebooks (the source)")
     parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help="where learner notebooks go")
+    parser.add_argument(
+        "--masters", type=Path, help=f"the grader's record of the masters (with the lab's solutions: {PACKAGE_MASTERS})"
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if a learner notebook is stale")
     mode.add_argument("--force", action="store_true", help="overwrite learner notebooks even if edited")
     args = parser.parse_args(argv)
     try:
         changed = build(args.solutions, args.notebooks, force=args.force, check=args.check)
+        # The package's record describes the lab's own solutions only, never a folder given for a trial.
+        masters = args.masters or (PACKAGE_MASTERS if args.solutions.resolve() == ROOT / "solutions" else None)
+        if masters is not None:
+            changed += build_masters(args.solutions, masters, check=args.check)
     except (MarkerError, EditedNotebookError) as error:
         print(f"build_notebooks: error: {error}", file=sys.stderr)
         return 1
@@ -243,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("build_notebooks: learner notebooks are up to date")
         return 0
-    print(f"build_notebooks: wrote {len(changed)} notebook(s){': ' + ', '.join(changed) if changed else ''}")
+    print(f"build_notebooks: wrote {len(changed)} file(s){': ' + ', '.join(changed) if changed else ''}")
     return 0
 
 

@@ -12,22 +12,25 @@ AND its source is exactly the generated learner version's (so an edited cell alw
 then runs the statements the master needs plus those the learner's own graded functions need (so a
 learner who made a graded function depend on a training cell still gets it run). A cell that does not
 parse always runs whole.
+
+What the grader knows of the masters ships in the package (`masters.json`, written by
+`tools/build_notebooks.py` and checked for drift with the learner notebooks), so an installed lab (a hub's
+shared environment, an image, a Dask worker) grades as a checkout does. It holds no solution: per master code
+cell, the SHA-256 of its generated learner source and, per statement, the SHA-256 of its text with the global
+names it binds and reads; a learner on a hub can read the package.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import symtable
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache, lru_cache
-from pathlib import Path
+from importlib import resources
 
-import nbformat
-
-import lab_utils
-
-ROOT = Path(lab_utils.__file__).resolve().parent.parent
-MASTERS, GENERATED = ROOT / "solutions", ROOT / "notebooks"
+MASTERS = "masters.json"  # beside this module, in the package
 Statement = tuple[str, set[str], set[str]]  # (its code, the global names it binds, those it reads)
 
 
@@ -69,12 +72,18 @@ def statements(source: str) -> tuple[Statement, ...] | None:
 
 
 def needed(sources: list[str], functions: Iterable[str]) -> dict[int, set[int] | None]:
-    """For each cell index: the indices of its needed statements, or None when it must run whole.
+    """For each cell index: the indices of its needed statements, or None when it must run whole."""
+    return needed_statements([statements(s) for s in sources], functions)
+
+
+def needed_statements(
+    parsed: Sequence[Sequence[Statement] | None], functions: Iterable[str]
+) -> dict[int, set[int] | None]:
+    """`needed` for cells already split into statements (None: a cell that does not parse).
 
     A work list over the names read: each name is followed once to the statements that bind it, so the cost is
     linear in the statements and names (a chain of 10,000 one-line cells is one pass, not 10,000)."""
     functions = set(functions)
-    parsed = [statements(s) for s in sources]
     keep: dict[int, set[int] | None] = {i: None if p is None else set() for i, p in enumerate(parsed)}
     binders: dict[str, list[tuple[int, int]]] = {}  # name -> the statements (cell, index) that bind it
     for i, p in enumerate(parsed):
@@ -95,33 +104,54 @@ def needed(sources: list[str], functions: Iterable[str]) -> dict[int, set[int] |
     return keep
 
 
-def _code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    return [c for c in nb.cells if c.get("cell_type") == "code"]
+def digest(text: str) -> str:
+    """The SHA-256 of a cell's or a statement's text, as `masters.json` records it."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def master_record(master: Iterable[tuple[str, str]], generated: Mapping[str, str]) -> list[dict]:
+    """What `masters.json` holds of one notebook: for each code cell of the master, as (id, source), its id, the
+    digest of the generated learner cell with that id (None if there is none), and its statements as [digest,
+    names bound, names read] (None if it does not parse). `generated`: cell id -> the learner version's source."""
+    record = []
+    for cid, source in master:
+        parsed = statements(source)
+        record.append(
+            {
+                "id": cid,
+                "learner": digest(generated[cid]) if cid in generated else None,
+                "statements": None
+                if parsed is None
+                else [[digest(text), sorted(bound), sorted(used)] for text, bound, used in parsed],
+            }
+        )
+    return record
 
 
 @cache
-def reducible(stem: str, functions: frozenset[str]) -> Mapping[str, tuple[str, frozenset[int]]]:
-    """Cell id -> (the generated learner source, the indices of its statements the master needs), for the
-    code cells of `stem`; empty when the master or its generated version is not installed (then every
-    cell runs whole)."""
+def _masters() -> dict[str, list[dict]]:
+    """The package's `masters.json`: notebook stem -> `master_record` of its master; empty when not installed."""
     try:
-        master = nbformat.read(MASTERS / f"{stem}.ipynb", as_version=4)
-        generated = nbformat.read(GENERATED / f"{stem}.ipynb", as_version=4)
+        return json.loads(resources.files(__package__).joinpath(MASTERS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    cells = _code_cells(master)
-    keep = needed([c.source for c in cells], functions)
-    texts = {
-        c.get("id"): {statements(c.source)[j][0] for j in keep[i]} for i, c in enumerate(cells) if keep[i] is not None
+
+
+@cache
+def reducible(stem: str, functions: frozenset[str]) -> Mapping[str, tuple[str, frozenset[str]]]:
+    """Cell id -> (the digest of the generated learner source, the digests of the statements the master needs), for
+    the code cells of `stem`; empty when its master is not recorded (then every cell runs whole)."""
+    cells = _masters().get(stem, [])
+    parsed = [
+        None if c["statements"] is None else [(text, set(bound), set(used)) for text, bound, used in c["statements"]]
+        for c in cells
+    ]
+    keep = needed_statements(parsed, functions)
+    return {
+        c["id"]: (c["learner"], frozenset(parsed[i][j][0] for j in keep[i]))
+        for i, c in enumerate(cells)
+        if keep[i] is not None and c["learner"] is not None
     }
-    out = {}
-    for cell in _code_cells(generated):
-        parsed = statements(cell.source)
-        if cell.get("id") in texts and parsed is not None:
-            # The same statement as the master's (exercise cells differ only inside the graded functions).
-            chosen = {j for j, (text, bound, _) in enumerate(parsed) if text in texts[cell.id] or bound & functions}
-            out[cell.id] = (cell.source, frozenset(chosen))
-    return out
 
 
 def cells_to_run(cells: list[tuple[int, str, str]], stem: str, functions: Iterable[str]) -> list[tuple[int, str]]:
@@ -134,11 +164,15 @@ def cells_to_run(cells: list[tuple[int, str, str]], stem: str, functions: Iterab
     runs = []
     for i, (number, cid, source) in enumerate(cells):
         generated, chosen = masters.get(cid, (None, frozenset()))
-        if generated != source or own[i] is None:
+        if generated != digest(source) or own[i] is None:
             runs.append((number, source))
             continue
-        parsed = statements(source)
-        kept = [text for j, (text, _, _) in enumerate(parsed) if j in chosen or j in own[i]]
+        # The same statement as the master's (exercise cells differ only inside the graded functions).
+        kept = [
+            text
+            for j, (text, bound, _) in enumerate(statements(source))
+            if digest(text) in chosen or bound & functions or j in own[i]
+        ]
         if kept:
             runs.append((number, "".join(kept)))
     return runs
