@@ -153,7 +153,7 @@ def failed_result(learner_id: str, reason: str) -> SubmissionResult:
         exercises = [
             ExerciseResult(e.function, stem, e.points, 0, ERROR, message) for e in EXERCISES if e.notebook == stem
         ]
-        notebooks.append(NotebookResult(stem, None, GRADING_FAILED, reason, exercises))
+        notebooks.append(NotebookResult(stem, None, GRADING_FAILED, exercises, reason=reason))
     return SubmissionResult(learner_id=learner_id, notebooks=notebooks)
 
 

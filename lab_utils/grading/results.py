@@ -51,10 +51,10 @@ class NotebookResult:
     notebook: str  # the registry's stem, e.g. "01_softmax"
     path: str | None  # the file graded, None when the learner handed none in
     status: str = GRADED
-    reason: str = ""  # what went wrong, for people: "not a Jupyter notebook (...)"
     exercises: list[ExerciseResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    reason: str = ""  # what went wrong, for people, when not GRADED: "not a Jupyter notebook (...)"
 
     @property
     def score(self) -> float:
@@ -110,6 +110,9 @@ class SubmissionResult:
         """What was not graded and why, for people ("" when all was): the hand-in files' problems, then each
         notebook's: "hand-in file ...: does not match the manifest ...; 02_model missing; ..."."""
         problems = [f"{nb.notebook} {nb.described}" for nb in self.notebooks if nb.status != GRADED]
+        said = {nb.described for nb in self.notebooks}
+        if len(self.notebooks) > 1 and len(said) == 1 and GRADED not in said:
+            problems = [f"every notebook {said.pop()}"]  # a failed learner: the reason once, not per notebook
         return "; ".join(self.problems + problems)
 
     def to_dict(self) -> dict[str, Any]:
