@@ -34,8 +34,8 @@ def result(learner_id, unreadable=False):
             for ex in EXERCISES
             if ex.notebook == stem
         ]
-        status = "unreadable: Expecting value: line 1 column 1 (char 0)" if broken else "graded"
-        notebooks.append(NotebookResult(stem, f"{learner_id}/{stem}.ipynb", status, exercises))
+        status, reason = ("unreadable", "Expecting value: line 1 column 1 (char 0)") if broken else ("graded", "")
+        notebooks.append(NotebookResult(stem, f"{learner_id}/{stem}.ipynb", status, exercises, reason=reason))
     return SubmissionResult(learner_id, notebooks, seed=11, sandbox=True, graded_at="2026-12-02T10:00:00+00:00")
 
 

@@ -18,7 +18,6 @@ The same findings stand at the top of the report (`pages.report_html`).
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import re
 from dataclasses import dataclass
@@ -82,8 +81,8 @@ def _rules_that_match_nobody(learners: list[Learner], course: Course, roster: Ro
     def nobody(where: str, learner_id: str) -> None:
         if learner_id in known:
             return
-        close = difflib.get_close_matches(learner_id, sorted(known), n=1, cutoff=0.6)
-        guess = f" (did you mean {close[0]}?)" if close else ""
+        close = [other for other in sorted(known) if _one_slip_apart(learner_id, other)]
+        guess = f" (did you mean {' or '.join(close[:3])}?)" if close else ""
         text = (
             f"{where}: {learner_id!r} matches no learner of the class folder or the roster{guess}: it applies to no one"
         )
@@ -94,6 +93,17 @@ def _rules_that_match_nobody(learners: list[Learner], course: Course, roster: Ro
     for number, override in enumerate(course.overrides, start=1):
         nobody(f"[[override]] number {number}", override.learner_id)
     return findings
+
+
+def _one_slip_apart(typed: str, known: str) -> bool:
+    """Whether `typed` is `known` with one slip of the hand: a character wrong (4O23), two neighbours swapped
+    (4062 for 4026), one left out or one too many."""
+    if len(typed) == len(known):
+        wrong = [i for i, (a, b) in enumerate(zip(typed, known, strict=True)) if a != b]
+        swapped = len(wrong) == 2 and wrong[1] == wrong[0] + 1 and typed[wrong[0]] == known[wrong[1]]
+        return len(wrong) == 1 or (swapped and typed[wrong[1]] == known[wrong[0]])
+    short, long = sorted((typed, known), key=len)
+    return len(long) == len(short) + 1 and any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _whole_overrides_above_points(course: Course) -> list[Finding]:
@@ -200,12 +210,19 @@ def _canvas_columns(course: Course, rows: list[list[str]], name: str) -> list[Fi
             text = f"[assignment] canvas_id is not set: Canvas will match {course.name!r} by its title; "
             return [Finding(WARNING, text + f"to be sure, set canvas_id from the column {same[0]!r}")]
         return []
-    if course.canvas_id not in columns:
+    findings = []
+    column = course.canvas_id
+    if column not in columns:
         listed = ", ".join(f"{title} ({number})" for number, (title, _) in columns.items()) or "none"
         text = f"[assignment] canvas_id {course.canvas_id}: no such assignment column in {name}"
-        return [Finding(ERROR, f"{text} (Canvas' import would create a new assignment); its assignments: {listed}")]
-    points = columns[course.canvas_id][1]
-    return _points_differ(course, points, f"{name} gives Points Possible {points}")
+        findings.append(Finding(ERROR, f"{text} (Canvas' import would create a new one); its assignments: {listed}"))
+        # the points are still compared with the assignment meant: the one of the same title, or the only one
+        titled = [number for number, (title, _) in columns.items() if title == course.name]
+        column = titled[0] if titled else next(iter(columns)) if len(columns) == 1 else None
+    if column is not None:
+        title, points = columns[column]
+        findings += _points_differ(course, points, f"{name} gives {title} ({column}) Points Possible {points}")
+    return findings
 
 
 def _moodle_maximum(course: Course, rows: list[list[str]], name: str) -> list[Finding]:
