@@ -110,7 +110,7 @@ def test_canvas_csv_matches_the_hand_computed_scores_cell_by_cell(canvas):
 def test_the_report_lists_the_learner_not_on_the_roster_and_links_every_feedback_page(canvas):
     _, _, out = canvas
     report = (out / "report.html").read_text()
-    assert "not on the roster" in report and "<li>9999</li>" in report
+    assert "not on the roster" in report and "<li>9999 (stranger)</li>" in report
     for learner_id in ("4021", "4022", "4023", "4028", "9999"):
         assert f"href='feedback/{learner_id}.html'" in report
 
@@ -161,7 +161,7 @@ def test_a_whole_score_override_added_later_applies_without_grading_again(canvas
     course = tmp_path / "course.toml"
     course.write_text(
         CANVAS_COURSE.replace('roster = "roster.csv"', f'roster = "{folder / "roster.csv"}"')
-        + '\n[[override]]\nstudent = "4021"\npoints = 50\nreason = "agreed exception"\n'
+        + '\n[[override]]\nlearner_id = "4021"\npoints = 50\nreason = "agreed exception"\n'
     )
     before = journal(copy)
     assert grade(classdir, copy, course) == 0

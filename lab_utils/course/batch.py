@@ -269,6 +269,12 @@ class ClassRun:
     findings: list[Any] = field(default_factory=list)  # the course check's (`check.Finding`), set by the command
 
 
+def refuse_unknown(only: Sequence[str], learners: list[Learner], class_dir: Path) -> None:
+    """ClassDirError (one line) for the first id of `only` that is no learner of the class folder."""
+    if unknown := sorted(set(only) - {learner.learner_id for learner in learners}):
+        raise ClassDirError(f"--only {unknown[0]}: no such learner in {class_dir}")
+
+
 Progress = Callable[[int, int, str], None]  # (learners done, learners to grade, the learner just done)
 
 
@@ -290,8 +296,7 @@ def grade_class(
     """
     start, cpu_start = time.perf_counter(), time.process_time()
     learners = discover(class_dir) if learners is None else learners
-    if unknown := sorted(set(only) - {learner.learner_id for learner in learners}):
-        raise ClassDirError(f"--only {unknown[0]}: no such learner in {class_dir}")
+    refuse_unknown(only, learners, class_dir)
     out.mkdir(parents=True, exist_ok=True)
     journal = Journal(out / JOURNAL)
     previous = {} if regrade and not only else journal.load()  # with `only`, the others' results are kept

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from lab_utils.checks import series_stems
-from lab_utils.course.batch import ClassRun, GradeOptions, LocalPool, grade_class
+from lab_utils.course.batch import ClassRun, GradeOptions, LocalPool, grade_class, refuse_unknown
 from lab_utils.course.check import ERROR, Finding, check_course
 from lab_utils.course.classdir import Learner, discover, stem_of
 from lab_utils.course.coursefile import Course, load_course, read_submission_times
@@ -200,6 +200,7 @@ def grade_and_report(
     roster = read_roster(course.roster) if course and course.roster else None
     times = read_submission_times(course.submission_times) if course and course.submission_times else None
     learners = discover(class_dir)
+    refuse_unknown(only, learners, class_dir)
     findings = course_findings(learners, course, roster, times) if course else []
     run = grade_class(class_dir, out, pool, options, regrade, progress, only, learners)
     run.findings = findings
