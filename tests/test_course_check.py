@@ -31,7 +31,8 @@ def canvas_roster(points: str = "100.00") -> str:
     rows = ["Student,ID,SIS User ID,SIS Login ID,Section,MNIST lab (12345),Current Score,Final Score"]
     rows.append(f"    Points Possible,,,,,{points},(read only),(read only)")
     rows += [
-        f'"{name}",{learner_id},S-{learner_id},l{learner_id},Lab A,,,' for learner_id, name in zip(CANVAS_IDS, NAMES, strict=True)
+        f'"{name}",{learner_id},S-{learner_id},l{learner_id},Lab A,,,'
+        for learner_id, name in zip(CANVAS_IDS, NAMES, strict=True)
     ]
     return "\n".join(rows) + "\n"
 
@@ -308,3 +309,12 @@ def test_canvas_feedback_zip_names_each_page_with_the_user_and_an_attachment_of_
     for name in names:
         user, attachment = [piece for piece in name.split("_") if piece.isdigit()][:2]
         assert int(attachment) == 98000 + CANVAS_IDS.index(user)
+
+
+def test_canvas_late_names_in_either_case_give_the_attachment_for_the_re_upload():
+    from lab_utils.course.lms import canvas_attachment_id
+
+    assert canvas_attachment_id("4021", "smithjane_LATE_4021_98113_01_softmax-1.ipynb") == "98113"
+    assert canvas_attachment_id("4021", "smithjane_late_4021_98113_01_softmax.ipynb") == "98113"
+    assert canvas_attachment_id("4022", "smithjane_4021_98113_01_softmax.ipynb") is None  # another learner's
+    assert canvas_attachment_id("123456", "Jane Smith_123456_assignsubmission_file_01_softmax.ipynb") is None

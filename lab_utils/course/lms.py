@@ -31,10 +31,10 @@ from lab_utils.course.scoring import CourseScore, format_points
 from lab_utils.course.spreadsheet import write_csv
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
-# Canvas' download name, `<name>[_late]_<user id>_<attachment id>_<file>` (the name has no `_`): its re-upload reads
+# Canvas' download name, `<name>[_LATE]_<user id>_<attachment id>_<file>` (the name has no `_`): its re-upload reads
 # the first two all-digit `_`-parts as the user and the attachment (app/models/assignment.rb,
 # infer_comment_context_from_filename).
-_CANVAS_DOWNLOAD = re.compile(r"^[^_/]+(?:_late)?_(?P<user>\d+)_(?P<attachment>\d+)_[^/]")
+_CANVAS_DOWNLOAD = re.compile(r"^[^_/]+(?:_late)?_(?P<user>\d+)_(?P<attachment>\d+)_[^/]", re.IGNORECASE)  # _LATE_
 
 
 @dataclass(frozen=True)
