@@ -103,10 +103,12 @@ def test_the_pages_have_one_main_landmark_holding_everything(pages):
         assert text.index("<body>") < text.index("<main>") and text.rindex("</main>") < text.index("</body>")
 
 
-def test_the_histogram_numbers_are_also_a_table(pages):
+def test_the_histogram_numbers_are_also_a_table_in_the_courses_points(pages):
     text = (pages / "report.html").read_text()
     assert "<caption>Learners per score range</caption>" in text
-    assert "<td>121.5 to 135</td><td>3</td>" in text and "<td>0 to 13.5</td><td>0</td>" in text
+    # 4021: 100; 4023: 100 - 10 % late = 90; 4022: (110 + 10 override)/135*100 = 88.89; 4024: 110/135*100 = 81.48
+    assert "<td>90 to 100</td><td>2</td>" in text and "<td>80 to 90</td><td>2</td>" in text
+    assert "<td>0 to 10</td><td>0</td>" in text
 
 
 def test_the_late_penalty_extension_override_and_unreadable_file_are_said_in_words(pages):

@@ -351,7 +351,7 @@ def report_html(
         else "no learner graded in this run"
     )
     facts = [
-        f"mean {what} {statistics.mean(scores):.1f} / {top:g}, median {statistics.median(scores):g}"
+        f"mean {what} {statistics.mean(scores):.1f} / {top:g}, median {format_points(statistics.median(scores))}"
         if scores
         else "no learner",
         f"{run_seed}; the seeds of the learners' gradings: {', '.join(map(str, seeds)) or 'none'} (each learner's "
