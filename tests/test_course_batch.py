@@ -359,3 +359,13 @@ def test_the_journal_records_how_each_result_was_graded(tmp_path):
     grade_class(class_dir, out, CannedPool(_softmax_result), GradeOptions(seed=1, sandbox="off", timeout=9))
     how = Journal(out / "journal.jsonl").load()["ada"].how
     assert (how["sandbox"], how["timeout"], how["lab_version"]) == ("off", 9, lab_version())
+
+
+def test_every_grade_option_is_a_keyword_argument_of_grade_submission():
+    from dataclasses import fields
+    from inspect import Parameter, signature
+
+    from lab_utils.grading import grade_submission
+
+    keywords = {n for n, p in signature(grade_submission).parameters.items() if p.kind == Parameter.KEYWORD_ONLY}
+    assert {f.name for f in fields(GradeOptions)} <= keywords

@@ -136,9 +136,10 @@ def _grade_class(args: argparse.Namespace, options: GradeOptions) -> int:
             pool.close()
     problems = sum(r.status != GRADED for r in run.results)
     exports = "".join(f", {name}" for name in run.info.get("exports", []))
+    seed = f"seed {options.seed}; " if run.info["graded"] else ""  # a seed nobody was graded with reproduces nothing
     print(
         f"graded {run.info['graded']} learner(s), {run.info['reused']} unchanged since the last run; "
-        f"{problems} not fully graded; seed {options.seed}; results in {args.out}{exports}"
+        f"{problems} not fully graded; {seed}results in {args.out}{exports}"
     )
     if errors := sum(f.level == ERROR for f in run.findings):
         print(f"grade: {errors} error(s) in the course check above: no export written", file=sys.stderr)
