@@ -99,11 +99,11 @@ class SubmissionResult:
 
     @property
     def status(self) -> str:
-        """The learner's status word: the worst of the notebooks' (see _LEARNER_ORDER), else FLAGGED when the
-        hand-in files had problems, else GRADED."""
+        """The learner's status word: the worst of the notebooks' (see _LEARNER_ORDER), but FLAGGED rather than
+        GRADED or MISSING when the hand-in files had problems (a refused zip leaves its notebooks missing)."""
         statuses = {nb.status for nb in self.notebooks}
         worst = next((status for status in _LEARNER_ORDER if status in statuses), GRADED)
-        return FLAGGED if worst == GRADED and self.problems else worst
+        return FLAGGED if worst in (GRADED, MISSING) and self.problems else worst
 
     @property
     def summary(self) -> str:
