@@ -1,8 +1,8 @@
 """The course check (lab_utils.course.check) and what it stops: every mismatch between a class folder, its roster and
 its course file said in one line, before any grading; errors keep the exports from being written.
 
-Class folders are Canvas' flat download (`<name>[_late]_<user id>_<attachment id>_<file>`, Canvas'
-app/models/attachments/... submission zipper names) and Moodle's download in folders
+Class folders are Canvas' flat download (`<name>[_late]_<user id>_<attachment id>_<file>`, the names Canvas'
+re-upload reads back in app/models/assignment.rb) and Moodle's download in folders
 (`<full name>_<participant id>_assignsubmission_file_/`, Moodle 3.x's mod/assign/locallib.php); rosters
 are Canvas' gradebook export and Moodle's grading worksheet. Nothing here runs a kernel: the end-to-end tests grade
 with a pool that answers with results built here (`CannedPool`).
