@@ -28,7 +28,8 @@ def test_a_whole_score_override_is_the_grade_out_of_the_courses_points():
     page = feedback_html(result, record_of(course, result))
     assert "Your grade: 95 of 100 points" in page
     assert "Your instructor set your grade to 95 of 100 points. Reason: re-marked by hand." in page
-    assert "of the lab's" not in page and "changed your score set to" not in page
+    assert "Your instructor set this grade (see below); the grader&#x27;s part was 25 of the lab&#x27;s 135" in page
+    assert "changed your score set to" not in page
 
 
 def test_exercise_overrides_count_in_the_summary_and_show_as_set_not_could_not_be_checked():

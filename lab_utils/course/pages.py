@@ -132,8 +132,9 @@ def _summary(record: LearnerRecord) -> list[str]:
     score = record.score
     assert score is not None
     body = [f"<h1>Your grade: {format_points(score.final)} of {format_points(score.out_of)} points</h1>"]
-    if (whole := score.whole_override) is not None:
-        body.append(f"<p>Your instructor set this grade ({_e(whole.reason)}).</p>")
+    if score.whole_override is not None:
+        graded = f"the grader's part was {score.lab_points:g} of the lab's {LAB_POINTS:g} points"
+        body.append(f"<p>Your instructor set this grade (see below); {_e(graded)}.</p>")
         return body
     changed = " (with your instructor's changes below)" if score.overrides else ""
     steps = f"{score.lab_points:g} of the lab's {LAB_POINTS:g} points{changed}"
