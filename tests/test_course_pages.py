@@ -7,9 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 from test_course_records import softmax_only
 
+from lab_utils.course.class_report import report_html
 from lab_utils.course.classdir import Learner
 from lab_utils.course.coursefile import Course, Override
-from lab_utils.course.pages import feedback_html, report_html
+from lab_utils.course.pages import feedback_html
 from lab_utils.course.records import learner_records
 from lab_utils.course.roster import Member
 from lab_utils.grading.results import ERROR, PASSED

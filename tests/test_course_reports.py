@@ -12,7 +12,8 @@ import pytest
 
 from lab_utils.checks import EXERCISES
 from lab_utils.course.batch import failed_result
-from lab_utils.course.pages import feedback_html, report_html
+from lab_utils.course.class_report import report_html
+from lab_utils.course.pages import feedback_html
 from lab_utils.course.reports import MAX_SCORE, write_all
 from lab_utils.grading.results import (
     FAILED,

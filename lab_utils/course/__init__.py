@@ -9,6 +9,6 @@ into what a course needs:
   pages zipped as each LMS takes them back;
 - `check`: the course check, every mismatch of class folder, roster and course file, before grading;
 - `records`: each learner's result put in the course (name, files, hand-in time, course score);
-- `reports`, `pages`: the gradebook and `grades.json`; a feedback page per learner and the class report;
+- `reports`, `pages`, `class_report`: the gradebook and `grades.json`; a feedback page per learner, the class report;
 - `cli`: the command `python -m lab_utils.grade`, for a learner's notebooks or a whole class.
 """

@@ -12,7 +12,7 @@ Each finding is one line, an ERROR or a WARNING:
   nothing, learners left out of `moodle.csv` for a blank identifier (Moodle's CSV import gives a row with a blank
   identifier to the learner of the row before: `grade/import/csv/classes/load_data.php`), hand-in times unknown.
 
-The same findings stand at the top of the report (`pages.report_html`).
+The same findings stand at the top of the report (`class_report.report_html`).
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@
   (`check`) found an error (a stale one from an earlier run is removed).
 - `feedback-moodle.zip`, `feedback-canvas.zip`: the feedback pages as each LMS takes them back in bulk
   (`lms_feedback`).
-- `feedback/<learner_id>.html` and `report.html`: the pages (`pages`); a page's file name comes from the id by
-  `names.file_stem`, never the id raw.
+- `feedback/<learner_id>.html` and `report.html`: the pages (`pages`, `class_report`); a page's file name comes from
+  the id by `names.file_stem`, never the id raw.
 
 Every CSV cell is spreadsheet-safe (`spreadsheet.write_csv`).
 """
@@ -26,12 +26,13 @@ from typing import Any
 
 from lab_utils.checks import EXERCISES
 from lab_utils.course.check import ERROR, Finding
+from lab_utils.course.class_report import report_html
 from lab_utils.course.classdir import natural_key
 from lab_utils.course.coursefile import Course
 from lab_utils.course.lms import not_on_roster, write_exports
 from lab_utils.course.lms_feedback import write_feedback_zips
 from lab_utils.course.names import file_stem
-from lab_utils.course.pages import feedback_html, report_html
+from lab_utils.course.pages import feedback_html
 from lab_utils.course.records import LearnerRecord, absent, absent_standings, exercise_scores, standings
 from lab_utils.course.roster import Roster
 from lab_utils.course.scoring import LAB_POINTS, format_points
