@@ -53,7 +53,10 @@ def course_file(folder: Path, body: str, roster: str | None = "roster.csv") -> P
     return path
 
 
-ASSIGNMENT = '[assignment]\nname = "MNIST lab"\ncanvas_id = 12345\npoints = 100\ndue = 2026-12-01T23:59:00+01:00\n'
+ASSIGNMENT = (
+    '[assignment]\nname = "MNIST lab"\ncanvas_id = 12345\npoints = 100\ndue = 2026-12-01T23:59:00+01:00\n'
+    "\n[late]\npercent_per_day = 10\n"
+)
 
 
 def override(learner_id: str, points: float, exercise: str | None = None) -> str:
@@ -144,6 +147,8 @@ def test_unknown_hand_in_times_are_a_warning_but_canvas_names_say_on_time(tmp_pa
     [warning] = lines(findings_of(tmp_path, plain, course), WARNING)
     assert warning.startswith("the hand-in time of 1 learner(s) is not known, so no late penalty applies: ada")
     assert findings_of(tmp_path, canvas_class(tmp_path), course) == []
+    no_penalty = course_file(tmp_path, ASSIGNMENT.replace("percent_per_day = 10", "percent_per_day = 0"), roster=None)
+    assert findings_of(tmp_path, plain, no_penalty) == []  # lateness costs nothing: the time changes nothing
 
 
 MOODLE_WORKSHEET = "Identifier,Full name,Email address,ID number,Status,Grade,Maximum Grade\n" + "".join(

@@ -156,10 +156,10 @@ def _exports_without_their_roster(course: Course, roster: Roster | None) -> list
 
 
 def _unknown_times(learners: list[Learner], course: Course, times: dict[str, datetime]) -> list[Finding]:
-    """Learners whose hand-in time nobody knows, when there is a due date: no late penalty can apply to them.
+    """Learners whose hand-in time nobody knows, when lateness costs points: no late penalty can apply to them.
     Canvas' file names say it (a `_late` marker or none); other downloads need a time."""
-    if course.due is None:
-        return []
+    if course.due is None or not (course.late.percent_per_day or course.late.max_days is not None):
+        return []  # no penalty for lateness: the time changes nothing
     unknown = [
         (learner.learner_id, learner.name)
         for learner in learners
