@@ -25,9 +25,19 @@ from grading_class import (
 )
 
 from lab_utils.checks import EXERCISES, series_stems
-from lab_utils.course.batch import GradeOptions, Journal, LocalPool, grade_class, is_failed, outcome_to_result
+from lab_utils.course.batch import (
+    Entry,
+    GradeOptions,
+    Journal,
+    LocalPool,
+    failed_result,
+    grade_class,
+    is_failed,
+    lab_version,
+    outcome_to_result,
+)
 from lab_utils.course.cli import main
-from lab_utils.grading.results import GRADED, ExerciseResult, NotebookResult, SubmissionResult
+from lab_utils.grading.results import GRADED, GRADING_FAILED, MISSING, ExerciseResult, NotebookResult, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]
 POINTS = {ex.function: ex.points for ex in EXERCISES}
@@ -117,17 +127,18 @@ def test_each_row_holds_the_hand_computed_points_and_total(graded, learner_id):
     assert row["max_score"] == f"{MAX_SCORE:g}"
 
 
-def test_missing_notebooks_score_0_and_are_named_in_the_status(graded):
+def test_missing_notebooks_score_0_and_are_named_in_the_problems(graded):
     _, out, _, _ = graded
     rows = gradebook(out)
-    assert rows["ada"]["status"] == OTHERS_MISSING
-    assert rows["hal"]["status"].startswith("01_softmax missing")
+    assert (rows["ada"]["status"], rows["ada"]["problems"]) == ("missing", OTHERS_MISSING)
+    assert rows["hal"]["problems"] == "every notebook missing"
 
 
-def test_an_unreadable_file_is_named_in_the_status_and_does_not_stop_the_others(graded):
+def test_an_unreadable_file_is_its_status_and_does_not_stop_the_others(graded):
     _, out, _, _ = graded
-    status = gradebook(out)["dee"]["status"]
-    assert status.startswith("01_softmax ") and not status.startswith("01_softmax missing")
+    row = gradebook(out)["dee"]
+    assert row["status"] == "unreadable"
+    assert row["problems"].startswith("01_softmax unreadable: ")
 
 
 def test_an_endless_loop_after_the_exercises_keeps_their_points_and_is_noted(graded):
@@ -232,12 +243,13 @@ def test_a_learner_whose_grading_fails_is_recorded_with_the_reason_and_graded_ag
     (class_dir / "yan").mkdir()  # a learner with nothing handed in: graded, all missing
     run = grade_class(class_dir, tmp_path / "out", VanishingPool(2, doomed), GradeOptions(seed=1))
     yan, zed = run.results
-    assert zed.status.startswith("all notebooks grading failed: FileNotFoundError") and zed.score == 0
-    assert yan.status != GRADED and yan.learner_id == "yan"
+    assert zed.status == GRADING_FAILED and zed.score == 0
+    assert zed.summary.startswith("every notebook failed: FileNotFoundError")
+    assert yan.status == MISSING and yan.learner_id == "yan"
     write_notebook(doomed, "x = 1")  # handed in again: graded again, the unchanged learner is not
     again = grade_class(class_dir, tmp_path / "out", LocalPool(1), GradeOptions(seed=1))
     assert (again.info["graded"], again.info["reused"]) == (1, 1)
-    assert "grading failed" not in again.results[1].status
+    assert again.results[1].status != GRADING_FAILED
 
 
 @pytest.fixture(scope="module")
@@ -272,11 +284,11 @@ def _softmax_result(learner_id: str) -> SubmissionResult:
 
 def test_a_journal_line_that_does_not_validate_is_discarded_and_the_others_kept(tmp_path):
     journal = Journal(tmp_path / "journal.jsonl")
-    journal.append("d1", _softmax_result("ada"))
+    journal.append(Entry("d1", {}, _softmax_result("ada")))
     forged = _softmax_result("bob").to_dict()
     forged["notebooks"][0]["exercises"][0].update(points=135, score=135, result="passed")
     with journal.path.open("a") as f:
-        f.write(json.dumps({"digest": "d2", "result": forged}) + "\n")
+        f.write(json.dumps({"digest": "d2", "how": {}, "result": forged}) + "\n")
     assert list(journal.load()) == ["ada"]
 
 
@@ -284,9 +296,76 @@ def test_a_workers_result_with_forged_points_becomes_a_failed_grading():
     forged = _softmax_result("bob").to_dict()
     forged["notebooks"][0]["exercises"][0].update(points=135, score=135, result="passed")
     result = outcome_to_result("bob", forged)
-    assert result.score == 0 and "the worker's result was refused" in result.status
+    assert result.score == 0 and result.status == GRADING_FAILED
+    assert "the worker's result was refused" in result.summary
 
 
 def test_a_workers_result_for_another_learner_becomes_a_failed_grading():
     result = outcome_to_result("bob", _softmax_result("ada").to_dict())
     assert result.learner_id == "bob" and result.score == 0 and is_failed(result)
+
+
+class CannedPool:
+    """A pool that grades nobody for real: it records whom it was asked to grade and answers with `answer(id)`."""
+
+    def __init__(self, answer):
+        self.answer, self.asked = answer, []
+
+    def describe(self):
+        return {"pool": "canned", "workers": 1}
+
+    def run(self, learners, options):
+        for learner in learners:
+            self.asked.append(learner.learner_id)
+            yield learner, self.answer(learner.learner_id)
+
+
+def _two_learners(tmp_path):
+    class_dir = tmp_path / "class"
+    for learner_id in ("ada", "bob"):
+        write_notebook(class_dir / learner_id / "01_softmax.ipynb", "x = 1")
+    return class_dir
+
+
+def test_a_failed_learner_is_kept_by_a_run_with_only_another_and_graded_again_by_the_next_full_run(tmp_path):
+    class_dir, out = _two_learners(tmp_path), tmp_path / "out"
+    grade_class(
+        class_dir,
+        out,
+        CannedPool(lambda i: failed_result(i, "KilledWorker") if i == "bob" else _softmax_result(i)),
+        GradeOptions(seed=1),
+    )
+    only_ada = grade_class(class_dir, out, CannedPool(_softmax_result), GradeOptions(seed=1), only=["ada"])
+    assert [r.learner_id for r in only_ada.results] == ["ada", "bob"]
+    assert only_ada.results[1].status == GRADING_FAILED
+    full = CannedPool(_softmax_result)
+    grade_class(class_dir, out, full, GradeOptions(seed=1))
+    assert full.asked == ["bob"]
+
+
+def test_a_result_graded_with_another_sandbox_mode_is_graded_again(tmp_path):
+    class_dir, out = _two_learners(tmp_path), tmp_path / "out"
+    grade_class(class_dir, out, CannedPool(_softmax_result), GradeOptions(seed=1, sandbox="off"))
+    same = CannedPool(_softmax_result)
+    grade_class(class_dir, out, same, GradeOptions(seed=2, sandbox="off"))
+    assert same.asked == []  # another seed alone reuses the results
+    required = CannedPool(_softmax_result)
+    grade_class(class_dir, out, required, GradeOptions(seed=1, sandbox="required"))
+    assert required.asked == ["ada", "bob"]
+
+
+def test_the_journal_records_how_each_result_was_graded(tmp_path):
+    class_dir, out = _two_learners(tmp_path), tmp_path / "out"
+    grade_class(class_dir, out, CannedPool(_softmax_result), GradeOptions(seed=1, sandbox="off", timeout=9))
+    how = Journal(out / "journal.jsonl").load()["ada"].how
+    assert (how["sandbox"], how["timeout"], how["lab_version"]) == ("off", 9, lab_version())
+
+
+def test_every_grade_option_is_a_keyword_argument_of_grade_submission():
+    from dataclasses import fields
+    from inspect import Parameter, signature
+
+    from lab_utils.grading import grade_submission
+
+    keywords = {n for n, p in signature(grade_submission).parameters.items() if p.kind == Parameter.KEYWORD_ONLY}
+    assert {f.name for f in fields(GradeOptions)} <= keywords

@@ -82,8 +82,8 @@ def test_an_assignment_name_canvas_would_skip_is_refused(tmp_path):
     assert "[assignment] name: Canvas' import silently skips" in message
 
 
-def test_missing_must_be_zero_or_blank(tmp_path):
-    assert 'missing: must be "zero" or "blank"' in refusal(tmp_path, COURSE_TOML.replace('"zero"', '"none"'))
+def test_missing_must_be_zero_blank_or_keep(tmp_path):
+    assert 'missing: must be "zero", "blank" or "keep"' in refusal(tmp_path, COURSE_TOML.replace('"zero"', '"none"'))
 
 
 def test_a_file_that_is_not_toml_is_refused_in_one_line(tmp_path):

@@ -17,7 +17,7 @@ from lab_utils.checks import EXERCISES
 from lab_utils.course.batch import GradeOptions, LocalPool, grade_class
 from lab_utils.course.cli import main
 from lab_utils.course.reports import write_all
-from lab_utils.grading.results import GRADED
+from lab_utils.grading.results import FLAGGED, GRADED
 
 SOFTMAX_POINTS = sum(ex.points for ex in EXERCISES if ex.notebook == "01_softmax")
 TAMPERED = "01_softmax.ipynb does not match the manifest's SHA-256: it was changed after the hand-in was made"
@@ -73,7 +73,8 @@ def test_a_tampered_notebook_is_graded_and_the_mismatch_is_in_the_status(graded)
     results, *_ = graded
     bob = results["bob"]
     assert bob.problems == [f"hand-in file bob/mnist-lab-bob.zip: {TAMPERED}"]
-    assert bob.status.startswith(f"hand-in file bob/mnist-lab-bob.zip: {TAMPERED}; ")
+    assert bob.status == FLAGGED
+    assert bob.summary.startswith(f"hand-in file bob/mnist-lab-bob.zip: {TAMPERED}; ")
     assert bob.score == SOFTMAX_POINTS - 10  # the tampered my_softmax forgot to divide: graded as it is
 
 
@@ -102,7 +103,8 @@ def test_a_member_missing_from_the_hand_in_is_in_the_status(graded):
 def test_a_hostile_hand_in_is_refused_with_a_status_line_and_scores_nothing(graded, learner_id, reason):
     results, *_ = graded
     assert results[learner_id].problems == [f"hand-in file {learner_id}/h.zip refused: it {reason}"]
-    assert results[learner_id].status.startswith(f"hand-in file {learner_id}/h.zip refused: it {reason}")
+    assert results[learner_id].status == FLAGGED
+    assert results[learner_id].summary.startswith(f"hand-in file {learner_id}/h.zip refused: it {reason}")
     assert results[learner_id].score == 0
 
 
@@ -112,12 +114,12 @@ def test_grading_the_class_wrote_nothing_outside_the_results(graded):
     assert not (root.parent / "evil.ipynb").exists()
 
 
-def test_the_gradebook_has_the_refusal_in_its_status_column(graded):
+def test_grades_json_has_the_refusal_in_its_summary(graded):
     _, _, _, root = graded
     grades = json.loads((root / "out" / "grades.json").read_text())
-    statuses = {learner["learner_id"]: learner["status"] for learner in grades["learners"]}
-    assert statuses["gus"].startswith("hand-in file gus/h.zip refused: it is not a zip file")
-    assert statuses["ada"] != GRADED  # the other notebooks of the series are missing
+    learners = {learner["learner_id"]: learner for learner in grades["learners"]}
+    assert learners["gus"]["summary"].startswith("hand-in file gus/h.zip refused: it is not a zip file")
+    assert learners["ada"]["status"] != GRADED  # the other notebooks of the series are missing
 
 
 def test_the_command_line_refuses_a_hostile_hand_in_in_one_line(tmp_path, capsys):

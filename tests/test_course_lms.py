@@ -114,8 +114,9 @@ def test_moodle_csv_has_the_email_column_and_the_grade(tmp_path):
     ]
 
 
-def test_the_exports_written_depend_on_the_roster_and_are_spreadsheet_safe(tmp_path):
-    course = Course("MNIST lab", 100)
+def test_canvas_csv_without_a_roster_is_written_only_when_asked_and_is_spreadsheet_safe(tmp_path):
+    assert write_exports(Course("MNIST lab", 100), None, [], tmp_path) == []
+    course = Course("MNIST lab", 100, exports=("canvas",))
     hostile = standing("4021", '=HYPERLINK("http://x")', {}, course=course)
     assert write_exports(course, None, [hostile], tmp_path) == ["canvas.csv"]
     with (tmp_path / "canvas.csv").open(newline="") as f:

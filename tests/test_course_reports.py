@@ -12,7 +12,8 @@ import pytest
 
 from lab_utils.checks import EXERCISES
 from lab_utils.course.batch import failed_result
-from lab_utils.course.pages import feedback_html, report_html
+from lab_utils.course.class_report import report_html
+from lab_utils.course.pages import feedback_html
 from lab_utils.course.reports import MAX_SCORE, write_all
 from lab_utils.grading.results import (
     FAILED,
@@ -74,10 +75,10 @@ def read_gradebook(path):
         return list(csv.DictReader(f))
 
 
-def test_gradebook_columns_are_learner_id_each_exercise_in_registry_order_score_max_score_status(results_dir):
+def test_gradebook_columns_are_learner_id_each_exercise_in_registry_order_score_max_score_status_problems(results_dir):
     with open(results_dir / "gradebook.csv", newline="") as f:
         header = next(csv.reader(f))
-    assert header == ["learner_id", *(ex.function for ex in EXERCISES), "score", "max_score", "status"]
+    assert header == ["learner_id", *(ex.function for ex in EXERCISES), "score", "max_score", "status", "problems"]
 
 
 def test_gradebook_has_one_row_per_learner_sorted_by_id_numbers_as_numbers(results_dir):
@@ -102,11 +103,12 @@ def test_gradebook_rows_hold_the_points_earned_and_hand_computed_totals(results_
     assert rows["s2"]["my_softmax"] == str(POINTS["my_softmax"])
 
 
-def test_gradebook_status_says_what_went_wrong_in_a_few_words(results_dir):
+def test_gradebook_status_is_one_word_and_problems_say_what_went_wrong(results_dir):
     rows = {row["learner_id"]: row for row in read_gradebook(results_dir)}
     assert rows["s10"]["status"] == rows["s2"]["status"] == "graded"
-    assert rows["s4"]["status"] == "02_model missing"
-    assert "grading failed: KilledWorker" in rows["s5"]["status"]
+    assert (rows["s4"]["status"], rows["s4"]["problems"]) == ("missing", "02_model missing")
+    assert rows["s5"]["status"] == "failed"
+    assert rows["s5"]["problems"] == "every notebook failed: KilledWorker: the worker died"
 
 
 def test_grades_json_holds_the_run_the_registry_and_every_result_with_messages(results_dir):
@@ -130,7 +132,7 @@ def test_feedback_shows_each_exercise_its_message_and_its_hint_once():
     page = feedback_html(submission("s2", wrong_matrix()))
     for ex in EXERCISES:
         assert ex.function in page
-    assert f"Your grade: {MAX_SCORE - POINTS['my_confusion_matrix']:g} / {MAX_SCORE:g}" in page
+    assert f"Your grade: {MAX_SCORE - POINTS['my_confusion_matrix']:g} of {MAX_SCORE:g} points" in page
     assert "labels of 3 classes" in page
     assert page.count("you transposed the matrix") == 1  # shown as the hint, not again inside the message
 
@@ -165,8 +167,8 @@ def test_report_embeds_the_histogram_and_the_pass_rate_figures_as_png(results_di
 
 def test_report_lists_the_learners_not_fully_graded_and_why(results_dir):
     page = (results_dir / "report.html").read_text()
-    assert "<td>s4</td><td>02_model missing</td>" in page
-    assert re.search(r"<td>s5</td><td>[^<]*grading failed: KilledWorker: the worker died", page)
+    assert "<td>s4</td><td></td><td>02_model missing</td>" in page
+    assert "<td>s5</td><td></td><td>every notebook failed: KilledWorker: the worker died</td>" in page
     assert "<td>s2</td>" not in page.split("Learners not fully graded")[1]
 
 

@@ -8,6 +8,7 @@ points; 01_softmax's exercises are my_softmax (10) and stable_softmax (15). The 
 import csv
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -110,7 +111,7 @@ def test_canvas_csv_matches_the_hand_computed_scores_cell_by_cell(canvas):
 def test_the_report_lists_the_learner_not_on_the_roster_and_links_every_feedback_page(canvas):
     _, _, out = canvas
     report = (out / "report.html").read_text()
-    assert "not on the roster" in report and "<li>9999</li>" in report
+    assert "not on the roster" in report and "<li>9999 (stranger)</li>" in report
     for learner_id in ("4021", "4022", "4023", "4028", "9999"):
         assert f"href='feedback/{learner_id}.html'" in report
 
@@ -256,3 +257,31 @@ def test_a_bad_course_file_is_refused_in_one_line_before_grading(tmp_path, capsy
     err = capsys.readouterr().err
     assert "[assignment] points: must be a number" in err and err.strip().count("\n") == 0
     assert not (tmp_path / "out").exists()
+
+
+def test_the_canvas_feedback_zip_names_each_page_after_the_graded_attempts_attachment(canvas):
+    """Canvas' re-upload (app/models/assignment.rb) reads the user id and one of their attachment ids from a name."""
+    _, _, out = canvas
+    with zipfile.ZipFile(out / "feedback-canvas.zip") as archive:
+        names = sorted(archive.namelist())
+        jane = archive.read("smithjane_4021_9002_feedback.html").decode()
+    assert names == [
+        "doemax_4022_9003_feedback.html",
+        "kaylu_4028_9005_feedback.html",
+        "roeann_4023_9004_feedback.html",
+        "smithjane_4021_9002_feedback.html",  # the newest attempt's attachment, the one graded
+        "stranger_9999_9006_feedback.html",
+    ]
+    assert jane == (out / "feedback" / "4021.html").read_text()
+
+
+def test_the_moodle_feedback_zip_has_a_folder_per_participant(moodle):
+    """Moodle's importer (mod/assign/feedback/file/importziplib.php) splits a folder name on `_`: name, participant
+    id, `assignfeedback`, `file`."""
+    _, _, out = moodle
+    with zipfile.ZipFile(out / "feedback-moodle.zip") as archive:
+        assert sorted(archive.namelist()) == [
+            "Jane Smith_123456_assignfeedback_file/feedback.html",
+            "Max Doe_123457_assignfeedback_file/feedback.html",
+        ]
+        assert "Your grade: 90 of 100 points" in archive.read(archive.namelist()[0]).decode()

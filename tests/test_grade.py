@@ -13,7 +13,7 @@ import pytest
 import lab_utils
 from lab_utils.checks import exercises_in
 from lab_utils.grading import GradeError, Limits, grade_submission, submission
-from lab_utils.grading.results import ERROR, FAILED, GRADED, MISSING, NOT_IMPLEMENTED, PASSED, TIMEOUT
+from lab_utils.grading.results import ERROR, FAILED, GRADED, MISSING, NOT_IMPLEMENTED, PASSED, TIMEOUT, UNREADABLE
 
 ROOT = Path(lab_utils.__file__).resolve().parents[1]
 SOFTMAX = exercises_in("01_softmax")  # my_softmax and stable_softmax
@@ -140,7 +140,7 @@ def test_a_missing_notebook_scores_zero_on_each_of_its_exercises(solved):
 
 def test_an_unreadable_file_is_that_notebooks_status(solved):
     unreadable = solved["result"].notebooks[2]
-    assert unreadable.status.startswith("unreadable: not a Jupyter notebook")
+    assert (unreadable.status, unreadable.reason[:22]) == (UNREADABLE, "not a Jupyter notebook")
     assert {r.result for r in unreadable.exercises} == {ERROR} and unreadable.score == 0
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from lab_utils.checks import exercises_in
+from lab_utils.checks.messages import CheckFailure, fail
 from lab_utils.grading import judge
 from lab_utils.grading.results import ERROR, FAILED, MISSING, NOT_IMPLEMENTED, PASSED, TIMEOUT
 from lab_utils.grading.runner import CellRun
@@ -107,3 +108,14 @@ def test_a_library_call_in_the_notebook_fails_whatever_the_kernel_says():
     result = verdict(honest_answer(CASES), sources=sources)
     assert (result.result, result.score) == (FAILED, 0)
     assert result.hint == MY_SOFTMAX.check.library_hint
+
+
+def test_a_hint_wrapped_over_several_lines_is_kept_whole_and_leaves_no_stray_line():
+    long_hint = "subtract the row's maximum before np.exp, " * 4 + "then divide by the sum of each row"
+    with pytest.raises(CheckFailure) as failure:
+        fail("my_softmax", "a (2, 3) array", [1.0], [2.0], hint=long_hint)
+    assert len(str(failure.value).splitlines()) > 4  # messages.wrapped broke the hint over several lines
+    result = judge._failure(MY_SOFTMAX, FAILED, failure.value)
+    assert result.hint == long_hint.strip()
+    assert "hint" not in result.message and "then divide" not in result.message
+    assert result.message.splitlines()[-1].strip().startswith("got:")

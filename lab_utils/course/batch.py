@@ -1,36 +1,68 @@
 """Grading a whole class: every learner of a class folder, in parallel, resumable, one learner never stopping the rest.
 
-`grade_class` finds the learners (`classdir.discover`), skips those whose files are byte-identical to their last
+`grade_class` finds the learners (`classdir.read_class`), skips those whose files are byte-identical to their last
 grading (unless `regrade`), and sends the others to a pool: `LocalPool` here (threads: each learner's grading is
 a sandboxed kernel subprocess, so threads only wait), or `cluster.DaskPool` on a Dask cluster. What travels to a
 worker is a `Task`: the learner's files as bytes, so a worker needs no access to the class folder; it writes them
 to a private folder and calls `lab_utils.grading.grade_submission`. Both pools give identical results.
 
 Each finished learner is appended at once to `RESULTS_DIR/journal.jsonl` (one JSON line, flushed): a run that is
-interrupted resumes from it, and a learner whose grading failed (a worker died, an error in the grader) is recorded
-with the reason and graded again next run. The gradebook and reports are written from it at the end (`reports`).
+interrupted resumes from it, and a learner whose grading failed (status `GRADING_FAILED`: a worker died, an error in
+the grader) is recorded with the reason, kept in the reports, and graded again next run. A journaled result is
+reused only when it was graded the same way (`GradeOptions.how`: the sandbox mode, the time limits, the lab's
+version), so `--sandbox required` regrades anything graded with `--sandbox off`. The gradebook and reports are
+written from it at the end (`reports`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from lab_utils.checks import EXERCISES, series_stems
-from lab_utils.course.classdir import ClassDirError, Learner, file_bytes, read_class
+from lab_utils.course.classdir import ClassDirError, ClassFolder, Learner, file_bytes, read_class
 from lab_utils.grading.files import RefusedFile
-from lab_utils.grading.results import ERROR, ExerciseResult, InvalidResult, NotebookResult, SubmissionResult, validated
+from lab_utils.grading.results import (
+    ERROR,
+    GRADING_FAILED,
+    REFUSED,
+    ExerciseResult,
+    InvalidResult,
+    NotebookResult,
+    SubmissionResult,
+    validated,
+)
 
 JOURNAL = "journal.jsonl"
-GRADING_FAILED = "grading failed"  # how a learner's status starts when the grader itself could not grade them
+
+
+@cache
+def lab_version() -> str:
+    """The lab's package version, with the git commit of its checkout when there is one ("0.1.0+g1a2b3c4")."""
+    version = metadata.version("lab-utils")
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return version
+    return f"{version}+g{commit}" if commit else version
 
 
 @dataclass(frozen=True)
@@ -46,6 +78,10 @@ class GradeOptions:
     def kwargs(self) -> dict[str, Any]:
         """The keyword arguments of `grade_submission`; None leaves its default."""
         return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def how(self) -> dict[str, Any]:
+        """What makes a journaled result reusable by this run: every option but the seed, and the lab's version."""
+        return {**{k: v for k, v in asdict(self).items() if k != "seed"}, "lab_version": lab_version()}
 
 
 @dataclass(frozen=True)
@@ -95,12 +131,12 @@ def _describe_files(nb: NotebookResult, task: Task, tmp: str) -> None:
     """`nb` told in the class folder's terms: its file's path there, the files refused or not graded."""
     nb.path = task.files[nb.notebook][0] if nb.notebook in task.files else None
     # The private folder's path means nothing to the learner or the instructor, and differs between runs.
-    nb.status = nb.status.replace(tmp, "<grading folder>")
+    nb.reason = nb.reason.replace(tmp, "<grading folder>")
     nb.notes = [note.replace(tmp, "<grading folder>") for note in nb.notes]
     for ex in nb.exercises:
         ex.message = ex.message.replace(tmp, "<grading folder>")
     if why := task.refused.get(nb.notebook):
-        nb.status = f"refused: {why}"
+        nb.status, nb.reason = REFUSED, why
         for ex in nb.exercises:
             ex.message = f"your file was not graded: {why}"
     if others := task.not_graded.get(nb.notebook):
@@ -108,19 +144,22 @@ def _describe_files(nb: NotebookResult, task: Task, tmp: str) -> None:
 
 
 def failed_result(learner_id: str, reason: str) -> SubmissionResult:
-    """The result of a learner the grader could not grade: every exercise 0 points, the reason said once.
-
-    Its one `NotebookResult` stands for the whole submission, so the status reads
-    "all notebooks grading failed: <reason>"; the gradebook still has a column, 0, for every exercise.
-    """
+    """The result of a learner the grader could not grade: each notebook of the series GRADING_FAILED with the
+    reason, every exercise 0 points. It validates like any result, so the journal keeps it (and the next run grades
+    the learner again, `is_failed`)."""
     message = f"the grader could not grade this submission ({reason}); your instructor has been told"
-    exercises = [ExerciseResult(ex.function, ex.notebook, ex.points, 0, ERROR, message) for ex in EXERCISES]
-    whole = NotebookResult("all notebooks", None, f"{GRADING_FAILED}: {reason}", exercises)
-    return SubmissionResult(learner_id=learner_id, notebooks=[whole])
+    notebooks = []
+    for stem in dict.fromkeys(ex.notebook for ex in EXERCISES):
+        exercises = [
+            ExerciseResult(e.function, stem, e.points, 0, ERROR, message) for e in EXERCISES if e.notebook == stem
+        ]
+        notebooks.append(NotebookResult(stem, None, GRADING_FAILED, exercises, reason=reason))
+    return SubmissionResult(learner_id=learner_id, notebooks=notebooks)
 
 
-def is_failed(result: SubmissionResult) -> bool:
-    return any(nb.status.startswith(GRADING_FAILED) for nb in result.notebooks)
+def is_failed(result: SubmissionResult | None) -> bool:
+    """Whether the grader failed on any of the learner's notebooks (then they are graded again next run)."""
+    return result is not None and any(nb.status == GRADING_FAILED for nb in result.notebooks)
 
 
 def outcome_to_result(learner_id: str, outcome: dict[str, Any] | BaseException) -> SubmissionResult:
@@ -175,37 +214,49 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def load(self) -> dict[str, tuple[str, SubmissionResult]]:
-        """learner_id -> (digest of the files graded, result); a line that is cut or does not validate is ignored."""
-        entries: dict[str, tuple[str, SubmissionResult]] = {}
+    def load(self) -> dict[str, Entry]:
+        """learner_id -> its entry; a line that is cut or does not validate is ignored."""
+        entries: dict[str, Entry] = {}
         if not self.path.exists():
             return entries
         for line in self.path.read_text().splitlines():
             try:
                 entry = json.loads(line)
                 result = validated(entry["result"], entry["result"]["learner_id"])
-                if not isinstance(entry["digest"], str):
+                if not isinstance(entry["digest"], str) or not isinstance(entry["how"], dict):
                     continue
             except (ValueError, KeyError, TypeError):
                 continue  # cut by an interruption, or not the grader's: that learner is graded again
-            entries[result.learner_id] = (entry["digest"], result)
+            entries[result.learner_id] = Entry(entry["digest"], entry["how"], result)
         return entries
 
-    def rewrite(self, entries: dict[str, tuple[str, SubmissionResult]]) -> None:
+    def rewrite(self, entries: dict[str, Entry]) -> None:
         """Keep only `entries` (the learners still in the class, graded): the journal does not grow run after run."""
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text("".join(_line(d, r) for d, r in entries.values()))
+        tmp.write_text("".join(entry.line() for entry in entries.values()))
         os.replace(tmp, self.path)
 
-    def append(self, digest: str, result: SubmissionResult) -> None:
+    def append(self, entry: Entry) -> None:
         with self.path.open("a") as f:
-            f.write(_line(digest, result))
+            f.write(entry.line())
             f.flush()
             os.fsync(f.fileno())
 
 
-def _line(digest: str, result: SubmissionResult) -> str:
-    return json.dumps({"digest": digest, "result": result.to_dict()}) + "\n"
+@dataclass(frozen=True)
+class Entry:
+    """A journaled learner: the digest of the files graded, how they were graded (`GradeOptions.how`), the result."""
+
+    digest: str
+    how: dict[str, Any]
+    result: SubmissionResult
+
+    def line(self) -> str:
+        return json.dumps({"digest": self.digest, "how": self.how, "result": self.result.to_dict()}) + "\n"
+
+    def reusable(self, learner: Learner, how: dict[str, Any]) -> bool:
+        """Whether this run may keep the result: same files, graded the same way, and not a failed grading."""
+        return self.digest == learner.digest and self.how == how and not is_failed(self.result)
 
 
 @dataclass
@@ -215,6 +266,13 @@ class ClassRun:
     results: list[SubmissionResult]
     info: dict[str, Any]
     learners: list[Learner] = field(default_factory=list)  # the learners of `results`, in the same order
+    findings: list[Any] = field(default_factory=list)  # the course check's (`check.Finding`), set by the command
+
+
+def refuse_unknown(only: Sequence[str], learners: list[Learner], class_dir: Path) -> None:
+    """ClassDirError (one line) for the first id of `only` that is no learner of the class folder."""
+    if unknown := sorted(set(only) - {learner.learner_id for learner in learners}):
+        raise ClassDirError(f"--only {unknown[0]}: no such learner in {class_dir}")
 
 
 Progress = Callable[[int, int, str], None]  # (learners done, learners to grade, the learner just done)
@@ -228,27 +286,29 @@ def grade_class(
     regrade: bool = False,
     progress: Progress | None = None,
     only: Sequence[str] = (),
+    folder: ClassFolder | None = None,
 ) -> ClassRun:
     """Grade every learner of `class_dir` with `pool`, journaling into `out`; skip unchanged ones unless `regrade`.
 
-    With `only`, grade those learners (changed or not) and keep every other learner's journaled result as it is;
-    a learner of `only` who is not in the class folder is refused (`ClassDirError`).
+    With `only`, grade those learners (changed or not) and keep every other learner's journaled result as it is,
+    a failed one included (graded again by the next run without `only`); a learner of `only` who is not in the class
+    folder is refused (`ClassDirError`). `folder`: the class folder read, when the caller has read it already.
     """
     start, cpu_start = time.perf_counter(), time.process_time()
-    folder = read_class(class_dir)
+    folder = read_class(class_dir) if folder is None else folder
     learners = folder.learners
-    if unknown := sorted(set(only) - {learner.learner_id for learner in learners}):
-        raise ClassDirError(f"--only {unknown[0]}: no such learner in {class_dir}")
+    refuse_unknown(only, learners, class_dir)
     out.mkdir(parents=True, exist_ok=True)
     journal = Journal(out / JOURNAL)
     previous = {} if regrade and not only else journal.load()  # with `only`, the others' results are kept
-    done: dict[str, tuple[str, SubmissionResult]] = {}
+    how = options.how()
+    done: dict[str, Entry] = {}
     todo = []
     for learner in learners:
-        digest, result = previous.get(learner.learner_id, ("", None))
-        keep = learner.learner_id not in only if only else digest == learner.digest and not is_failed(result)
-        if result is not None and keep:
-            done[learner.learner_id] = (digest, result)
+        entry = previous.get(learner.learner_id)
+        keep = learner.learner_id not in only if only else entry is not None and entry.reusable(learner, how)
+        if entry is not None and keep:
+            done[learner.learner_id] = entry
         elif not only or learner.learner_id in only:
             todo.append(learner)
     journal.rewrite(done)
@@ -257,14 +317,15 @@ def grade_class(
         progress(0, len(todo), "")
     for count, (learner, result) in enumerate(pool.run(todo, options), start=1):
         result.graded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        journal.append(learner.digest, result)
-        done[learner.learner_id] = (learner.digest, result)
+        done[learner.learner_id] = Entry(learner.digest, how, result)
+        journal.append(done[learner.learner_id])
         if progress is not None:
             progress(count, len(todo), learner.learner_id)
     graded = [learner for learner in learners if learner.learner_id in done]
     info = {
         "seed": options.seed,
         "options": asdict(options),
+        "lab_version": how["lab_version"],
         **pool.describe(),
         "learners": len(learners),
         "graded": len(todo),
@@ -275,4 +336,4 @@ def grade_class(
         "digests": {learner.learner_id: learner.digest for learner in learners},
         "unmatched_files": folder.unmatched + [f for learner in learners for f in learner.unmatched],
     }
-    return ClassRun([done[learner.learner_id][1] for learner in graded], info, graded)
+    return ClassRun([done[learner.learner_id].result for learner in graded], info, graded)

@@ -3,11 +3,14 @@
     python -m lab_utils.grade NOTEBOOK [NOTEBOOK ...] [--json PATH]
     python -m lab_utils.grade CLASS_DIR --out RESULTS_DIR [--workers N] [--scheduler tcp://HOST:PORT] [--regrade]
         [--course course.toml] [--only ID [ID ...]]
+    python -m lab_utils.grade CLASS_DIR --course course.toml --check
 
 Both take `--timeout S` (per cell), `--seed N` (reproduce a grading: the seed is printed and recorded) and
 `--sandbox auto|required|off`. Notebooks print a table per notebook; a class writes RESULTS_DIR (see
-`lab_utils.course.reports`) with a progress bar and ETA on a terminal, quiet otherwise. Unusable input gets one
-line on stderr and exit status 2; a finished grading exits 0, whatever the scores.
+`lab_utils.course.reports`) with a progress bar and ETA on a terminal, quiet otherwise. With a course file, the
+course check (`lab_utils.course.check`) runs first and prints each finding on stderr; `--check` runs only it.
+Unusable input gets one line on stderr and exit status 2; an error of the course check exits 1 (the grading is
+written, the exports are not); a finished grading exits 0, whatever the scores.
 """
 
 from __future__ import annotations
@@ -20,16 +23,18 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from lab_utils.checks import series_stems
-from lab_utils.course.batch import ClassRun, GradeOptions, LocalPool, grade_class
-from lab_utils.course.classdir import stem_of
+from lab_utils.course.batch import ClassRun, GradeOptions, LocalPool, grade_class, refuse_unknown
+from lab_utils.course.check import ERROR, Finding, check_course
+from lab_utils.course.classdir import Learner, read_class, stem_of
 from lab_utils.course.coursefile import Course, load_course, read_submission_times
 from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
 from lab_utils.course.records import learner_records
-from lab_utils.course.roster import read_roster
+from lab_utils.course.roster import Roster, read_roster
 from lab_utils.errors import LabError
 from lab_utils.grading.notebook import read_code_cells
 from lab_utils.grading.results import GRADED, NotebookResult
@@ -55,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--course", type=Path, metavar="TOML", help="the course file (due date, late policy, ...)")
     parser.add_argument("--only", nargs="+", metavar="ID", default=[], help="grade only these learners again")
     parser.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto", help="bubblewrap sandbox")
+    parser.add_argument(
+        "--check", action="store_true", help="only check the class folder, roster and course file; grade nothing"
+    )
     return parser
 
 
@@ -65,6 +73,10 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
         parser.error("--workers must be at least 1")
     if args.seed is not None and not 0 <= args.seed < 2**32:
         parser.error("--seed must be between 0 and 4294967295")
+    if args.check:
+        if len(args.paths) != 1 or args.course is None:
+            parser.error("--check checks a class against its course file: give CLASS_DIR --course course.toml")
+        return
     if args.out is None:
         if len(args.paths) == 1 and Path(args.paths[0]).is_dir():
             parser.error(f"{args.paths[0]} is a folder: to grade a class, give --out RESULTS_DIR")
@@ -90,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         seed=secrets.randbits(32) if args.seed is None else args.seed, timeout=args.timeout, sandbox=args.sandbox
     )
     try:
+        if args.check:
+            return _check_only(Path(args.paths[0]), load_course(args.course))
         if args.out is not None:
             return _grade_class(args, options)
         return _grade_notebooks(args, options)
@@ -122,11 +136,43 @@ def _grade_class(args: argparse.Namespace, options: GradeOptions) -> int:
             pool.close()
     problems = sum(r.status != GRADED for r in run.results)
     exports = "".join(f", {name}" for name in run.info.get("exports", []))
+    seed = f"seed {options.seed}; " if run.info["graded"] else ""  # a seed nobody was graded with reproduces nothing
     print(
         f"graded {run.info['graded']} learner(s), {run.info['reused']} unchanged since the last run; "
-        f"{problems} not fully graded; seed {options.seed}; results in {args.out}{exports}"
+        f"{problems} not fully graded; {seed}results in {args.out}{exports}"
     )
+    if errors := sum(f.level == ERROR for f in run.findings):
+        print(f"grade: {errors} error(s) in the course check above: no export written", file=sys.stderr)
+        return 1
     return 0
+
+
+def _check_only(class_dir: Path, course: Course) -> int:
+    """`--check`: the course check's findings, one line each; 1 when one is an error."""
+    roster = read_roster(course.roster) if course.roster else None
+    times = read_submission_times(course.submission_times) if course.submission_times else None
+    learners = read_class(class_dir).learners
+    if roster:
+        roster = roster.keyed([learner.learner_id for learner in learners])
+    findings = course_findings(learners, course, roster, times)
+    if not findings:
+        print("course check: no mismatch between the class folder, the roster and the course file")
+    errors = sum(f.level == ERROR for f in findings)
+    if errors:
+        print(f"course check: {errors} error(s), {len(findings) - errors} warning(s)", file=sys.stderr)
+    elif findings:
+        print(f"course check: {len(findings)} warning(s), no error")
+    return 1 if errors else 0
+
+
+def course_findings(
+    learners: list[Learner], course: Course, roster: Roster | None, times: dict[str, datetime] | None
+) -> list[Finding]:
+    """The course check (`check.check_course`), each finding printed on stderr."""
+    findings = check_course(learners, course, roster, times)
+    for finding in findings:
+        print(f"grade: {for_terminal(finding.line)}", file=sys.stderr)
+    return findings
 
 
 def _check_out(class_dir: Path, out: Path) -> None:
@@ -150,15 +196,22 @@ def grade_and_report(
     """Grade the class with `pool` (LocalPool, DaskPool) and write RESULTS_DIR: the command, callable from Python.
 
     With `course`, the course file's roster and submission times are read first, so that a bad file stops the
-    run before any grading.
+    run before any grading, and the course check (`run.findings`) is printed before grading and reported; with an
+    error among them, no export is written.
     """
     from lab_utils.course import reports
 
     roster = read_roster(course.roster) if course and course.roster else None
     times = read_submission_times(course.submission_times) if course and course.submission_times else None
-    run = grade_class(class_dir, out, pool, options, regrade=regrade, progress=progress, only=only)
+    folder = read_class(class_dir)
+    refuse_unknown(only, folder.learners, class_dir)
+    if roster:
+        roster = roster.keyed([learner.learner_id for learner in folder.learners])
+    findings = course_findings(folder.learners, course, roster, times) if course else []
+    run = grade_class(class_dir, out, pool, options, regrade, progress, only, folder)
+    run.findings = findings
     records = learner_records(run.learners, run.results, course, roster, times)
-    run.info["exports"] = reports.write_all(run.results, run.info, out, records, course, roster)
+    run.info["exports"] = reports.write_all(run.results, run.info, out, records, course, roster, findings)
     return run
 
 
@@ -316,7 +369,7 @@ def format_table(nb: NotebookResult, title: str) -> str:
     lines += [f"  note: {one_line(note)}" for note in nb.notes]
     total = f"  total: {nb.score:g}/{nb.max_score:g} points"
     if nb.status != GRADED:
-        total += f"  [{one_line(nb.status)}]"
+        total += f"  [{one_line(nb.described)}]"
     elif nb.notes:
         total += f"  [{len(nb.notes)} problem(s) while running the notebook: see the notes above]"
     lines.append(total)

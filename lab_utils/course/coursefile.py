@@ -24,7 +24,10 @@ except ModuleNotFoundError:  # Python 3.10: the backport, same API
 from lab_utils.checks import EXERCISES
 from lab_utils.errors import LabError
 
-MISSING_CHOICES = ("zero", "blank")
+# What an export writes for a learner with no submission: 0; an empty cell (which *clears* a grade already in the
+# LMS, in Canvas and in Moodle alike); or no row at all, so that the LMS keeps what it has.
+MISSING_CHOICES = ("zero", "blank", "keep")
+EXPORTS = ("canvas", "moodle")
 # Canvas' gradebook importer drops every column whose title contains one of these (lib/gradebook_importer.rb,
 # NON_ASSIGNMENT_COLUMN_HEADERS, matched anywhere in the title): an assignment so named would be skipped silently.
 CANVAS_SKIPPED_TITLES = (
@@ -80,6 +83,7 @@ class Course:
     missing: str = "zero"
     submission_times: Path | None = None
     moodle_identifier: str = "email"
+    exports: tuple[str, ...] = ()  # exports asked for whatever the roster; () writes those the roster allows
 
     def due_for(self, learner_id: str) -> datetime | None:
         """The learner's due date: their extension if they have one, else the assignment's."""
@@ -91,7 +95,17 @@ class Course:
         return f"{self.name} ({self.canvas_id})" if self.canvas_id is not None else self.name
 
 
-_TOP_KEYS = {"roster", "missing", "submission_times", "assignment", "late", "extensions", "override", "moodle"}
+_TOP_KEYS = {
+    "roster",
+    "missing",
+    "submission_times",
+    "assignment",
+    "late",
+    "extensions",
+    "override",
+    "moodle",
+    "exports",
+}
 _ASSIGNMENT_KEYS = {"name", "canvas_id", "points", "due"}
 _LATE_KEYS = {"percent_per_day", "max_days", "percent_if_unknown"}
 _OVERRIDE_KEYS = {"learner_id", "exercise", "points", "reason"}
@@ -161,7 +175,7 @@ def load_course(path: Path) -> Course:
     due = data["assignment"].get("due")
     missing = top.string("missing") or "zero"
     if missing not in MISSING_CHOICES:
-        top.fail("missing", f'must be "zero" or "blank", got {missing!r}')
+        top.fail("missing", f'must be "zero", "blank" or "keep", got {missing!r}')
     return Course(
         name=name,
         points=assignment.number("points", 0.01, required=True),
@@ -174,7 +188,14 @@ def load_course(path: Path) -> Course:
         missing=missing,
         submission_times=_relative(path, top.string("submission_times")),
         moodle_identifier=_moodle_identifier(path, data.get("moodle", {})),
+        exports=_exports(top, data.get("exports", [])),
     )
+
+
+def _exports(reader: _Reader, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in EXPORTS for v in value):
+        reader.fail("exports", f'must be a list of "canvas" and "moodle", got {value!r}')
+    return tuple(dict.fromkeys(value))
 
 
 def _check_canvas_title(reader: _Reader, name: str) -> None:

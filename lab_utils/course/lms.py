@@ -8,7 +8,12 @@ What the formats need, from the LMS's own code (see docs/course.md for the sourc
   A row whose first cell is "Points Possible" is optional: it sets the points of a new assignment, so it is
   written only when the course file gives no `canvas_id`.
 - Moodle (grade/import/grade_import_form.php): any header; at import the instructor maps one column to the user
-  field it identifies (email address or ID number) and the grade column to the assignment.
+  field it identifies (email address or ID number) and the grade column to the assignment. A row with a blank
+  identifier is skipped *without* resetting the current user (grade/import/csv/classes/load_data.php), so its grade
+  would land on the learner of the row before: such learners are left out (the course check lists them).
+
+A learner of the roster with no submission gets the course's `missing` cell ("0", blank, or no row with "keep": in
+both LMSs a blank cell clears a grade already there), unless an override gives them a score (an oral exam).
 
 Both are written by the grader's one spreadsheet-safe writer (`spreadsheet.write_csv`): names come from files
 learners and the LMS wrote.
@@ -16,6 +21,7 @@ learners and the LMS wrote.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +31,10 @@ from lab_utils.course.scoring import CourseScore, format_points
 from lab_utils.course.spreadsheet import write_csv
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+# Canvas' download name, `<name>[_LATE]_<user id>_<attachment id>_<file>` (the name has no `_`): its re-upload reads
+# the first two all-digit `_`-parts as the user and the attachment (app/models/assignment.rb,
+# infer_comment_context_from_filename).
+_CANVAS_DOWNLOAD = re.compile(r"^[^_/]+(?:_late)?_(?P<user>\d+)_(?P<attachment>\d+)_[^/]", re.IGNORECASE)  # _LATE_
 
 
 @dataclass(frozen=True)
@@ -36,10 +46,23 @@ class Standing:
     score: CourseScore
 
 
-def _cell(course: Course, standing: Standing | None) -> str:
-    if standing is None:
-        return "0" if course.missing == "zero" else ""
-    return format_points(standing.score.final)
+def canvas_attachment_id(learner_id: str, relpath: str) -> str | None:
+    """The Canvas attachment id in the name of a learner's downloaded file (relative to the class folder), when it
+    is Canvas' download name for that learner; None otherwise."""
+    match = _CANVAS_DOWNLOAD.match(relpath)
+    return match["attachment"] if match and match["user"] == learner_id else None
+
+
+def moodle_identifier(course: Course, member: Member) -> str:
+    """The member's cell in moodle.csv's identifier column: their email or ID number, as the course file chose."""
+    return member.email if course.moodle_identifier == "email" else member.id_number
+
+
+def _cell(course: Course, standing: Standing | None) -> str | None:
+    """The grade cell; None: no row at all (`missing = "keep"`)."""
+    if standing is not None:
+        return format_points(standing.score.final)
+    return {"zero": "0", "blank": ""}.get(course.missing)
 
 
 def _members(roster: Roster | None, standings: list[Standing]) -> list[tuple[Member, Standing | None]]:
@@ -68,32 +91,39 @@ def canvas_rows(course: Course, roster: Roster | None, standings: list[Standing]
         rows.append(["Points Possible", "", "", "", "", format_points(course.points)])
     for member, standing in _members(roster, standings):
         ids = [member.name, member.learner_id, member.sis_user_id, member.sis_login_id, member.section]
-        rows.append([*ids, _cell(course, standing)])
+        if (cell := _cell(course, standing)) is not None:
+            rows.append([*ids, cell])
     return rows
 
 
 def moodle_rows(course: Course, roster: Roster, standings: list[Standing]) -> list[list[str]]:
-    """moodle.csv: the identifier column the course file chose (email or ID number), the full name, the grade."""
+    """moodle.csv: the identifier column the course file chose (email or ID number), the full name, the grade; never
+    a row with a blank identifier (see the module)."""
     column = MOODLE_IDENTIFIERS[course.moodle_identifier]
     rows = [[column, "Full name", course.name]]
     for member, standing in _members(roster, standings):
-        identifier = member.email if course.moodle_identifier == "email" else member.id_number
-        rows.append([identifier, member.name, _cell(course, standing)])
+        identifier, cell = moodle_identifier(course, member), _cell(course, standing)
+        if identifier and cell is not None:
+            rows.append([identifier, member.name, cell])
     return rows
 
 
 def write_exports(course: Course, roster: Roster | None, standings: list[Standing], out: Path) -> list[str]:
-    """Write the exports this roster allows into `out`; returns their file names.
+    """Write the exports into `out`: those the course file asks for (`exports`), else those the roster allows;
+    returns their file names.
 
-    canvas.csv is written for a Canvas roster or none (then the learner ids are Canvas' user ids from its file
-    names); moodle.csv needs a Moodle roster, the only source of the email addresses and ID numbers it matches on.
+    canvas.csv is written for a Canvas roster, or when asked (then without a roster the learner ids must be Canvas'
+    user ids, as in Canvas' download); moodle.csv needs a Moodle roster, the only source of the email addresses and
+    ID numbers it matches on. A class without a roster gets no export unless one is asked for: Canvas could match
+    none of an nbgrader class's usernames.
     """
     written = []
-    if roster is None or roster.lms == "canvas":
+    lms = set(course.exports) or ({roster.lms} if roster is not None else set())
+    if "canvas" in lms:
         header, *rows = canvas_rows(course, roster, standings)
         write_csv(out / "canvas.csv", header, rows)
         written.append("canvas.csv")
-    if roster is not None and roster.lms == "moodle":
+    if "moodle" in lms and roster is not None and roster.lms == "moodle":
         header, *rows = moodle_rows(course, roster, standings)
         write_csv(out / "moodle.csv", header, rows)
         written.append("moodle.csv")

@@ -9,6 +9,7 @@ with the course file's rules (`scoring`), the seed and when they were graded. Th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,8 +17,8 @@ from typing import Any
 from lab_utils.checks import EXERCISES
 from lab_utils.course.classdir import Learner
 from lab_utils.course.coursefile import Course
-from lab_utils.course.lms import Standing
-from lab_utils.course.roster import Roster
+from lab_utils.course.lms import Standing, canvas_attachment_id
+from lab_utils.course.roster import Member, Roster
 from lab_utils.course.scoring import CourseScore, Handin, course_score
 from lab_utils.grading.results import NOT_IMPLEMENTED, SubmissionResult
 
@@ -38,6 +39,11 @@ class LearnerRecord:
     @property
     def learner_id(self) -> str:
         return self.result.learner_id
+
+    @property
+    def time_known(self) -> bool:
+        """Whether the LMS says when the learner handed in: a time, or Canvas' download names (late or not)."""
+        return handin_time_known(self.learner_id, self.handin, self.files.values())
 
     @property
     def starter_only(self) -> bool:
@@ -75,6 +81,21 @@ class LearnerRecord:
         }
 
 
+def handin(learner: Learner, times: dict[str, datetime]) -> Handin:
+    """When the learner handed in: the instructor's CSV of times first, else nbgrader's; Canvas' late marker."""
+    return Handin(at=times.get(learner.learner_id, learner.submitted_at), late_marker=learner.late_marker)
+
+
+def handin_time_known(learner_id: str, handin: Handin, relpaths: Iterable[str]) -> bool:
+    """Whether a learner's hand-in time is known: a time, Canvas' `_late` marker, or Canvas' download names (whose
+    marker's absence means on time); any other download (a plain folder, Moodle's) says nothing."""
+    return (
+        handin.at is not None
+        or handin.late_marker
+        or any(canvas_attachment_id(learner_id, relpath) for relpath in relpaths)
+    )
+
+
 def exercise_scores(result: SubmissionResult) -> dict[str, float]:
     """Points earned per exercise function, every exercise of the registry present (0 when not graded)."""
     earned = {r.exercise: r.score for r in result.exercises}
@@ -98,7 +119,7 @@ def learner_records(
     for result in results:
         learner = by_id.get(result.learner_id, Learner(result.learner_id))
         member = roster.find(learner.learner_id, learner.name) if roster else None
-        handin = Handin(at=(times or {}).get(learner.learner_id, learner.submitted_at), late_marker=learner.late_marker)
+        when = handin(learner, times or {})
         earned = exercise_scores(result)
         records.append(
             LearnerRecord(
@@ -107,8 +128,8 @@ def learner_records(
                 files={stem: f.relpath for stem, f in learner.files.items()},
                 not_graded=[why for whys in learner.not_graded.values() for why in whys],
                 ungraded=list(learner.ungraded),
-                handin=handin,
-                score=course_score(course, learner.learner_id, earned, handin) if course else None,
+                handin=when,
+                score=course_score(course, learner.learner_id, earned, when) if course else None,
                 on_roster=None if roster is None else member is not None,
             )
         )
@@ -118,3 +139,22 @@ def learner_records(
 def standings(records: list[LearnerRecord]) -> list[Standing]:
     """The records with a course score, as the exports take them."""
     return [Standing(r.learner_id, r.name, r.score) for r in records if r.score is not None]
+
+
+def absent(roster: Roster | None, records: list[LearnerRecord]) -> list[Member]:
+    """The roster's learners who handed nothing in, in the roster's order (none without a roster)."""
+    if roster is None:
+        return []
+    matched = {roster.find(r.learner_id, r.name) for r in records}
+    return [m for m in roster.members if m not in matched]
+
+
+def absent_standings(course: Course, roster: Roster | None, records: list[LearnerRecord]) -> list[Standing]:
+    """The roster's learners who handed nothing in but have an override: scored like anyone (an oral exam that
+    replaces a missing hand-in), from 0 lab points and no late penalty."""
+    overridden = {o.learner_id for o in course.overrides}
+    return [
+        Standing(m.learner_id, m.name, course_score(course, m.learner_id, {}, Handin()))
+        for m in absent(roster, records)
+        if m.learner_id in overridden
+    ]

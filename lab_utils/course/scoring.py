@@ -34,6 +34,7 @@ class Handin:
 class CourseScore:
     """A learner's score in the assignment's points, and every step that made it, for the pages and the audit."""
 
+    out_of: float  # the assignment's points in the LMS
     exercise_points: dict[str, float]  # exercise -> lab points after exercise overrides
     lab_points: float
     scaled: float
@@ -45,6 +46,15 @@ class CourseScore:
     due: datetime | None
     extension: datetime | None
     overrides: list[Override] = field(default_factory=list)
+
+    @property
+    def whole_override(self) -> Override | None:
+        """The override that set the final score, if any (the last one of the course file)."""
+        return next((o for o in reversed(self.overrides) if o.exercise is None), None)
+
+    def exercise_override(self, function: str) -> Override | None:
+        """The override that set this exercise's lab points, if any."""
+        return next((o for o in reversed(self.overrides) if o.exercise == function), None)
 
 
 def days_late(at: datetime, due: datetime) -> int:
@@ -79,8 +89,8 @@ def course_score(course: Course, learner_id: str, earned: dict[str, float], hand
     scaled = lab_points / LAB_POINTS * course.points
     late, days, percent = late_penalty(course, learner_id, handin)
     after = scaled * (1 - percent / 100)
-    whole = [o for o in mine if o.exercise is None]
     return CourseScore(
+        out_of=course.points,
         exercise_points=points,
         lab_points=lab_points,
         scaled=scaled,
@@ -88,7 +98,7 @@ def course_score(course: Course, learner_id: str, earned: dict[str, float], hand
         days_late=days,
         penalty_percent=percent,
         after_penalty=after,
-        final=whole[-1].points if whole else after,
+        final=next((o.points for o in reversed(mine) if o.exercise is None), after),
         due=course.due_for(learner_id),
         extension=course.extensions.get(learner_id),
         overrides=mine,

@@ -92,8 +92,21 @@ def _answer(run: CellRun, n_cases: int) -> dict[str, Any]:
 
 
 def _failure(ex: Exercise, verdict: str, failure: CheckFailure) -> ExerciseResult:
-    """The failure's message (cut to a sane size) and its hint line, kept apart for the class report."""
-    lines = str(failure).splitlines() or [""]
-    hints = [line.strip().removeprefix("hint:").strip() for line in lines if line.strip().startswith("hint:")]
-    kept = [line[:MESSAGE_CHARS] for line in lines if not line.strip().startswith("hint:")][:MESSAGE_LINES]
-    return result(ex, verdict, "\n".join(kept), hints[0][:MESSAGE_CHARS] if hints else None)
+    """The failure's message (cut to a sane size) and its hint, kept apart for the class report. The hint is whole:
+    its line and the lines `messages.wrapped` continued it on (indented deeper), joined into one text."""
+    message, hint = _split_hint(str(failure).splitlines() or [""])
+    kept = [line[:MESSAGE_CHARS] for line in message][:MESSAGE_LINES]
+    return result(ex, verdict, "\n".join(kept), hint[:MESSAGE_CHARS] if hint else None)
+
+
+def _split_hint(lines: list[str]) -> tuple[list[str], str | None]:
+    """(the message's lines without the first hint, that hint's text with its continuation lines joined)."""
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith("hint:")), None)
+    if start is None:
+        return lines, None
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = start + 1
+    while end < len(lines) and lines[end].strip() and len(lines[end]) - len(lines[end].lstrip()) > indent:
+        end += 1
+    hint = " ".join(line.strip() for line in lines[start:end]).removeprefix("hint:").strip()
+    return lines[:start] + lines[end:], hint

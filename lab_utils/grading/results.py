@@ -19,7 +19,16 @@ PASSED, FAILED, NOT_IMPLEMENTED, MISSING, ERROR, TIMEOUT = (
     "error",
     "timeout",
 )
-GRADED = "graded"  # a notebook's status when it ran and every exercise was judged
+# A notebook's or a learner's status: one word that programs read (the journal, `--only`, the pages, the report);
+# what went wrong is said for people in `NotebookResult.reason` and `SubmissionResult.summary`.
+GRADED = "graded"  # it ran and every exercise was judged
+REFUSED = "refused"  # the file handed in was not fit to read (a link, a device, too big)
+UNREADABLE = "unreadable"  # the file is not a notebook
+GRADING_FAILED = "failed"  # the grader itself could not grade it (a worker died, a grader bug): graded again next run
+FLAGGED = "flagged"  # a learner graded, whose hand-in file had problems (a refused zip, a manifest mismatch)
+NOTEBOOK_STATUSES = (GRADED, MISSING, TIMEOUT, REFUSED, UNREADABLE, GRADING_FAILED)
+# A learner's status is the first of these that one of their notebooks has (GRADING_FAILED wins).
+_LEARNER_ORDER = (GRADING_FAILED, REFUSED, UNREADABLE, TIMEOUT, MISSING)
 
 
 @dataclass
@@ -37,7 +46,7 @@ class ExerciseResult:
 
 @dataclass
 class NotebookResult:
-    """One notebook of a submission: `status` is GRADED or a few words on what went wrong."""
+    """One notebook of a submission: its `status` (one of NOTEBOOK_STATUSES) and, when not GRADED, the `reason`."""
 
     notebook: str  # the registry's stem, e.g. "01_softmax"
     path: str | None  # the file graded, None when the learner handed none in
@@ -45,6 +54,7 @@ class NotebookResult:
     exercises: list[ExerciseResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    reason: str = ""  # what went wrong, for people, when not GRADED: "not a Jupyter notebook (...)"
 
     @property
     def score(self) -> float:
@@ -54,6 +64,11 @@ class NotebookResult:
     def max_score(self) -> float:
         return sum(r.points for r in self.exercises)
 
+    @property
+    def described(self) -> str:
+        """The status for people: "unreadable: not a Jupyter notebook", "missing", "graded"."""
+        return f"{self.status}: {self.reason}" if self.reason else self.status
+
 
 @dataclass
 class SubmissionResult:
@@ -62,7 +77,7 @@ class SubmissionResult:
     learner_id: str
     notebooks: list[NotebookResult] = field(default_factory=list)
     seed: int = 0
-    sandbox: bool = False
+    sandbox: bool = False  # whether the kernel ran in the sandbox
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     # What was wrong with the files handed in, found before grading (a hand-in file refused, or not matching
@@ -84,14 +99,25 @@ class SubmissionResult:
 
     @property
     def status(self) -> str:
-        """GRADED when every notebook was and the files had no problem, else the problems joined:
-        "hand-in file ...: 01_softmax.ipynb does not match the manifest ...; 02_model missing; ..."."""
-        problems = [f"{nb.notebook} {nb.status}" for nb in self.notebooks if nb.status != GRADED]
-        return "; ".join(self.problems + problems) or GRADED
+        """The learner's status word: the worst of the notebooks' (see _LEARNER_ORDER), but FLAGGED rather than
+        GRADED or MISSING when the hand-in files had problems (a refused zip leaves its notebooks missing)."""
+        statuses = {nb.status for nb in self.notebooks}
+        worst = next((status for status in _LEARNER_ORDER if status in statuses), GRADED)
+        return FLAGGED if worst in (GRADED, MISSING) and self.problems else worst
+
+    @property
+    def summary(self) -> str:
+        """What was not graded and why, for people ("" when all was): the hand-in files' problems, then each
+        notebook's: "hand-in file ...: does not match the manifest ...; 02_model missing; ..."."""
+        problems = [f"{nb.notebook} {nb.described}" for nb in self.notebooks if nb.status != GRADED]
+        said = {nb.described for nb in self.notebooks}
+        if len(self.notebooks) > 1 and len(said) == 1 and GRADED not in said:
+            problems = [f"every notebook {said.pop()}"]  # a failed learner: the reason once, not per notebook
+        return "; ".join(self.problems + problems)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(score=self.score, max_score=self.max_score, status=self.status)
+        data.update(score=self.score, max_score=self.max_score, status=self.status, summary=self.summary)
         for nb, nb_data in zip(self.notebooks, data["notebooks"], strict=True):
             nb_data.update(score=nb.score, max_score=nb.max_score)
         return data
@@ -103,6 +129,7 @@ class SubmissionResult:
                 notebook=nb["notebook"],
                 path=nb["path"],
                 status=nb["status"],
+                reason=nb["reason"],
                 exercises=[ExerciseResult(**ex) for ex in nb["exercises"]],
                 notes=list(nb["notes"]),
                 seconds=nb["seconds"],
@@ -148,7 +175,11 @@ def _check_notebook(nb: NotebookResult, seen: set[str]) -> None:
     if not registry or nb.notebook in seen:
         raise InvalidResult(f"notebook {nb.notebook!r} is not in the series, or appears twice")
     seen.add(nb.notebook)
-    texts = [nb.status, *nb.notes, *(t for ex in nb.exercises for t in (ex.message, ex.hint or ""))]
+    if nb.status not in NOTEBOOK_STATUSES:
+        raise InvalidResult(
+            f"notebook {nb.notebook}: status {nb.status!r} is not one of {', '.join(NOTEBOOK_STATUSES)}"
+        )
+    texts = [nb.reason, *nb.notes, *(t for ex in nb.exercises for t in (ex.message, ex.hint or ""))]
     if not all(isinstance(t, str) for t in texts) or not isinstance(nb.path, str | None):
         raise InvalidResult(f"notebook {nb.notebook}: a status, note, message or path is not text")
     if sorted(ex.exercise for ex in nb.exercises) != sorted(registry):

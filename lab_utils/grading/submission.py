@@ -23,7 +23,16 @@ from lab_utils.grading import judge
 from lab_utils.grading.cells import cells_to_run
 from lab_utils.grading.files import RefusedFile, read_regular
 from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, cell_label, read_code_cells
-from lab_utils.grading.results import ERROR, MISSING, TIMEOUT, ExerciseResult, NotebookResult, SubmissionResult
+from lab_utils.grading.results import (
+    ERROR,
+    GRADING_FAILED,
+    MISSING,
+    TIMEOUT,
+    UNREADABLE,
+    ExerciseResult,
+    NotebookResult,
+    SubmissionResult,
+)
 from lab_utils.grading.runner import Kernel, KernelStartError
 from lab_utils.grading.sandbox import SANDBOX_MODES, Limits, Sandbox, bwrap_available
 from lab_utils.grading.text import one_line
@@ -123,18 +132,17 @@ class _Grader:
             try:
                 cells = read_code_cells(Path(path))
             except ValueError as e:
-                nb.status = f"unreadable: {one_line(e, 120)}"
+                nb.status, nb.reason = UNREADABLE, one_line(e, 120)
                 nb.exercises = [judge.result(ex, ERROR, f"notebook unreadable: {one_line(e)}") for ex in exercises]
                 return nb
             try:
                 self._run_cells(nb, stem, cells, exercises)
                 nb.exercises = [self._grade_one(nb, ex, cells) for ex in exercises]
             except KernelStartError as e:
-                nb.status = "set-up failed"
-                nb.notes.append(one_line(e))
+                nb.status, nb.reason = GRADING_FAILED, f"set-up failed: {one_line(e, 120)}"
                 nb.exercises = [judge.result(ex, ERROR, f"grading could not start: {one_line(e)}") for ex in exercises]
             except Exception as e:  # a grader bug must cost this notebook, not the batch
-                nb.status = f"grading failed: {one_line(e, 120)}"
+                nb.status, nb.reason = GRADING_FAILED, one_line(e, 120)
                 nb.exercises = [judge.result(ex, ERROR, "the grader failed on this notebook") for ex in exercises]
             return nb
         finally:
