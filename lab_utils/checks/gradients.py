@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, returned_array, run_check
-from lab_utils.checks.messages import Mistakes, a_kind, close, diagnose, fail, show
+from lab_utils.checks.messages import TF_HINT, Mistakes, a_kind, close, diagnose, fail, show
+from lab_utils.checks.relations import relation
 from lab_utils.checks.softmax import SOFTMAXES
 from lab_utils.reference import cross_entropy, dense_backward, log_softmax, softmax_cross_entropy_grad
 
@@ -91,6 +92,15 @@ def _cross_entropy_mistakes(logits: np.ndarray, y: np.ndarray, expected: float) 
             "you took the softmax over axis 0 (the batch); use the classes, axis=-1",
             lambda: -np.mean(log_softmax(z, 0)[rows, y]),
         ),
+        ("you used log2 (bits); cross-entropy uses the natural log, np.log", lambda: expected / np.log(2)),
+        (
+            "you shifted the labels by one (y - 1): the labels 0..K-1 are already the columns to pick",
+            lambda: -np.mean(log_softmax(z)[rows, y - 1]),
+        ),
+        (
+            "your log-sum-exp runs over the whole batch; each row (example) has its own, over its classes (axis=1)",
+            lambda: np.mean(z.max() + np.log(np.exp(z - z.max()).sum()) - z[rows, y]),
+        ),
     ]
 
 
@@ -98,6 +108,7 @@ class CrossEntropyCheck(ExerciseCheck):
     """cross_entropy_from_logits(logits, y): (m, K) logits, (m,) integer labels -> the mean loss, a float."""
 
     function, name, notebook, points = "cross_entropy_from_logits", "check_cross_entropy", NOTEBOOK, 15
+    parameters = ("logits", "y")
     wrong_answer = "return float(-np.mean({0}[np.arange(len({1})), {1}]))"
     library_calls = LOSSES + SOFTMAXES
     library_hint = "the exercise asks you to write the loss yourself with NumPy (the log-sum-exp trick)"
@@ -128,24 +139,29 @@ class CrossEntropyCheck(ExerciseCheck):
                 "return a Python float: float(loss)",
             )
         if isinstance(got, list) or np.ndim(got) != 0 or not isinstance(got, (int, float, np.ndarray)):
-            fail(
-                self.function,
-                case.label,
-                expected,
-                got,
-                "return the mean loss, a single float, not one loss per example",
-            )
+            hint = "return the mean loss, a single float"
+            if np.size(got) == 1 and close(np.ravel(got), [expected], logits.dtype):
+                hint = f"the right value with an extra axis, shape {np.shape(got)}: return one float, float(loss)"
+            elif np.size(got) == len(y):
+                hint = "return the mean loss, a single float, not one loss per example"
+            fail(self.function, case.label, expected, got, hint)
         got = float(got)
         if not close(got, expected, logits.dtype):
-            fail(self.function, case.label, expected, got, diagnose(got, _cross_entropy_mistakes(logits, y, expected)))
+            hint = diagnose(got, _cross_entropy_mistakes(logits, y, expected))
+            fail(self.function, case.label, expected, got, hint, {"m": len(y), "K": logits.shape[1]})
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
-        if obs.get("type") == "ValueError" and "broadcast" in str(obs.get("message")):
+        logits, y = case.args
+        message = str(obs.get("message"))
+        one_hot = f"({len(y)},)" in message.replace(" ", "") and str(logits.shape).replace(" ", "") in message.replace(
+            " ", ""
+        )
+        if obs.get("type") == "ValueError" and "broadcast" in message and one_hot:
             return (
                 "y holds integer labels, shape (m,), not one-hot rows (m, K): pick each row's entry at its label "
                 "by integer indexing (one row index and one label per example)"
             )
-        if obs.get("type") == "IndexError":
+        if obs.get("type") == "IndexError" and ("out of bounds" in message or "indexing arrays" in message):
             return "index the logits with one row number and one label per example (two index arrays of length m)"
         return None
 
@@ -191,6 +207,15 @@ def _grad_mistakes(logits: np.ndarray, y: np.ndarray, expected: np.ndarray) -> M
             "that is the loss's log-probabilities; the gradient is made of probabilities",
             lambda: (log_softmax(z) - onehot) / m,
         ),
+        (
+            "your softmax is normalised over the whole batch; normalise each row over its own classes (axis=1)",
+            lambda: (np.exp(z - z.max()) / np.exp(z - z.max()).sum() - onehot) / m,
+        ),
+        (
+            "the 1/m of the mean applies to the whole difference, probabilities minus one-hot, not to the one-hot "
+            "alone",
+            lambda: p - onehot / m,
+        ),
     ]
 
 
@@ -198,6 +223,7 @@ class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
     """softmax_cross_entropy_grad(logits, y): (m, K) logits, (m,) labels -> (m, K) gradient of the mean loss."""
 
     function, name, notebook, points = "softmax_cross_entropy_grad", "check_softmax_cross_entropy_grad", NOTEBOOK, 10
+    parameters = ("logits", "y")
     wrong_answer = (
         "p = np.exp({0} - {0}.max(axis=1, keepdims=True))\n"
         "p = p / p.sum(axis=1, keepdims=True)\n"
@@ -225,11 +251,17 @@ class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
     def verify(self, case: Case, obs: dict) -> None:
         logits, y = case.args
         expected = softmax_cross_entropy_grad(logits, y)
-        got = returned_array(self.function, case, obs, expected.shape, "one value per logit: the shape of logits")
+        shape_hint = "one value per logit: the shape of logits"
+        if np.shape(obs.get("value")) == y.shape and close(obs["value"], expected[np.arange(len(y)), y], logits.dtype):
+            shape_hint = (
+                "that is only the true class's entry of each row: the gradient has one value per logit, the other "
+                "classes' entries too (their probability over m)"
+            )
+        got = returned_array(self.function, case, obs, expected.shape, shape_hint, expected)
         if close(got, expected, logits.dtype):
             return
         hint = diagnose(got, _grad_mistakes(logits, y, expected), logits.dtype)
-        if hint is None and not np.all(np.isfinite(got)):
+        if hint is None and not np.all(np.isfinite(got)) and np.abs(logits).max() >= LARGE:
             hint = STABILITY_HINT
         if hint is None and _only_the_one_hot_differs(got, expected):
             hint = (
@@ -241,10 +273,11 @@ class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
                 "each row of the gradient plus its one-hot label, times m, is that example's probabilities, which "
                 "add up to 1; yours don't: softmax normalises each row over its classes (check the axes)"
             )
-        fail(self.function, case.label, expected, got, hint)
+        fail(self.function, case.label, expected, got, hint, {"m": len(y), "K": logits.shape[1]}, logits.dtype)
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
-        if obs.get("type") == "IndexError":
+        message = str(obs.get("message"))
+        if obs.get("type") == "IndexError" and ("out of bounds" in message or "indexing arrays" in message):
             return "y holds one integer label per row: use it to pick, in each row, the column of the true class"
         return None
 
@@ -306,6 +339,7 @@ class DenseBackwardCheck(ExerciseCheck):
     """dense_backward(a_in, W, dz) -> (dW, db, da_in) for the layer z = a_in @ W + b."""
 
     function, name, notebook, points = "dense_backward", "check_dense_backward", NOTEBOOK, 10
+    parameters = ("a_in", "W", "dz")
     library_calls = AUTODIFF
     library_hint = "the exercise asks you to write the three products yourself with NumPy"
 
@@ -336,22 +370,22 @@ class DenseBackwardCheck(ExerciseCheck):
             hint = "return the three arrays themselves, as a tuple in the order (dW, db, da_in), not a dict"
             fail(self.function, case.label, "a tuple of three arrays (dW, db, da_in)", f"a dict of {list(got)}", hint)
         if is_tensorflow(obs.get("type")) or not isinstance(got, list) or len(got) != 3:
-            fail(self.function, case.label, "a tuple of three arrays (dW, db, da_in)", got, "return dW, db and da_in")
+            hint = "return dW, db and da_in"
+            if isinstance(got, list) and not is_tensorflow(obs.get("type")):
+                hint = f"you returned {len(got)} arrays; return all three, (dW, db, da_in), in this order"
+            fail(self.function, case.label, "a tuple of three arrays (dW, db, da_in)", got, hint)
         for name, want, value in zip(NAMES, expected, got, strict=True):
             if not isinstance(value, np.ndarray) or value.shape != want.shape:
                 elsewhere = [n for n, e in zip(NAMES, expected, strict=True) if close(value, e, a_in.dtype)]
                 hint = f"that is {elsewhere[0]}: return (dW, db, da_in) in this order" if elsewhere else None
-                shape = value.shape if isinstance(value, np.ndarray) else type(value).__name__
+                hint = hint or (relation(value, want) if isinstance(value, np.ndarray) else None)
+                shape = f"shape {value.shape}" if isinstance(value, np.ndarray) else a_kind(type(value).__name__)
                 fail(self.function, f"{name}, {case.label}", f"shape {want.shape}", shape, hint or SHAPE_HINTS[name])
         mistakes = _dense_mistakes(a_in, W, dz)
         for name, want, value in zip(NAMES, expected, got, strict=True):
             if not close(value, want, a_in.dtype):
-                fail(self.function, f"{name}, {case.label}", want, value, diagnose(value, mistakes[name], a_in.dtype))
-
-    def error_hint(self, case: Case, obs: dict) -> str | None:
-        if obs.get("type") == "ValueError" and "matmul" in str(obs.get("message")):
-            return "the shapes of a product don't line up: write each one down, (a, b) @ (b, c) gives (a, c)"
-        return None
+                hint = diagnose(value, mistakes[name], a_in.dtype)
+                fail(self.function, f"{name}, {case.label}", want, value, hint, {"m": len(dz)}, a_in.dtype)
 
     def summary(self, cases: list[Case]) -> str:
         return f"{len(cases)} layers, a batch of one, a square layer and 784 inputs included"
@@ -375,17 +409,24 @@ def _step_mistakes(p: np.ndarray, g: np.ndarray, rate: float) -> Mistakes:
     ]
 
 
-def _a_step_at_another_rate(got: np.ndarray, p: np.ndarray, g: np.ndarray) -> bool:
-    """Whether got is p - c * g for some rate c (fitted by least squares). got, p, g: arrays of one shape."""
+def _another_rate(got: np.ndarray, p: np.ndarray, g: np.ndarray, rate: float) -> str | None:
+    """What to say when got is p - c * g for a rate c other than `rate` (fitted by least squares), else None.
+    got, p, g: arrays of one shape."""
     g64, moved = np.asarray(g, dtype=np.float64), np.asarray(p, dtype=np.float64) - got
     c = float(np.sum(moved * g64) / np.sum(g64 * g64)) if np.any(g64) else 0.0
-    return c > 0 and close(got, p - c * g64, p.dtype)
+    if c <= 0 or not close(got, p - c * g64, p.dtype):
+        return None
+    factor = {2.0: "2", 0.5: "1/2"}.get(round(c / rate, 6))
+    if factor:
+        return f"your step is {factor} times learning_rate × gradient: a factor of {factor} is extra"
+    return "the step is scaled by another rate than learning_rate: use the argument, not a number"
 
 
 class GdStepCheck(ExerciseCheck):
     """gd_step(params, grads, learning_rate) -> a new list, params[i] - learning_rate * grads[i]."""
 
     function, name, notebook, points = "gd_step", "check_gd_step", NOTEBOOK, 5
+    parameters = ("params", "grads", "learning_rate")
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
         fixed = np.random.default_rng(FIXED_SEED)
@@ -417,7 +458,16 @@ class GdStepCheck(ExerciseCheck):
                 hint if "generator" in kind or "map" in kind else "return a list of new arrays",
             )
         if len(got) != len(params):
-            fail(self.function, case.label, want, f"a list of {len(got)}", "one new array per parameter, in order")
+            hint = "one new array per parameter, in order"
+            if len(got) == len(params) ** 2 > 1:
+                hint = (
+                    f"{len(got)} arrays for {len(params)} parameters: a double loop pairs every parameter with every "
+                    "gradient; pair each parameter with its own gradient, zip(params, grads)"
+                )
+            fail(self.function, case.label, want, f"a list of {len(got)}", hint)
+        tensors = [i for i, t in enumerate(obs.get("item_types") or []) if is_tensorflow(t)]
+        if tensors:
+            fail(self.function, case.label, want, f"TensorFlow tensors (params[{tensors[0]}] and on)", TF_HINT)
         for i, (p, g, value) in enumerate(zip(params, grads, got, strict=True)):
             expected = p - rate * g
             label = f"params[{i}] of {case.label}"
@@ -431,10 +481,8 @@ class GdStepCheck(ExerciseCheck):
                     "each new array has its parameter's shape",
                 )
             if not close(value, expected, p.dtype):
-                hint = diagnose(value, _step_mistakes(p, g, rate), p.dtype)
-                if hint is None and _a_step_at_another_rate(value, p, g):
-                    hint = "the step is scaled by another rate than learning_rate: use the argument, not a number"
-                fail(self.function, label, expected, value, hint)
+                hint = diagnose(value, _step_mistakes(p, g, rate), p.dtype) or _another_rate(value, p, g, rate)
+                fail(self.function, label, expected, value, hint, {"learning_rate": rate}, p.dtype)
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
         message = str(obs.get("message"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -64,6 +65,20 @@ def _softmax_mistakes(z: np.ndarray) -> Mistakes:
         ("the sign is flipped (exp(-z)): the smallest logit got the largest probability", lambda: softmax(-z)),
         ("you returned log-probabilities; return the probabilities themselves", lambda: log_softmax(z)),
         ("you returned a one-hot of the largest logit; softmax gives every class a probability", lambda: onehot),
+        (
+            "you divided by exp of the sum of the logits; divide by the sum of the exponentials",
+            lambda: e / np.exp(z.sum(-1, keepdims=True)),
+        ),
+        (
+            "you added 1 to the sum (as in the sigmoid's 1 + exp(-z)); softmax divides by the sum of the "
+            "exponentials alone",
+            lambda: e / (1 + e.sum(-1, keepdims=True)),
+        ),
+        (
+            "you divided by the norm of the exponentials (the square root of their squares' sum); divide by their "
+            "plain sum",
+            lambda: e / np.linalg.norm(e, axis=-1, keepdims=True),
+        ),
     ]
 
 
@@ -85,6 +100,19 @@ def _stable_mistakes(z: np.ndarray) -> Mistakes:
             f"you forgot keepdims=True in the max, so the wrong max was subtracted: {KEEPDIMS_HINT}",
             lambda: norm(e_flat()),
         ),
+        (
+            "you subtracted the max in the numerator only: the sum below must be of the same shifted exponentials",
+            lambda: e_row() / np.exp(z).sum(axis=-1, keepdims=True),
+        ),
+        (
+            "you subtracted the mean; subtract the max, so that no exponent is above 0 and np.exp cannot overflow",
+            lambda: norm(np.exp(z - z.mean(axis=-1, keepdims=True))),
+        ),
+        (
+            "you subtracted the largest absolute value; subtract the max itself, so that the largest exponent is "
+            "exp(0) = 1 (with all logits negative, yours are all below exp(-1000), which is 0)",
+            lambda: norm(np.exp(z - np.abs(z).max(axis=-1, keepdims=True))),
+        ),
         ("you forgot to subtract the max: np.exp(1000) overflows to inf", lambda: norm(np.exp(z))),
         (
             "you subtracted the max of the whole array; subtract each row's own max (axis=-1)",
@@ -102,6 +130,7 @@ class SoftmaxCheck(ExerciseCheck):
     """my_softmax(z): z (K,) logits -> (K,) probabilities."""
 
     function, name, notebook, points = "my_softmax", "check_softmax", NOTEBOOK, 10
+    parameters = ("z",)
     wrong_answer = "return np.exp({0})"
     library_calls = SOFTMAXES
     library_hint = "the exercise asks you to write softmax yourself with NumPy; compare with the library afterwards"
@@ -116,8 +145,10 @@ class SoftmaxCheck(ExerciseCheck):
 
     def verify(self, case: Case, obs: dict) -> None:
         z = case.args[0]
-        got = returned_array(self.function, case, obs, z.shape, "return one probability per logit, same shape as z")
         expected = softmax(z)
+        got = returned_array(
+            self.function, case, obs, z.shape, "return one probability per logit, same shape as z", expected
+        )
         if close(got, expected, z.dtype):
             return
         hint = diagnose(got, self.mistakes(z))
@@ -126,16 +157,9 @@ class SoftmaxCheck(ExerciseCheck):
                 hint = "you normalised over axis 0 (the batch); sum over the classes, the last axis, with keepdims"
             elif np.isclose(got.sum(), 1):
                 hint = "you divided by the sum of the whole array; sum each row (the last axis), with keepdims"
-        if hint is None and not np.all(np.isfinite(got)):
+        if hint is None and not np.all(np.isfinite(got)) and np.abs(z).max() > LARGE:
             hint = "the result has inf or nan: np.exp overflows for large logits; subtract the max first"
-        if hint is None and got.dtype.itemsize < z.dtype.itemsize:
-            hint = (
-                f"your result is {got.dtype}, which keeps fewer digits than the input's {z.dtype}: "
-                "compute in the input's precision"
-            )
-        if hint is None and np.abs(z).max() > LARGE:
-            hint = "your answer is off for large logits: did you clip or round them? subtracting the max is enough"
-        fail(self.function, case.label, expected, got, hint)
+        fail(self.function, case.label, expected, got, hint, {"K": z.shape[-1]}, z.dtype)
 
     def summary(self, cases: list[Case]) -> str:
         return f"{len(cases)} inputs, equal logits and a single class included"
@@ -165,8 +189,11 @@ class StableSoftmaxCheck(SoftmaxCheck):
     def error_hint(self, case: Case, obs: dict) -> str | None:
         if obs.get("type") == "AxisError":
             return "use axis=-1 (the last axis, the classes), so 1-D logits and batches both work"
-        if obs.get("type") == "ValueError" and "broadcast" in str(obs.get("message")):
-            return f"the shapes don't line up: {KEEPDIMS_HINT}"
+        z = case.args[0]
+        shapes = set(re.findall(r"\(([\d,]*)\)", str(obs.get("message")).replace(" ", "")))
+        row = ",".join(map(str, z.shape[:-1])) + ("," if z.ndim == 2 else "")
+        if obs.get("type") == "ValueError" and "broadcast" in str(obs.get("message")) and row in shapes:
+            return f"the shapes don't line up: {KEEPDIMS_HINT}"  # a row's max or sum (m,) against z (m, K)
         return None
 
     def summary(self, cases: list[Case]) -> str:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, run_check
+from lab_utils.checks.explain import explain
 from lab_utils.checks.gradients import FIXED_SEED
 from lab_utils.checks.messages import Mistakes, NotImplementedYet, a_kind, close, diagnose, fail, without_internals
 from lab_utils.reference import backprop, cross_entropy, forward, log_softmax
@@ -66,8 +67,14 @@ class CompileCheck(ExerciseCheck):
             fail_(
                 "the model it was given, compiled", "an uncompiled model", "call model.compile on the model passed in"
             )
-        if compiled.get("error"):
-            fail_("a compiled model", f"{compiled['error']['type']}: {compiled['error']['message']}")
+        if compiled.get("error"):  # the model compiled, but reading back what it was given failed
+            detail = without_internals(str(compiled["error"]["message"]))
+            hint = explain(str(compiled["error"]["type"]), detail)
+            fail_(
+                f"a loss, optimizer and metrics Keras can read back, {WANT_LOSS}",
+                f"{compiled['error']['type']}: {detail}",
+                hint,
+            )
         if obs["type"] == "builtins.NoneType":
             fail_("the compiled model", None, "the text says: compile the model, then return the model")
         if not obs["same_model"]:
@@ -94,10 +101,11 @@ class CompileCheck(ExerciseCheck):
                 "of its probability, taken here from logits"
             )
         if loss.get("error"):
+            detail = without_internals(str(loss["error"]["message"]))
+            hint = explain(str(loss["error"]["type"]), detail) or hint
             if "categorical" in name and "sparse" not in name:
                 hint = "the labels are integers 0..9: use the *Sparse* categorical cross-entropy, from logits"
-            error = f"{loss['error']['type']}: {without_internals(loss['error']['message'])}"
-            fail(self.function, where, WANT_LOSS, error, hint)
+            fail(self.function, where, WANT_LOSS, f"{loss['error']['type']}: {detail}", hint)
         if not close(loss["value"], expected, np.float32):
             if close(loss["value"], expected * len(y), np.float32):
                 hint = f"{MEAN_HINT}: leave the loss's reduction at its default"
@@ -210,7 +218,7 @@ class TrainStepCheck(ExerciseCheck):
             case.label,
             "the weights after one SGD step",
             "other weights",
-            _step_hint(weights, grads, rate, after, obs),
+            _step_hint(weights, grads, rate, after, obs, len(y)),
         )
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
@@ -267,7 +275,7 @@ def _train_step_error_hint(kind: str, message: str) -> str | None:
 
 
 def _step_hint(
-    weights: list[np.ndarray], grads: list[np.ndarray], rate: float, after: list[np.ndarray], obs: dict
+    weights: list[np.ndarray], grads: list[np.ndarray], rate: float, after: list[np.ndarray], obs: dict, m: int
 ) -> str:
     def moved(factor: float) -> bool:
         steps = zip(after, weights, grads, strict=True)
@@ -283,7 +291,29 @@ def _step_hint(
     still = [close(a, w, np.float32) for a, w in zip(after, weights, strict=True)]
     if any(stepped) and all(s or u for s, u in zip(stepped, still, strict=True)):
         return "only some of the weights moved: take the gradients with respect to all the model's trainable variables"
-    return "not the gradients of the mean from-logits cross-entropy of the batch: check the loss you differentiate"
+    return _step_factor(weights, grads, rate, after, m) or (
+        "the weights moved, but not one SGD step along the gradients of the batch's mean loss: compare your "
+        "loss, tape and apply_gradients with the text's steps"
+    )
+
+
+def _step_factor(
+    weights: list[np.ndarray], grads: list[np.ndarray], rate: float, after: list[np.ndarray], m: int
+) -> str | None:
+    """When every weight moved along its right gradient by one common wrong factor: that factor, named."""
+    moved = np.concatenate([(np.asarray(w, np.float64) - a).ravel() for w, a in zip(weights, after, strict=True)])
+    step = np.concatenate([(rate * np.asarray(g, np.float64)).ravel() for g in grads])
+    factor = float(moved @ step / (step @ step)) if np.any(step) else 0.0
+    if factor <= 0 or not np.allclose(moved, factor * step, rtol=1e-3, atol=1e-6):
+        return None
+    names = {"learning_rate": rate, "1/m": 1 / m, "m": float(m), "2": 2.0, "1/2": 0.5}
+    named = [n for n, v in names.items() if np.isclose(factor, v, rtol=1e-3)]
+    said = f"the weights moved along the right gradients, but {factor:.4g} times as far as one SGD step"
+    if "learning_rate" in named:
+        return f"{said}: a factor of learning_rate too many; apply_gradients multiplies by the rate itself"
+    if named:
+        return f"{said}: a factor of {named[0]} (m = {m}) is extra; the loss is already the batch's mean"
+    return f"{said}: a constant factor is extra or missing"
 
 
 COMPILE, TRAIN_STEP = CompileCheck(), TrainStepCheck()
