@@ -225,8 +225,8 @@ def backward_da_transposed(a_in, W, dz):
     return a_in.T @ dz, dz.sum(axis=0), W @ dz.T
 
 
-def backward_dot_without_transpose(a_in, W, dz):
-    return np.dot(a_in, dz), dz.sum(axis=0), dz @ W.T
+def backward_db_of_everything(a_in, W, dz):
+    return a_in.T @ dz, dz.sum(), dz @ W.T
 
 
 def backward_two_only(a_in, W, dz):
@@ -328,12 +328,11 @@ def confusion_fractions_of_all(y_true, y_pred, n_classes):
     return cm / len(y_true)
 
 
-def confusion_rows_repeated(y_true, y_pred, n_classes):
-    row = [0] * n_classes
-    cm = [row for _ in range(n_classes)]
+def confusion_one_based(y_true, y_pred, n_classes):
+    cm = np.zeros((n_classes, n_classes), dtype=int)
     for t, p in zip(y_true, y_pred, strict=True):
-        cm[t][p] += 1
-    return np.array(cm)
+        cm[t - 1, p - 1] += 1
+    return cm
 
 
 def predict_digit_one_based(model, image):
@@ -360,7 +359,9 @@ WALK = {
     "softmax-float16": Wrong(check_softmax, softmax_in_float16, "float16", "01_softmax"),
     "softmax-math-exp": Wrong(check_softmax, softmax_with_math_exp, "np.exp", "01_softmax"),
     "stable-minus-mean": Wrong(check_stable_softmax, stable_minus_the_mean, "subtracted the mean", "01_softmax"),
-    "stable-batch-index": Wrong(check_stable_softmax, stable_indexed_as_a_batch, "keepdims=True keeps it an array", "01_softmax"),
+    "stable-batch-index": Wrong(
+        check_stable_softmax, stable_indexed_as_a_batch, "keepdims=True keeps it an array", "01_softmax"
+    ),
     "stable-python-and": Wrong(check_stable_softmax, stable_with_python_and, "element-wise", "01_softmax"),
     "stable-abs-max": Wrong(check_stable_softmax, stable_minus_largest_size, "largest absolute value", "01_softmax"),
     # 02
@@ -393,7 +394,7 @@ WALK = {
     "backward-db-keepdims": Wrong(check_dense_backward, backward_db_keepdims, "extra axis", "03_gradients"),
     "backward-dw-transposed": Wrong(check_dense_backward, backward_dw_transposed, "transposed", "03_gradients"),
     "backward-da-transposed": Wrong(check_dense_backward, backward_da_transposed, "transposed", "03_gradients"),
-    "backward-dot": Wrong(check_dense_backward, backward_dot_without_transpose, "inner sizes", "03_gradients"),
+    "backward-db-all": Wrong(check_dense_backward, backward_db_of_everything, "over the batch axis", "03_gradients"),
     "backward-two": Wrong(check_dense_backward, backward_two_only, "2 arrays", "03_gradients"),
     "gd-double-loop": Wrong(check_gd_step, gd_step_double_loop, "every gradient", "03_gradients"),
     "gd-tensorflow": Wrong(check_gd_step, gd_step_tensorflow, "TensorFlow", "03_gradients"),
@@ -410,9 +411,7 @@ WALK = {
     "cm-every-pair": Wrong(check_confusion_matrix, confusion_every_pair, "every prediction", "05_evaluation"),
     "cm-true-twice": Wrong(check_confusion_matrix, confusion_true_against_itself, "against itself", "05_evaluation"),
     "cm-fractions": Wrong(check_confusion_matrix, confusion_fractions_of_all, "a factor of 1/n", "05_evaluation"),
-    "cm-rows-repeated": Wrong(
-        check_confusion_matrix, confusion_rows_repeated, "every row is the same", "05_evaluation"
-    ),
+    "cm-one-based": Wrong(check_confusion_matrix, confusion_one_based, "no - 1", "05_evaluation"),
     "digit-one-based": Wrong(check_predict_digit, predict_digit_one_based, "numbered from 0", "05_evaluation"),
     "digit-column": Wrong(check_predict_digit, predict_digit_column, "(1, 784)", "05_evaluation"),
     "digit-argmin": Wrong(check_predict_digit, predict_digit_least_likely, "lowest probability", "05_evaluation"),

@@ -23,7 +23,13 @@ def _named(shape: tuple[int, ...], arrays: Shapes) -> str:
     """'(4, 3), the shape of a_in', or '(4, 3)' when no argument has it."""
     names = [name for name, s in arrays.items() if s == shape]
     text = f"({', '.join(map(str, shape))}{',' if len(shape) == 1 else ''})"
-    return f"{text}, the shape of {' and '.join(names)}" if names else text
+    if names:
+        return f"{text}, the shape of {' and '.join(names)}"
+    size = 1
+    for n in shape:
+        size *= n
+    reshaped = [name for name, s in arrays.items() if len(s) == 1 and s[0] == size and size > 1]
+    return f"{text}, {reshaped[0]}'s values in another shape" if reshaped else text
 
 
 def _listed(arrays: Shapes) -> str:
@@ -47,12 +53,13 @@ def _math_on_array(match: re.Match, arrays: Shapes) -> str:
 
 def _broadcast(match: re.Match, arrays: Shapes) -> str:
     shapes = [_shape_of(s) for s in re.findall(SHAPE, match.string[match.start() :])][:2]
-    said = " and ".join(_named(s, arrays) for s in shapes)
+    said = "; and ".join(_named(s, arrays) for s in shapes)
     text = (
-        f"NumPy cannot combine arrays of shapes {said} element by element (+, -, *, /): compared from the "
-        "right, each pair of sizes must be equal or 1"
+        f"NumPy cannot combine two arrays element by element (+, -, *, /) whose shapes are {said}: compared "
+        "from the right, each pair of sizes must be equal or 1"
     )
-    if len(shapes) == 2 and all(len(s) == 2 for s in shapes) and shapes[0][1] == shapes[1][0]:
+    theirs = all(s in arrays.values() for s in shapes)  # two of the learner's own arrays, as they were given
+    if len(shapes) == 2 and theirs and all(len(s) == 2 for s in shapes) and shapes[0][1] == shapes[1][0]:
         text += "; these two line up for a matrix product (@), not for an element-wise one"
     return text
 

@@ -406,6 +406,10 @@ def _step_mistakes(p: np.ndarray, g: np.ndarray, rate: float) -> Mistakes:
         ("return the new parameters, not the step itself", lambda: -rate * g),
         ("return the new parameters, not the step itself", lambda: rate * g),
         ("the parameters did not move: subtract the scaled gradient from each", lambda: p),
+        (
+            "you stepped each parameter along itself: pair each parameter with its own gradient, zip(params, grads)",
+            lambda: p - rate * p,
+        ),
     ]
 
 

@@ -144,13 +144,19 @@ def _rows(g: np.ndarray, e: np.ndarray, *_: Any) -> str | None:
 
 
 def _named(factor: float, quantities: Quantities) -> str | None:
-    """The names of the case's quantities (or their inverses, squares, 2) that equal factor."""
-    candidates = [("2", 2.0), ("1/2", 0.5)]
-    for name, value in quantities.items():
-        if value and value != 1:
-            candidates += [(name, value), (f"1/{name}", 1 / value), (f"{name}²", value * value)]
-    names = list(dict.fromkeys(n for n, v in candidates if np.isclose(factor, v, rtol=1e-3)))
-    return " or ".join(names) if names else None
+    """The case's quantities (or their inverses, squares, ratios, or 2) that equal factor, as said in a hint:
+    "m (m = 4)", "m/K (m = 2, K = 3)"."""
+    usable = {k: v for k, v in quantities.items() if v and v != 1}
+    candidates = [("2", 2.0, ()), ("1/2", 0.5, ())]
+    for name, value in usable.items():
+        candidates += [(name, value, (name,)), (f"1/{name}", 1 / value, (name,)), (f"{name}²", value**2, (name,))]
+    candidates += [(f"{a}/{b}", usable[a] / usable[b], (a, b)) for a in usable for b in usable if a != b]
+    found = {label: used for label, value, used in candidates if np.isclose(factor, value, rtol=1e-3)}
+    if not found:
+        return None
+    used = list(dict.fromkeys(n for names in found.values() for n in names))
+    values = f" ({', '.join(f'{n} = {_number(quantities[n])}' for n in used)})" if used else ""
+    return " or ".join(found) + values
 
 
 def _factor(g: np.ndarray, e: np.ndarray, quantities: Quantities, *_: Any) -> str | None:
@@ -163,11 +169,9 @@ def _factor(g: np.ndarray, e: np.ndarray, quantities: Quantities, *_: Any) -> st
     if np.count_nonzero(e) < 2 and not name:
         return None  # any two numbers are a factor apart: for one number only a named factor says something
     said = f"every value is {_number(factor)} times the right one"
-    known = {k: _number(v) for k, v in quantities.items()}
-    if name:
-        values = ", ".join(f"{k} = {known[k]}" for k in quantities if k in name.replace("1/", "").replace("²", ""))
-        return f"{said}: a factor of {name}{f' ({values})' if values else ''} is extra or missing"
-    return f"{said}: a constant factor is extra or missing"
+    return (
+        f"{said}: a factor of {name} is extra or missing" if name else f"{said}: a constant factor is extra or missing"
+    )
 
 
 def _offset(g: np.ndarray, e: np.ndarray, quantities: Quantities, *_: Any) -> str | None:
@@ -175,9 +179,7 @@ def _offset(g: np.ndarray, e: np.ndarray, quantities: Quantities, *_: Any) -> st
     if not np.allclose(off, off.flat[0], rtol=1e-5, atol=1e-7) or np.isclose(off.flat[0], 0, atol=1e-7):
         return None
     value = float(off.flat[0])
-    name = _named(abs(value), quantities)
-    if np.isclose(abs(value), 1.0):
-        name = "1"
+    name = "1" if np.isclose(abs(value), 1.0) else _named(abs(value), quantities)
     if g.size < 2 and not name:
         return None  # one number is always off by some amount
     said = f"every value is off by the same amount, {_number(value)}" if g.size > 1 else f"off by {_number(value)}"

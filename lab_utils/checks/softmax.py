@@ -126,6 +126,19 @@ def _stable_mistakes(z: np.ndarray) -> Mistakes:
     ]
 
 
+def _lost_differences(expected: np.ndarray, got: np.ndarray) -> bool:
+    """Whether some row of got has equal probabilities where the right ones differ. expected, got: (..., K)."""
+    e2 = expected.reshape(-1, expected.shape[-1])
+    g2 = np.asarray(got, dtype=np.float64).reshape(e2.shape)
+    with np.errstate(all="ignore"):
+        for er, gr in zip(e2, g2, strict=True):
+            differ = ~np.isclose(er[:, None], er[None, :], rtol=1e-3, atol=1e-12)
+            same = np.isclose(gr[:, None], gr[None, :], rtol=1e-9, atol=0) & differ
+            if np.isfinite(gr).all() and np.isclose(gr.sum(), 1.0) and same.any():
+                return True
+    return False
+
+
 class SoftmaxCheck(ExerciseCheck):
     """my_softmax(z): z (K,) logits -> (K,) probabilities."""
 
@@ -159,6 +172,11 @@ class SoftmaxCheck(ExerciseCheck):
                 hint = "you divided by the sum of the whole array; sum each row (the last axis), with keepdims"
         if hint is None and not np.all(np.isfinite(got)) and np.abs(z).max() > LARGE:
             hint = "the result has inf or nan: np.exp overflows for large logits; subtract the max first"
+        if hint is None and _lost_differences(expected, got):
+            hint = (
+                "logits that differ got equal probabilities: they lost their differences before np.exp (clipping "
+                "or rounding large logits does that); subtracting the max keeps them"
+            )
         fail(self.function, case.label, expected, got, hint, {"K": z.shape[-1]}, z.dtype)
 
     def summary(self, cases: list[Case]) -> str:
