@@ -94,9 +94,10 @@ def _shapes(g: np.ndarray, e: np.ndarray) -> str | None:
     """A shape that is expected's transposed, with an axis of size 1 more or less, or one example's alone."""
     if e.ndim == 2 and g.shape == e.shape[::-1] and _close(g, e.T):
         return f"that is the right answer transposed: shape {g.shape} instead of {e.shape}; rows and columns swapped"
-    if g.size == e.size and g.ndim == e.ndim + 1 and _close(g.reshape(e.shape), e):
+    squeezed = tuple(d for d in g.shape if d != 1) == tuple(d for d in e.shape if d != 1)
+    if squeezed and g.ndim == e.ndim + 1 and _close(g.reshape(e.shape), e):
         return f"the right values with an extra axis of size 1, shape {g.shape} instead of {e.shape} (keepdims?)"
-    if g.size == e.size and g.ndim + 1 == e.ndim and _close(g.reshape(e.shape), e):
+    if squeezed and g.ndim + 1 == e.ndim and _close(g.reshape(e.shape), e):
         return f"the right values without the axis of size 1 that {e.shape} has: shape {g.shape}"
     if e.ndim >= 1 and g.shape == e.shape[1:] and len(e) > 1:
         if _close(g, e[0]):
