@@ -16,7 +16,7 @@ import numpy as np
 from lab_utils.activations import ACTIVATIONS, linear
 from lab_utils.checks.core import Case, ExerciseCheck, returned_array, run_check
 from lab_utils.checks.explain import explain
-from lab_utils.checks.messages import CheckFailure, Mistakes, a_kind, close, diagnose, fail, show, without_internals
+from lab_utils.checks.messages import CheckFailure, Mutants, a_kind, close, diagnose, fail, show, without_internals
 from lab_utils.checks.relations import relation
 from lab_utils.data import N_PIXELS
 from lab_utils.reference import forward, softmax
@@ -27,7 +27,7 @@ NOTEBOOK = "02_model"
 # ---------------------------------------------------------------- count_params
 
 
-def _count_mistakes(sizes: list[int]) -> Mistakes:
+def count_params_mutants(sizes: list[int]) -> Mutants:
     pairs = list(zip(sizes[:-1], sizes[1:], strict=False))
     return [
         ("you forgot the biases: each layer also has one bias per unit", lambda: sum(a * b for a, b in pairs)),
@@ -76,7 +76,7 @@ class CountParamsCheck(ExerciseCheck):
                 self.function, case.label, expected, got, hint or f"return a whole number (an int), not {a_kind(kind)}"
             )
         if int(got) != expected:
-            fail(self.function, case.label, expected, int(got), diagnose(int(got), _count_mistakes(sizes)))
+            fail(self.function, case.label, expected, int(got), diagnose(int(got), count_params_mutants(sizes)))
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
         if obs.get("type") == "IndexError":
@@ -163,14 +163,14 @@ class BuildModelCheck(ExerciseCheck):
         if close(got, _outputs(layers, x, hidden, linear), np.float32):
             return
         names = [layer["activation"] for layer in layers]
-        mistakes = [
+        mutants = [
             (
                 "softmax in the output layer while the loss takes logits: keep the output layer linear",
                 lambda: softmax(_outputs(layers, x, hidden, linear)),
             ),
             ("the output layer must be linear (it returns logits)", lambda: _outputs(layers, x, hidden, hidden)),
         ]
-        mistakes += [
+        mutants += [
             (
                 f"the hidden layers use {name!r}, the config asks for {wanted!r}: use cfg.hidden_activation"
                 + (" rather than writing 'relu'" if name == "relu" else ""),
@@ -179,7 +179,7 @@ class BuildModelCheck(ExerciseCheck):
             for name, act in ACTIVATIONS.items()
             if name != wanted
         ]
-        hint = diagnose(got, mistakes, np.float32)
+        hint = diagnose(got, mutants, np.float32)
         fail(self.function, case.label, f"{wanted} hidden layers and a linear output", f"activations {names}", hint)
 
     def summary(self, cases: list[Case]) -> str:
@@ -208,9 +208,9 @@ def _dense_case(a_in: np.ndarray, W: np.ndarray, b: np.ndarray, g: str) -> Case:
     return Case(f"a_in {a_in.shape}, W {W.shape}, b {b.shape}, g = {g}", [a_in, W, b, g])
 
 
-def _dense_mistakes(a: np.ndarray, w: np.ndarray, bias: np.ndarray, g: str) -> Mistakes:
+def dense_mutants(a: np.ndarray, w: np.ndarray, bias: np.ndarray, g: str) -> Mutants:
     act = ACTIVATIONS[g]
-    mistakes = [
+    mutants = [
         ("you forgot to apply the activation g", lambda: a @ w + bias),
         ("you forgot to add the bias b", lambda: act(a @ w)),
         ("you applied g before adding b; the bias goes inside the activation", lambda: act(a @ w) + bias),
@@ -218,10 +218,10 @@ def _dense_mistakes(a: np.ndarray, w: np.ndarray, bias: np.ndarray, g: str) -> M
         ("you subtracted b; add it", lambda: act(a @ w - bias)),
         ("you added the sum of b to every unit; each unit j gets its own bias b[j]", lambda: act(a @ w + bias.sum())),
     ]
-    return mistakes + [
+    return mutants + [
         (f"you applied {name} whatever g is; call the g you were given", lambda f=f: f(a @ w + bias))
         for name, f in ACTIVATIONS.items()
-        if name != g
+        if name not in (g, "linear")  # linear whatever g is: "you forgot to apply the activation g" above
     ]
 
 
@@ -258,7 +258,7 @@ class DenseCheck(ExerciseCheck):
         expected = ACTIVATIONS[g](a @ w + bias)
         got = returned_array(self.function, case, obs, shape, hint, expected)
         if not close(got, expected, a_in.dtype):
-            hint = diagnose(got, _dense_mistakes(a, w, bias, g))
+            hint = diagnose(got, dense_mutants(a, w, bias, g))
             fail(self.function, case.label, expected, got, hint, {"m": shape[0]}, a_in.dtype)
 
     def summary(self, cases: list[Case]) -> str:

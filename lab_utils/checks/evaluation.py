@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, returned_array, run_check
-from lab_utils.checks.messages import CheckFailure, Mistakes, a_kind, close, diagnose, equal, fail, show
+from lab_utils.checks.messages import CheckFailure, Mutants, a_kind, close, diagnose, equal, fail, show
 from lab_utils.data import N_PIXELS
 from lab_utils.reference import confusion_matrix, forward, softmax
 
@@ -27,7 +27,7 @@ def _confusion_case(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> Case:
     return Case(f"y_true = {show(y_true)}, y_pred = {show(y_pred)}, n_classes = {k}", [y_true, y_pred, int(k)])
 
 
-def _confusion_mistakes(expected: np.ndarray) -> Mistakes:
+def confusion_matrix_mutants(expected: np.ndarray) -> Mutants:
     return [
         ("rows are the true class, columns the predicted one: you swapped them", lambda: expected.T),
         (
@@ -103,7 +103,7 @@ class ConfusionMatrixCheck(ExerciseCheck):
                 "counts are whole numbers: give the zeros an integer dtype",
             )
         if not equal(got, expected):
-            hint = diagnose(got, _confusion_mistakes(expected))
+            hint = diagnose(got, confusion_matrix_mutants(expected))
             fail(self.function, case.label, expected, got, hint, {"n": len(y_true), "n_classes": k})
 
     def summary(self, cases: list[Case]) -> str:
@@ -166,7 +166,7 @@ class PredictDigitCheck(ExerciseCheck):
         hint = "the batch axis is still there: take row 0" if np.shape(proba["value"]) == (1, 10) else None
         got = returned_array(self.function, case, proba, (10,), hint)
         if not close(got, expected, np.float32):
-            mistakes = [
+            mutants = [
                 ("you returned the logits; probabilities are softmax(logits)", lambda: logits),
                 ("you applied softmax twice", lambda: softmax(expected)),
                 ("that is the sigmoid; use softmax of the logits", lambda: 1 / (1 + np.exp(-logits))),
@@ -175,7 +175,7 @@ class PredictDigitCheck(ExerciseCheck):
                     lambda: softmax(_logits(weights, image.reshape(1, N_PIXELS) / 255.0)[0]),
                 ),
             ]
-            fail_(expected, got, diagnose(got, mistakes, np.float32))
+            fail_(expected, got, diagnose(got, mutants, np.float32))
         value = digit["value"]
         whole = digit["type"] in ("builtins.int",) or (
             isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.ndim == 0

@@ -34,7 +34,9 @@ WIDTH = 100
 PAD = "\0"  # a space that `wrapped` does not break at
 LEAD = len("✗ NotImplementedYet: ")  # what IPython's rendering puts before a message's first line
 
-Mistakes = list[tuple[str, Callable[[], Any]]]
+# An exercise's mutants: plausible wrong versions of its reference maths on one case, each (the sentence that
+# names its cause, a function giving that wrong answer).
+Mutants = list[tuple[str, Callable[[], Any]]]
 
 
 class CheckFailure(LabError, AssertionError):
@@ -196,9 +198,9 @@ def equal(got: np.ndarray, expected: np.ndarray) -> bool:
     return bool(_array_equal(got, expected))
 
 
-def diagnose(got: Any, mistakes: Mistakes, dtype: np.dtype = np.float64) -> str | None:
-    """The hint of the first known mistake whose (wrong) answer is what the learner returned."""
-    for hint, wrong in mistakes:
+def diagnose(got: Any, mutants: Mutants, dtype: np.dtype = np.float64) -> str | None:
+    """The sentence of the first mutant whose (wrong) answer is what the learner returned, or None."""
+    for hint, wrong in mutants:
         with np.errstate(all="ignore"):
             try:
                 if close(got, wrong(), dtype, equal_nan=True):

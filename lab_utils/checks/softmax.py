@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, returned_array, run_check
-from lab_utils.checks.messages import Mistakes, close, diagnose, fail, show
+from lab_utils.checks.messages import Mutants, close, diagnose, fail, show
 from lab_utils.reference import log_softmax, softmax
 
 NOTEBOOK = "01_softmax"
@@ -39,7 +39,7 @@ def _case(z: np.ndarray) -> Case:
     return Case(f"z = {show(z)}", [z])
 
 
-def _softmax_mistakes(z: np.ndarray) -> Mistakes:
+def softmax_mutants(z: np.ndarray) -> Mutants:
     """(hint, the wrong answer it produces) for the mistakes of softmax itself. z: (..., K) logits."""
     z = np.asarray(z, dtype=np.float64)
     with np.errstate(over="ignore"):  # overflow is what some of these mistakes produce for large logits
@@ -82,7 +82,7 @@ def _softmax_mistakes(z: np.ndarray) -> Mistakes:
     ]
 
 
-def _stable_mistakes(z: np.ndarray) -> Mistakes:
+def stable_softmax_mutants(z: np.ndarray) -> Mutants:
     z = np.asarray(z, dtype=np.float64)
     norm = lambda e: e / e.sum(axis=-1, keepdims=True)  # noqa: E731
     e_flat = lambda: np.exp(z - z.max(axis=-1))  # noqa: E731  (the max without keepdims)
@@ -122,7 +122,7 @@ def _stable_mistakes(z: np.ndarray) -> Mistakes:
             "you subtracted the min; subtract the max, so the largest exponent is exp(0) = 1",
             lambda: norm(np.exp(z - z.min(axis=-1, keepdims=True))),
         ),
-        *_softmax_mistakes(z),
+        *softmax_mutants(z),
     ]
 
 
@@ -153,8 +153,8 @@ class SoftmaxCheck(ExerciseCheck):
         cases = [_case(np.array(z)) for z in fixed] + [_case(np.array([0.5, -1.0, 2.0], dtype=np.float32))]
         return cases + [_case(rng.normal(0.0, 3.0, size=n)) for n in (2, 5, 10)]
 
-    def mistakes(self, z: np.ndarray) -> Mistakes:
-        return _softmax_mistakes(z)
+    def mutants(self, z: np.ndarray) -> Mutants:
+        return softmax_mutants(z)
 
     def verify(self, case: Case, obs: dict) -> None:
         z = case.args[0]
@@ -164,7 +164,7 @@ class SoftmaxCheck(ExerciseCheck):
         )
         if close(got, expected, z.dtype):
             return
-        hint = diagnose(got, self.mistakes(z))
+        hint = diagnose(got, self.mutants(z))
         if hint is None and got.ndim > 1 and not np.allclose(got.sum(axis=-1), 1):
             if np.allclose(got.sum(axis=0), 1):
                 hint = "you normalised over axis 0 (the batch); sum over the classes, the last axis, with keepdims"
@@ -201,8 +201,8 @@ class StableSoftmaxCheck(SoftmaxCheck):
             _case(rng.normal(0.0, 10.0, size=(2, 3, 4))),
         ]
 
-    def mistakes(self, z: np.ndarray) -> Mistakes:
-        return _stable_mistakes(z)
+    def mutants(self, z: np.ndarray) -> Mutants:
+        return stable_softmax_mutants(z)
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
         if obs.get("type") == "AxisError":

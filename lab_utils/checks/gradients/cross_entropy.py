@@ -9,7 +9,7 @@ import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, run_check
 from lab_utils.checks.gradients.shared import NOTEBOOK
-from lab_utils.checks.messages import Mistakes, a_kind, close, diagnose, fail, show
+from lab_utils.checks.messages import Mutants, a_kind, close, diagnose, fail, show
 from lab_utils.checks.softmax import SOFTMAXES
 from lab_utils.reference import cross_entropy, log_softmax
 
@@ -33,7 +33,7 @@ def _ce_case(logits: np.ndarray, y: np.ndarray) -> Case:
     return Case(f"logits = {show(logits)}, y = {show(y)}", [logits, y])
 
 
-def _cross_entropy_mistakes(logits: np.ndarray, y: np.ndarray, expected: float) -> Mistakes:
+def cross_entropy_mutants(logits: np.ndarray, y: np.ndarray, expected: float) -> Mutants:
     z, rows = np.asarray(logits, dtype=np.float64), np.arange(len(y))
     top = z.max(axis=-1, keepdims=True)
     return [
@@ -54,19 +54,16 @@ def _cross_entropy_mistakes(logits: np.ndarray, y: np.ndarray, expected: float) 
             lambda: np.mean(np.log(np.exp(z - top).sum(-1)) - z[rows, y]),
         ),
         (
-            "your log-sum-exp has no max subtracted, so np.exp overflows (or underflows) for logits in the "
-            "thousands: shift each row by its max inside the exp, as in the text's second form",
+            # a log of 0 (a tiny probability rounded to 0) and a log of inf (an overflowed sum) give the same inf
+            "your loss is infinite for logits in the thousands: either your log-sum-exp has no max subtracted, so "
+            "np.exp overflows (shift each row by its max inside the exp, as in the text's second form), or you took "
+            "the log of probabilities, and a tiny one rounded to 0 (take the log-probability with log-sum-exp)",
             lambda: np.mean(np.log(np.exp(z).sum(-1)) - z[rows, y]),
         ),
         (
             "log(softmax) underflows to log(0) = -inf (and exp overflows) for large logits: write the "
             "log-probability with the log-sum-exp trick instead of taking the log of probabilities",
             lambda: -np.mean(np.log((np.exp(z) / np.exp(z).sum(-1, keepdims=True))[rows, y])),
-        ),
-        (
-            "log(softmax) underflows to log(0) = -inf for a very unlikely true class: write the "
-            "log-probability with the log-sum-exp trick instead of taking the log of probabilities",
-            lambda: -np.mean(np.log(np.exp(z - top) / np.exp(z - top).sum(-1, keepdims=True))[rows, y]),
         ),
         (
             "you took the softmax over axis 0 (the batch); use the classes, axis=-1",
@@ -127,7 +124,7 @@ class CrossEntropyCheck(ExerciseCheck):
             fail(self.function, case.label, expected, got, hint)
         got = float(got)
         if not close(got, expected, logits.dtype):
-            hint = diagnose(got, _cross_entropy_mistakes(logits, y, expected))
+            hint = diagnose(got, cross_entropy_mutants(logits, y, expected))
             fail(self.function, case.label, expected, got, hint, {"m": len(y), "K": logits.shape[1]})
 
     def error_hint(self, case: Case, obs: dict) -> str | None:

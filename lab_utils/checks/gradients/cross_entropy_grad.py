@@ -9,11 +9,11 @@ import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, returned_array, run_check
 from lab_utils.checks.gradients.shared import AUTODIFF, LARGE, NOTEBOOK, STABILITY_HINT
-from lab_utils.checks.messages import Mistakes, close, diagnose, fail, show
+from lab_utils.checks.messages import Mutants, close, diagnose, fail, show
 from lab_utils.reference import log_softmax, softmax_cross_entropy_grad
 
 
-def _grad_mistakes(logits: np.ndarray, y: np.ndarray, expected: np.ndarray) -> Mistakes:
+def cross_entropy_grad_mutants(logits: np.ndarray, y: np.ndarray, expected: np.ndarray) -> Mutants:
     z = np.asarray(logits, dtype=np.float64)
     m, k = z.shape
     p = np.exp(log_softmax(z))
@@ -101,7 +101,7 @@ class SoftmaxCrossEntropyGradCheck(ExerciseCheck):
         got = returned_array(self.function, case, obs, expected.shape, shape_hint, expected)
         if close(got, expected, logits.dtype):
             return
-        hint = diagnose(got, _grad_mistakes(logits, y, expected), logits.dtype)
+        hint = diagnose(got, cross_entropy_grad_mutants(logits, y, expected), logits.dtype)
         if hint is None and not np.all(np.isfinite(got)) and np.abs(logits).max() >= LARGE:
             hint = STABILITY_HINT
         if hint is None and _only_the_one_hot_differs(got, expected):

@@ -9,7 +9,7 @@ import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, run_check
 from lab_utils.checks.gradients.shared import AUTODIFF, FIXED_SEED, NOTEBOOK
-from lab_utils.checks.messages import Mistakes, a_kind, close, diagnose, fail
+from lab_utils.checks.messages import Mutants, a_kind, close, diagnose, fail
 from lab_utils.checks.relations import relation
 from lab_utils.reference import dense_backward
 
@@ -21,7 +21,7 @@ SHAPE_HINTS = {
 }
 
 
-def _dense_mistakes(a_in: np.ndarray, W: np.ndarray, dz: np.ndarray) -> dict[str, Mistakes]:
+def dense_backward_mutants(a_in: np.ndarray, W: np.ndarray, dz: np.ndarray) -> dict[str, Mutants]:
     a_in, W, dz = (np.asarray(v, dtype=np.float64) for v in (a_in, W, dz))
     m = len(dz)
     mean_again = "dz already carries the 1/m of the mean loss: over the batch, add up, don't average again"
@@ -87,10 +87,10 @@ class DenseBackwardCheck(ExerciseCheck):
                 hint = hint or (relation(value, want) if isinstance(value, np.ndarray) else None)
                 shape = f"shape {value.shape}" if isinstance(value, np.ndarray) else a_kind(type(value).__name__)
                 fail(self.function, f"{name}, {case.label}", f"shape {want.shape}", shape, hint or SHAPE_HINTS[name])
-        mistakes = _dense_mistakes(a_in, W, dz)
+        mutants = dense_backward_mutants(a_in, W, dz)
         for name, want, value in zip(NAMES, expected, got, strict=True):
             if not close(value, want, a_in.dtype):
-                hint = diagnose(value, mistakes[name], a_in.dtype)
+                hint = diagnose(value, mutants[name], a_in.dtype)
                 fail(self.function, f"{name}, {case.label}", want, value, hint, {"m": len(dz)}, a_in.dtype)
 
     def summary(self, cases: list[Case]) -> str:

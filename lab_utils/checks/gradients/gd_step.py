@@ -9,10 +9,10 @@ import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, run_check
 from lab_utils.checks.gradients.shared import FIXED_SEED, NOTEBOOK
-from lab_utils.checks.messages import TF_HINT, Mistakes, a_kind, close, diagnose, fail, show
+from lab_utils.checks.messages import TF_HINT, Mutants, a_kind, close, diagnose, fail, show
 
 
-def _step_mistakes(p: np.ndarray, g: np.ndarray, rate: float) -> Mistakes:
+def gd_step_mutants(p: np.ndarray, g: np.ndarray, rate: float) -> Mutants:
     return [
         ("gradient descent steps downhill: against the gradient, not along it", lambda: p + rate * g),
         ("the step is the gradient scaled by the learning rate", lambda: p - g),
@@ -99,7 +99,7 @@ class GdStepCheck(ExerciseCheck):
                     "each new array has its parameter's shape",
                 )
             if not close(value, expected, p.dtype):
-                hint = diagnose(value, _step_mistakes(p, g, rate), p.dtype) or _another_rate(value, p, g, rate)
+                hint = diagnose(value, gd_step_mutants(p, g, rate), p.dtype) or _another_rate(value, p, g, rate)
                 fail(self.function, label, expected, value, hint, {"learning_rate": rate}, p.dtype)
 
     def error_hint(self, case: Case, obs: dict) -> str | None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, run_check
 from lab_utils.checks.gradients import FIXED_SEED
-from lab_utils.checks.messages import Mistakes, a_kind, close, diagnose, fail
+from lab_utils.checks.messages import Mutants, a_kind, close, diagnose, fail
 from lab_utils.checks.training.shared import MEAN_HINT, NOTEBOOK
 from lab_utils.reference import backprop, cross_entropy, forward, log_softmax
 
@@ -36,7 +36,7 @@ def _loss_as_probabilities(logits: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.log(q.sum(axis=-1)) - np.log(q[np.arange(len(y)), y])))
 
 
-def _loss_mistakes(logits: np.ndarray, y: np.ndarray, loss: float, loss_after: float) -> Mistakes:
+def train_step_loss_mutants(logits: np.ndarray, y: np.ndarray, loss: float, loss_after: float) -> Mutants:
     return [
         ("return the loss of the batch before the step: the one the gradients were computed from", lambda: loss_after),
         (MEAN_HINT, lambda: loss * len(y)),
@@ -100,7 +100,7 @@ class TrainStepCheck(ExerciseCheck):
         zs, _ = forward(weights, x)
         if not close(float(np.asarray(got)), loss, np.float32):
             loss_after = cross_entropy(forward(expected, x)[0][-1], y)
-            hint = diagnose(float(np.asarray(got)), _loss_mistakes(zs[-1], y, loss, loss_after), np.float32)
+            hint = diagnose(float(np.asarray(got)), train_step_loss_mutants(zs[-1], y, loss, loss_after), np.float32)
             fail(self.function, case.label, want, float(np.asarray(got)), hint)
         after = obs.get("weights") or []
         if len(after) == len(expected) and all(close(a, e, np.float32) for a, e in zip(after, expected, strict=True)):
