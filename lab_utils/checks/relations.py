@@ -39,7 +39,7 @@ def relation(
             return _non_finite(g)
         if g.shape != e.shape:
             return _shapes(g, e)
-        for relate in (_sign, _precision, _constant, _rows, _factor, _offset, _rounded, _one_line):
+        for relate in SAME_SHAPE:
             said = relate(g, e, quantities or {}, _dtype_of(got), dtype)
             if said:
                 return said
@@ -109,9 +109,6 @@ def _shapes(g: np.ndarray, e: np.ndarray) -> str | None:
     if g.size == e.size and g.size > 1 and _close(g.reshape(e.shape), e):
         return f"the right values in another shape, {g.shape} instead of {e.shape}"
     return None
-
-
-Relate = Callable[[np.ndarray, np.ndarray, Quantities, "np.dtype | None", "np.dtype | None"], "str | None"]
 
 
 def _sign(g: np.ndarray, e: np.ndarray, *_: Any) -> str | None:
@@ -226,3 +223,9 @@ def _one_line(g: np.ndarray, e: np.ndarray, *_: Any) -> str | None:
     if len(g) > 2 and list(rows) == list(range(1, len(g))):
         return "only row 0 is right: every other row is wrong"
     return None
+
+
+# How two arrays of one shape can relate, in the order they are tried: (got, expected, quantities, got's dtype,
+# the input's dtype) -> a sentence or None.
+Relate = Callable[[np.ndarray, np.ndarray, Quantities, Any, Any], "str | None"]
+SAME_SHAPE: tuple[Relate, ...] = (_sign, _precision, _constant, _rows, _factor, _offset, _rounded, _one_line)
