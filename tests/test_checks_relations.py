@@ -4,6 +4,7 @@ exceptions are explained (lab_utils.checks.explain), and how a failure shows arr
 import numpy as np
 import pytest
 
+from lab_utils.checks import check_count_params, check_softmax
 from lab_utils.checks.explain import explain
 from lab_utils.checks.messages import CheckFailure, fail, without_internals
 from lab_utils.checks.relations import relation
@@ -258,3 +259,30 @@ def test_a_larger_wrong_array_is_shown_by_its_first_differing_entries_with_their
     got[3, 4], got[7, 1] = 1.5, -2.0
     message = " ".join(message_of(right, got).split())
     assert "2 of 400 entries differ; the first: [3, 4] expected 0.0, got 1.5; [7, 1] expected 0.0, got -2.0" in message
+
+
+# ---------------------------------------------------------------- the value of another case
+
+
+def test_a_function_that_reads_a_global_instead_of_its_argument_is_told_it_ignores_its_input():
+    example = np.array([0.5, 1.5, -1.0, 2.0])
+
+    def my_softmax(z):
+        return np.exp(example) / np.exp(example).sum()
+
+    with pytest.raises(CheckFailure) as failure:
+        check_softmax(my_softmax)
+    message = " ".join(str(failure.value).split())
+    assert "your function gave this same answer for z = [2., 2., 2.]: it does not depend on its input" in message
+
+
+def test_the_same_answer_for_two_inputs_is_not_said_where_a_mutant_names_the_cause():
+    with pytest.raises(CheckFailure) as failure:
+        check_count_params(lambda layer_sizes: 20175)
+    assert "you hard-coded 20,175" in str(failure.value) and "same answer" not in str(failure.value)
+
+
+def test_one_constant_value_for_two_inputs_is_told_as_a_constant_not_as_another_inputs_answer():
+    with pytest.raises(CheckFailure) as failure:
+        check_softmax(lambda z: np.zeros(4))
+    assert "every value is 0" in str(failure.value) and "same answer" not in str(failure.value)

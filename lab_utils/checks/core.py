@@ -13,7 +13,8 @@ A check also declares its exercise: the learner's `function`, its `notebook` and
 `lab_utils.checks.EXERCISES` is built from the checks the per-notebook modules define.
 
 `run_check` is the instant check of a notebook cell: the same cases (from a fixed seed, so nbval sees
-the same lines every run), the same wire round trip as the grader, then one green line.
+the same lines every run), the same wire round trip as the grader, then one green line. A failure without a
+hint whose answer another input also got (a function reading a global instead of its argument) says so.
 Formatting of messages lives in `lab_utils.checks.messages`, the source check in `.library`.
 """
 
@@ -140,11 +141,47 @@ def run_check(check: ExerciseCheck, fn: Any, cases: list[Case] | None = None, se
     if hint:
         raise CheckFailure(hint)
     cases = check.cases(np.random.default_rng(seed)) if cases is None else cases
-    for case in cases:
-        sent = Case(*wire.decode(wire.encode(list(case))))
-        obs = wire.decode(wire.encode(observe_in_kernel(check, fn, sent)))
-        check.judge(case, obs)
+    seen: list[tuple[Case, dict]] = []
+    for i, case in enumerate(cases):
+        obs = _observed(check, fn, case)
+        try:
+            check.judge(case, obs)
+        except NotImplementedYet:
+            raise
+        except CheckFailure as failure:
+            if "\n  hint: " in str(failure):
+                raise
+            # no hint yet: a passed case (or, for the first, the next one) that came back the same was not read
+            others = seen or [(c, _observed(check, fn, c)) for c in cases[i + 1 : i + 2]]
+            other = next((c for c, o in others if _same_answer(obs, o)), None)
+            if other is None:
+                raise
+            hint = message([f"  hint: {_SAME_ANSWER.format(label=other.label)}"])
+            raise CheckFailure(f"{failure}\n{hint}") from None
+        seen.append((case, obs))
     print(f"{GREEN}✓ {check.name} passed: {check.summary(cases)}{RESET}")
+
+
+_SAME_ANSWER = (
+    "your function gave this same answer for {label}: it does not depend on its input (does it read a global, "
+    "such as the notebook's example, instead of its argument?)"
+)
+
+
+def _observed(check: ExerciseCheck, fn: Any, case: Case) -> dict:
+    """The observation of fn on case, both through the wire round trip the grader uses."""
+    sent = Case(*wire.decode(wire.encode(list(case))))
+    return wire.decode(wire.encode(observe_in_kernel(check, fn, sent)))
+
+
+def _same_answer(one: dict, other: dict) -> bool:
+    """Whether two observations returned one value that says something: not None, not one repeated number."""
+    if one.get("status") != "returned" or other.get("status") != "returned" or one.get("type") != other.get("type"):
+        return False
+    value = one.get("value")
+    if value is None or (isinstance(value, np.ndarray) and value.size > 1 and np.ptp(value) == 0):
+        return False
+    return wire.encode(value) == wire.encode(other.get("value"))
 
 
 # ---------------------------------------------------------------- the judge's shared verdicts
