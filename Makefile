@@ -71,7 +71,7 @@ test-unit: $(TEST_STAMP)
 	$(BIN)/python -m pytest tests --durations=10
 
 test-notebooks: $(TEST_STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg solutions
+	LAB_FULL_RUN=0 $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg solutions
 
 # The whole suite in a separate environment with the newest releases the ranges allow, ignoring uv.lock.
 # Run it before `make lock-upgrade`; what breaks there breaks for learners once the lock is bumped.

@@ -1,7 +1,7 @@
 """Specification of what every check shares: stubs, learner exceptions, the registry, and how failures look.
 
 The per-exercise behaviour (correct answers accepted, known mistakes named) is in one test file per
-notebook module: test_checks_softmax.py, test_checks_model.py, test_checks_gradients.py,
+notebook module: test_checks_softmax.py, test_checks_building.py, test_checks_gradients.py,
 test_checks_training.py and test_checks_evaluation.py.
 """
 

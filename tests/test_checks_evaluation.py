@@ -208,7 +208,7 @@ def batch_probabilities(model, image):
         ),
         pytest.param(
             lambda m, x: ((predict_reference(m, x)[0] + 1) % 10, predict_reference(m, x)[1]),
-            "np.argmax",
+            "numbered from 0",
             id="wrong-digit",
         ),
     ],

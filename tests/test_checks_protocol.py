@@ -15,7 +15,7 @@ import pytest
 from solved import solved_functions
 
 from lab_utils.checks import EXERCISES, CheckFailure, check_count_params, check_softmax
-from lab_utils.checks.core import Case, call_learner, observe_case
+from lab_utils.checks.core import Case, call_learner, observe_in_kernel
 from lab_utils.observe import wire
 
 # ---------------------------------------------------------------- the wire
@@ -122,7 +122,7 @@ def observe_all(function: str, fn, seed: int) -> dict:
     check = next(ex.check for ex in EXERCISES if ex.function == function)
     cases = check.cases(np.random.default_rng(seed))
     sent = [Case(*wire.decode(wire.encode(list(case)))) for case in cases]
-    return {"function": function, "seed": seed, "observations": [observe_case(check, fn, case) for case in sent]}
+    return {"function": function, "seed": seed, "observations": [observe_in_kernel(check, fn, case) for case in sent]}
 
 
 JUDGE = """

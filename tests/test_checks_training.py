@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from lab_utils import model as reference
 from lab_utils.checks import CheckFailure, NotImplementedYet, check_compile, check_train_step
-from lab_utils.checks.core import observe_case
+from lab_utils.checks.core import observe_in_kernel
 from lab_utils.checks.training import TRAIN_STEP
 from lab_utils.observe import wire
 
@@ -146,7 +146,7 @@ def test_a_correct_train_step_passes_whatever_the_grading_seed(seed):
     (seed 4242 once made a case whose float32 step was too small to tell from no step at all)."""
     check = TRAIN_STEP
     for case in check.cases(np.random.default_rng(seed)):
-        check.judge(case, wire.decode(wire.encode(observe_case(check, step_with(LOSS), case))))
+        check.judge(case, wire.decode(wire.encode(observe_in_kernel(check, step_with(LOSS), case))))
 
 
 def step_outside_the_tape(model, optimizer, x, y):

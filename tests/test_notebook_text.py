@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
@@ -191,3 +192,101 @@ def test_looking_back_to_a_later_notebook_is_caught():
 def test_right_mentions_pass(text):
     series = tiny_series(n01_softmax=f"|{EXERCISE}", n02_model=text)
     assert problems(series) == []
+
+
+# ---------------------------------------------------------------- what a notebook says of itself is true
+
+MAKEFILE = SOLUTIONS.parent / "Makefile"
+
+
+def outputs_text(notebook: dict) -> str:
+    """Everything a notebook's code cells printed or displayed as text."""
+    texts = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            texts.append("".join(output.get("text", "")))
+            texts.append("".join(output.get("data", {}).get("text/plain", "")))
+    return "\n".join(texts)
+
+
+def test_softmax_numbers_the_classes_from_0_as_the_code_and_the_notation_table_do():
+    formula = next(t for t in cell_texts(load_series(SOLUTIONS)["01_softmax"], "markdown") if "p_j = " in t)
+    assert r"\sum_{k=0}^{K-1}" in formula and r"j = 0, \dots, K-1" in formula
+    assert "k=1" not in formula
+
+
+def test_no_notebook_writes_a_loss_as_ell_beside_the_layer_index_l():
+    for stem, notebook in load_series(SOLUTIONS).items():
+        text = "\n".join(cell_texts(notebook, "markdown"))
+        assert r"\ell" not in text, stem
+        assert not re.search(r"\$L\$|\\partial L\b|\$L =", text), stem
+
+
+def test_the_model_notebook_asks_for_dense_layers_only_and_never_says_activation_layers_work_too():
+    text = "\n".join(cell_texts(load_series(SOLUTIONS)["02_model"], "markdown"))
+    assert "no separate `Activation` layers" in text
+    assert "layers of their own" not in text and "either way" not in text
+
+
+def test_the_best_single_step_the_gradients_text_quotes_is_the_one_its_figure_reports():
+    notebook = load_series(SOLUTIONS)["03_gradients"]
+    printed = re.search(r"lowest \([\d.]+\) at α = ([\d.]+)", outputs_text(notebook))
+    quoted = re.findall(
+        r"best single step[^$]*\$\\alpha (?:=|\\approx) ([\d.]+)\$", "\n".join(cell_texts(notebook, "markdown"))
+    )
+    assert printed and quoted and set(quoted) == {printed[1]}
+
+
+def test_the_relative_errors_the_gradients_text_quotes_are_those_it_prints():
+    notebook = load_series(SOLUTIONS)["03_gradients"]
+    printed = [float(e) for e in re.findall(r"relative error:? ([\d.]+e-\d+)", outputs_text(notebook))]
+    exponents = {round(np.log10(e)) for e in printed}
+    quoted = {-int(e) for e in re.findall(r"about \$10\^\{-(\d+)\}\$", "\n".join(cell_texts(notebook, "markdown")))}
+    assert printed and quoted and quoted <= exponents | {e - 1 for e in exponents} | {e + 1 for e in exponents}
+
+
+def test_the_evaluation_text_names_the_labels_shape_as_its_docstring_does():
+    notebook = load_series(SOLUTIONS)["05_evaluation"]
+    text, code = "\n".join(cell_texts(notebook, "markdown")), "\n".join(cell_texts(notebook, "code"))
+    assert "`y_true`: `(n,)`" in text and "y_true, y_pred: (n,)" in code
+
+
+def test_the_evaluation_text_says_which_model_it_trains_and_no_run_time_of_another_notebook():
+    text = "\n".join(cell_texts(load_series(SOLUTIONS)["05_evaluation"], "markdown"))
+    assert "the lab's reference model" in text
+    assert "as long as notebook 04" not in text
+
+
+def test_the_evaluation_hints_never_ask_for_a_function_the_notebook_does_not_define():
+    notebook = load_series(SOLUTIONS)["05_evaluation"]
+    defined = set(re.findall(r"^def (\w+)", "\n".join(cell_texts(notebook, "code")), re.MULTILINE))
+    for hint in re.findall(r"<details>.*?</details>", "\n".join(cell_texts(notebook, "markdown")), re.DOTALL):
+        for name in re.findall(r"your `(\w+)`", hint):
+            assert name in defined or f"does not have your `{name}`" in hint, name
+
+
+def full_run(environ: dict) -> bool:
+    """FULL_RUN as notebook 06's cell sets it, in a process with `environ`."""
+    source = next(t for t in cell_texts(load_series(SOLUTIONS)["06_going_further"], "code") if "FULL_RUN =" in t)
+    namespace = {"os": type("os", (), {"environ": environ})}
+    exec(source.replace("import os\n", ""), namespace)  # noqa: S102 (the lab's own notebook cell)
+    return namespace["FULL_RUN"]
+
+
+def test_going_further_runs_the_full_experiments_by_default():
+    assert full_run({}) is True
+
+
+def test_going_further_runs_the_shortened_experiments_only_when_lab_full_run_is_0():
+    assert full_run({"LAB_FULL_RUN": "0"}) is False
+    assert full_run({"LAB_FULL_RUN": "1"}) is True
+
+
+def test_make_test_notebooks_asks_for_the_shortened_run():
+    line = next(line for line in MAKEFILE.read_text().splitlines() if "--nbval" in line)
+    assert line.strip().startswith("LAB_FULL_RUN=0 ")
+
+
+def test_going_further_text_quotes_no_trial_run():
+    text = "\n".join(cell_texts(load_series(SOLUTIONS)["06_going_further"], "markdown"))
+    assert "trial" not in text and "quotes no number from a run" in text

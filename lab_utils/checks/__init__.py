@@ -5,7 +5,8 @@ notebook, its points) and checks it: its cases (hand-picked edge cases and rando
 how the learner's kernel observes a call (its `observer`, in `lab_utils.observe`: plain data only), and
 how the result is judged (NumPy only, against `lab_utils.reference`: the grader judges outside the
 learner's kernel). A wrong answer raises `CheckFailure`, whose message names the input, what was expected,
-what came back and, for the mistakes learners commonly make, a hint. A stub (returning None or raising
+what came back and a hint: a mutant's sentence when the answer is one, else how it relates to the right one
+(transposed, a factor of m...), or what the learner's exception means. A stub (returning None or raising
 NotImplementedError) raises `NotImplementedYet`; an exception in the learner's code is a `CheckFailure`
 naming its type and the learner's own failing line. In IPython a failure shows as a short red message, but
 the cell still ends in an error (`CheckFailure._render_traceback_`), so nbval, Run All and the grader see it.
@@ -15,11 +16,14 @@ the same cases from a fixed seed, the same wire round trip as the grader, then o
 The NumPy checks take an optional `cases`, to run them on inputs of your own.
 
 Where each part lives (import the check functions from `lab_utils.checks` itself):
-- one module per notebook, named after it, with `NOTEBOOK` set to the notebook's name: `softmax` (01),
-  `model` (02), `gradients` (03), `training` (04), `evaluation` (05). Each defines its checks as
-  module-level `ExerciseCheck` instances, in the notebook's order, and its `check_*` functions;
-- `core`: `ExerciseCheck`, `run_check`; `messages`: `CheckFailure`, `NotImplementedYet` and the judge's
-  comparisons; `library`: the source check, `library_hint`;
+- one module per notebook, or a package with one module per exercise where the notebook's checks would make a
+  long module, named after its notebook's subject, with `NOTEBOOK` set to the notebook's name: `softmax` (01),
+  `building` (02), `gradients` (03, a package), `training` (04, a package), `evaluation` (05). Each defines its
+  checks as module-level `ExerciseCheck` instances, in the notebook's order, with their mutants (the plausible
+  wrong versions of the reference maths, each with the sentence that names its cause) and `check_*` functions;
+- `core`: `ExerciseCheck`, `run_check`; `messages`: `CheckFailure`, `NotImplementedYet`, how values are shown and
+  the judge's comparisons; `relations`: how a wrong value relates to the right one; `explain`: the exceptions
+  learners trigger, explained; `library`: the source check, `library_hint`;
 - this module: the registry `Exercise`, `EXERCISES`, `exercises_in`, `series_stems` (used by the grader and the course),
   found by importing every module of this package that sets `NOTEBOOK`, in the notebooks' order.
   Adding an exercise is adding its check (and `check_*` function) to its notebook's module: nothing here.

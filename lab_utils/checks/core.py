@@ -13,7 +13,8 @@ A check also declares its exercise: the learner's `function`, its `notebook` and
 `lab_utils.checks.EXERCISES` is built from the checks the per-notebook modules define.
 
 `run_check` is the instant check of a notebook cell: the same cases (from a fixed seed, so nbval sees
-the same lines every run), the same wire round trip as the grader, then one green line.
+the same lines every run), the same wire round trip as the grader, then one green line. A failure without a
+hint whose answer another input also got (a function reading a global instead of its argument) says so.
 Formatting of messages lives in `lab_utils.checks.messages`, the source check in `.library`.
 """
 
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from lab_utils import observe
+from lab_utils.checks.explain import explain
 from lab_utils.checks.library import library_hint, source_of
 from lab_utils.checks.messages import (
     GREEN,
@@ -42,6 +44,7 @@ from lab_utils.checks.messages import (
     without_internals,
     wrapped,
 )
+from lab_utils.checks.relations import relation
 from lab_utils.observe import wire
 from lab_utils.observe.calls import Case, call_learner
 
@@ -63,6 +66,7 @@ class ExerciseCheck:
     library_calls: tuple[str, ...] = ()  # dotted names this exercise forbids, e.g. "tensorflow.nn.softmax"
     library_hint: str = "this exercise asks you to write it yourself"
     allow_none: bool = False  # True when None is a valid return (the function works by side effect)
+    parameters: tuple[str, ...] = ()  # the learner's function's parameter names, to name their arrays in hints
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
         """Fixed edge cases, then random ones drawn from rng (a fresh seed gives fresh inputs)."""
@@ -78,8 +82,13 @@ class ExerciseCheck:
         raise NotImplementedError
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
-        """A hint for an exception the learner's code raised (obs["type"], obs["message"]), if known."""
+        """A hint of this exercise's own for an exception the learner's code raised (obs["type"],
+        obs["message"]), when the message shows its cause; else the general table (`explain`) is asked."""
         return None
+
+    def arrays(self, case: Case) -> dict[str, tuple[int, ...]]:
+        """The shapes of the case's array arguments, by the learner's parameter names."""
+        return {n: a.shape for n, a in zip(self.parameters, case.args, strict=False) if isinstance(a, np.ndarray)}
 
     def summary(self, cases: list[Case]) -> str:
         """The detail of the green pass line."""
@@ -93,15 +102,11 @@ class ExerciseCheck:
         if status == "not_implemented":
             raise NotImplementedYet(f"{self.function} is not implemented yet: write your code between the markers")
         if status == "raised":
-            lines = [
-                wrapped(
-                    f"{self.function} raised {obs.get('type')}: {without_internals(str(obs.get('message')))}", LEAD
-                ),
-                f"  for {case.label}",
-            ]
+            detail = without_internals(str(obs.get("message")))
+            lines = [wrapped(f"{self.function} raised {obs.get('type')}: {detail}", LEAD), f"  for {case.label}"]
             if obs.get("where"):  # the learner's line of code, whole, as Python shows it
                 lines.append(f"  at {obs['where']}")
-            hint = self.error_hint(case, obs)
+            hint = self.error_hint(case, obs) or explain(str(obs.get("type")), detail, self.arrays(case))
             raise CheckFailure("\n".join(lines + ([message([f"  hint: {hint}"])] if hint else [])))
         if status != "returned":
             raise CheckFailure(f"{self.function}: the kernel sent an observation the check cannot read")
@@ -118,7 +123,7 @@ class ExerciseCheck:
         run_check(self, fn)
 
 
-def observe_case(check: ExerciseCheck, fn: Any, case: Case) -> dict:
+def observe_in_kernel(check: ExerciseCheck, fn: Any, case: Case) -> dict:
     """KERNEL SIDE, what the instant check calls: the check's observer on fn and case (see `lab_utils.observe`)."""
     return observe.observe_case(check.observer, fn, case)
 
@@ -136,20 +141,62 @@ def run_check(check: ExerciseCheck, fn: Any, cases: list[Case] | None = None, se
     if hint:
         raise CheckFailure(hint)
     cases = check.cases(np.random.default_rng(seed)) if cases is None else cases
-    for case in cases:
-        sent = Case(*wire.decode(wire.encode(list(case))))
-        obs = wire.decode(wire.encode(observe_case(check, fn, sent)))
-        check.judge(case, obs)
+    seen: list[tuple[Case, dict]] = []
+    for i, case in enumerate(cases):
+        obs = _observed(check, fn, case)
+        try:
+            check.judge(case, obs)
+        except NotImplementedYet:
+            raise
+        except CheckFailure as failure:
+            if "\n  hint: " in str(failure):
+                raise
+            # no hint yet: a passed case (or, for the first, the next one) that came back the same was not read
+            others = seen or [(c, _observed(check, fn, c)) for c in cases[i + 1 : i + 2]]
+            other = next((c for c, o in others if _same_answer(obs, o)), None)
+            if other is None:
+                raise
+            hint = message([f"  hint: {_SAME_ANSWER.format(label=other.label)}"])
+            raise CheckFailure(f"{failure}\n{hint}") from None
+        seen.append((case, obs))
     print(f"{GREEN}✓ {check.name} passed: {check.summary(cases)}{RESET}")
+
+
+_SAME_ANSWER = (
+    "your function gave this same answer for {label}: it does not depend on its input (does it read a global, "
+    "such as the notebook's example, instead of its argument?)"
+)
+
+
+def _observed(check: ExerciseCheck, fn: Any, case: Case) -> dict:
+    """The observation of fn on case, both through the wire round trip the grader uses."""
+    sent = Case(*wire.decode(wire.encode(list(case))))
+    return wire.decode(wire.encode(observe_in_kernel(check, fn, sent)))
+
+
+def _same_answer(one: dict, other: dict) -> bool:
+    """Whether two observations returned one value that says something: not None, not one repeated number."""
+    if one.get("status") != "returned" or other.get("status") != "returned" or one.get("type") != other.get("type"):
+        return False
+    value = one.get("value")
+    if value is None or (isinstance(value, np.ndarray) and value.size > 1 and np.ptp(value) == 0):
+        return False
+    return wire.encode(value) == wire.encode(other.get("value"))
 
 
 # ---------------------------------------------------------------- the judge's shared verdicts
 
 
 def returned_array(
-    function: str, case: Case, obs: dict, shape: tuple[int, ...], shape_hint: str | None = None
+    function: str,
+    case: Case,
+    obs: dict,
+    shape: tuple[int, ...],
+    shape_hint: str | None = None,
+    expected: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The learner's returned array (obs["value"]) if it is an ndarray of `shape`, else a failure saying why."""
+    """The learner's returned array (obs["value"]) if it is an ndarray of `shape`, else a failure saying why:
+    how it relates to `expected` (transposed, an axis more or less...) when it does, else shape_hint."""
     value, kind = obs.get("value"), str(obs.get("type"))
     want = f"a NumPy array of shape {shape}"
     if is_tensorflow(kind):
@@ -160,7 +207,8 @@ def returned_array(
         number = isinstance(value, (int, float)) or (isinstance(value, np.ndarray) and value.ndim == 0)
         fail(function, case.label, want, f"{a_kind(kind)}: {show(value)}", shape_hint if number else None)
     if value.shape != shape:
-        fail(function, case.label, f"shape {shape}", f"shape {value.shape}", shape_hint or "one value per input value")
+        hint = (relation(value, expected) if expected is not None else None) or shape_hint
+        fail(function, case.label, f"shape {shape}", f"shape {value.shape}", hint or "one value per input value")
     return value
 
 
@@ -173,6 +221,6 @@ __all__ = [
     "call_learner",
     "fail",
     "is_tensorflow",
-    "observe_case",
+    "observe_in_kernel",
     "run_check",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, returned_array, run_check
-from lab_utils.checks.messages import CheckFailure, Mistakes, close, diagnose, equal, fail, show
+from lab_utils.checks.messages import CheckFailure, Mutants, a_kind, close, diagnose, equal, fail, show
 from lab_utils.data import N_PIXELS
 from lab_utils.reference import confusion_matrix, forward, softmax
 
@@ -27,7 +27,7 @@ def _confusion_case(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> Case:
     return Case(f"y_true = {show(y_true)}, y_pred = {show(y_pred)}, n_classes = {k}", [y_true, y_pred, int(k)])
 
 
-def _confusion_mistakes(expected: np.ndarray) -> Mistakes:
+def confusion_matrix_mutants(expected: np.ndarray) -> Mutants:
     return [
         ("rows are the true class, columns the predicted one: you swapped them", lambda: expected.T),
         (
@@ -40,6 +40,20 @@ def _confusion_mistakes(expected: np.ndarray) -> Mistakes:
             lambda: expected / np.maximum(expected.sum(1, keepdims=True), 1),
         ),
         ("count the correct predictions too: they are the diagonal", lambda: expected - np.diag(np.diag(expected))),
+        (
+            "you counted every true label with every prediction (two nested loops); count each example's own "
+            "pair, taking y_true and y_pred together (zip)",
+            lambda: np.outer(expected.sum(axis=1), expected.sum(axis=0)),
+        ),
+        (
+            "you counted y_true against itself: the column is the predicted class, from y_pred",
+            lambda: np.diag(expected.sum(axis=1)),
+        ),
+        (
+            "every count sits one row up and one column left: the labels 0..n_classes-1 are already the row and "
+            "column numbers, no - 1",
+            lambda: np.roll(expected, (-1, -1), axis=(0, 1)),
+        ),
     ]
 
 
@@ -47,6 +61,7 @@ class ConfusionMatrixCheck(ExerciseCheck):
     """my_confusion_matrix(y_true, y_pred, n_classes): (n,), (n,) integer labels -> (K, K) int counts, rows true."""
 
     function, name, notebook, points = "my_confusion_matrix", "check_confusion_matrix", NOTEBOOK, 10
+    parameters = ("y_true", "y_pred")
     wrong_answer = "cm = np.zeros(({2}, {2}), dtype=int)\nnp.add.at(cm, ({1}, {0}), 1)\nreturn cm"
     library_calls = (
         "sklearn.metrics.confusion_matrix",
@@ -73,7 +88,11 @@ class ConfusionMatrixCheck(ExerciseCheck):
     def verify(self, case: Case, obs: dict) -> None:
         y_true, y_pred, k = case.args
         expected = confusion_matrix(y_true, y_pred, k)
-        hint = "labels that never occur still get a row and a column: start from zeros of shape (n_classes, n_classes)"
+        hint = "the matrix has one row and one column per class: shape (n_classes, n_classes)"
+        if np.ndim(obs.get("value")) == 2 and np.shape(obs["value"])[0] < k:
+            hint = (
+                "labels that never occur still get a row and a column: start from zeros of shape (n_classes, n_classes)"
+            )
         got = returned_array(self.function, case, obs, (k, k), hint)
         if got.dtype.kind not in "iu" and close(got, expected):
             fail(
@@ -84,7 +103,8 @@ class ConfusionMatrixCheck(ExerciseCheck):
                 "counts are whole numbers: give the zeros an integer dtype",
             )
         if not equal(got, expected):
-            fail(self.function, case.label, expected, got, diagnose(got, _confusion_mistakes(expected)))
+            hint = diagnose(got, confusion_matrix_mutants(expected))
+            fail(self.function, case.label, expected, got, hint, {"n": len(y_true), "n_classes": k})
 
     def summary(self, cases: list[Case]) -> str:
         return f"{len(cases)} label sets, classes that never occur included"
@@ -146,7 +166,7 @@ class PredictDigitCheck(ExerciseCheck):
         hint = "the batch axis is still there: take row 0" if np.shape(proba["value"]) == (1, 10) else None
         got = returned_array(self.function, case, proba, (10,), hint)
         if not close(got, expected, np.float32):
-            mistakes = [
+            mutants = [
                 ("you returned the logits; probabilities are softmax(logits)", lambda: logits),
                 ("you applied softmax twice", lambda: softmax(expected)),
                 ("that is the sigmoid; use softmax of the logits", lambda: 1 / (1 + np.exp(-logits))),
@@ -155,25 +175,46 @@ class PredictDigitCheck(ExerciseCheck):
                     lambda: softmax(_logits(weights, image.reshape(1, N_PIXELS) / 255.0)[0]),
                 ),
             ]
-            fail_(expected, got, diagnose(got, mistakes, np.float32))
+            fail_(expected, got, diagnose(got, mutants, np.float32))
+        value = digit["value"]
         whole = digit["type"] in ("builtins.int",) or (
-            isinstance(digit["value"], np.ndarray) and digit["value"].dtype.kind in "iu" and digit["value"].ndim == 0
+            isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.ndim == 0
         )
+        number = isinstance(value, (int, float)) or (isinstance(value, np.ndarray) and value.ndim == 0)
+        if number and np.isclose(float(value), expected.max(), rtol=1e-4) and float(value) != digit_expected:
+            fail_(
+                digit_expected,
+                value,
+                "that is the largest probability itself (max), not the digit: the digit is its position, argmax",
+            )
         if not whole:
-            fail_(digit_expected, digit["value"], "return the digit as an int (a Python int, int(...))")
-        if int(digit["value"]) != digit_expected:
-            fail_(digit_expected, int(digit["value"]), "the digit is the class of highest probability, np.argmax")
+            hint = "return the digit as an int (a Python int, int(...))"
+            if not number or float(value) != round(float(value)):
+                hint = f"the digit is a whole number 0..9; you returned {a_kind(digit['type'])}, {show(value)}"
+            fail_(digit_expected, value, hint)
+        if int(value) != digit_expected:
+            fail_(digit_expected, int(value), _digit_hint(int(value), expected))
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
         message = str(obs.get("message"))
         if obs.get("type") == "NameError":
             return "the name in the message is not defined in this notebook: import or define it first, or do without"
-        if any(word in message.lower() for word in ("shape", "incompatible", "expected axis", "reshape", "dimension")):
+        keras_shape = ("Invalid input shape", "is incompatible with the layer", "expected axis -1", "expected min_ndim")
+        if any(words in message for words in keras_shape):
             return "the model expects a batch of flat images: reshape the image to one row of 784 pixels, (1, 784)"
         return None
 
     def summary(self, cases: list[Case]) -> str:
         return f"{len(cases) // 2} images, each as (784,) and as (28, 28)"
+
+
+def _digit_hint(digit: int, probabilities: np.ndarray) -> str:
+    """Why `digit` is not the class of highest probability, as far as probabilities (10,) show it."""
+    if digit == int(np.argmax(probabilities)) + 1:
+        return "one more than the class of highest probability: classes are numbered from 0, digit 0 is class 0"
+    if digit == int(np.argmin(probabilities)):
+        return "that is the class of lowest probability (argmin); the digit is the class of highest probability"
+    return "the digit is the class of highest probability, np.argmax"
 
 
 CONFUSION_MATRIX, PREDICT_DIGIT = ConfusionMatrixCheck(), PredictDigitCheck()

@@ -1,8 +1,10 @@
 """How a check speaks: `CheckFailure`, `NotImplementedYet`, the failure message, and the judge's comparisons.
 
 Pure NumPy: the grader imports this module in a process where no learner code and no TensorFlow run.
-A failure names the input, what was expected, what came back and, for a known mistake, a hint that
-points at the idea or the API (never the finished line of code).
+A failure names the input, what was expected, what came back and a hint that points at the idea or the
+API (never the finished line of code): a known mistake's (a mutant's, see `diagnose`), or else how the wrong
+value relates to the right one (`lab_utils.checks.relations`). An array of up to 10 x 10 is shown whole, row
+under row, beside the expected one; a larger one by its first differing entries.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from lab_utils.checks.relations import relation
 from lab_utils.errors import LabError
 
 GREEN, RED, RESET = "\033[32m", "\033[31m", "\033[0m"
@@ -22,14 +25,18 @@ LIST_HINT = "you returned a {kind}; return a NumPy array (np.array(...))"
 # Bound when the lab loads: a learner's cell that patches np.allclose in their own kernel cannot reach
 # the instant check's comparisons through them (the grader judges in another process anyway).
 _allclose, _array_equal = np.allclose, np.array_equal
-MAX_SHOWN = 24  # array elements shown in full; a larger array is shown by shape and dtype
+MAX_SHOWN = 24  # array elements shown in full on one line (a case's label); a larger one by shape and dtype
+MAX_BLOCK = 10  # rows and columns of an array shown whole in a failure, row under row
+MAX_DIFFERENCES = 5  # differing entries listed for an array too large to show whole
 # A message's lines are broken at spaces before this width: the front end would otherwise wrap a long line
 # wherever it reaches the edge, in the middle of a number.
 WIDTH = 100
 PAD = "\0"  # a space that `wrapped` does not break at
 LEAD = len("✗ NotImplementedYet: ")  # what IPython's rendering puts before a message's first line
 
-Mistakes = list[tuple[str, Callable[[], Any]]]
+# An exercise's mutants: plausible wrong versions of its reference maths on one case, each (the sentence that
+# names its cause, a function giving that wrong answer).
+Mutants = list[tuple[str, Callable[[], Any]]]
 
 
 class CheckFailure(LabError, AssertionError):
@@ -82,9 +89,14 @@ def wrapped(line: str, lead: int = 0) -> str:
 
 
 def without_internals(text: str) -> str:
-    """An exception's message without TensorFlow's internal op names ("{{function_node __wrapped__...}}",
-    "[Op:AssignSubVariableOp] name:"), which say nothing to a learner."""
-    return re.sub(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]( name:.*)?$", "", text).strip()
+    """An exception's message without the names TensorFlow and Keras give their internals, which say nothing to
+    a learner: op names ("{{function_node __wrapped__...}}", "[Op:AssignSubVariableOp] name:"), symbolic tensors
+    (`Tensor("data:0", shape=(None,), dtype=float32)` becomes "a tensor of shape (None,)", "'keras_tensor_26'"
+    goes) and classes' module paths (`<class 'keras.src.losses.losses.Foo'>` becomes "the class Foo")."""
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]( name:.*)?$", "", text)
+    text = re.sub(r'Tensor\("[^"]*", shape=(\([^)]*\)), dtype=\w+\)', r"a tensor of shape \1", text)
+    text = re.sub(r"\s*(with name\s*)?'?keras_tensor(_\d+)?'?", "", text)
+    return re.sub(r"<class '(?:[\w]+\.)*(\w+)'>", r"the class \1", text).strip()
 
 
 def show(value: Any) -> str:
@@ -109,9 +121,56 @@ def show(value: Any) -> str:
     return text if len(text) <= 200 else text[:200] + " ..."
 
 
-def fail(function: str, case: str, expected: Any, got: Any, hint: str | None = None) -> NoReturn:
-    """Raise the CheckFailure of a wrong answer: the input, what was expected, what came back, a hint."""
-    lines = [f"  expected: {show(expected)}", f"  got:      {show(got)}"] + ([f"  hint: {hint}"] if hint else [])
+def shown(label: str, value: Any) -> list[str]:
+    """The lines of "  expected: value" (label padded to "expected"): an array of up to MAX_BLOCK x MAX_BLOCK
+    whole, one row per line with the rows aligned; anything else as `show` gives it."""
+    head = f"  {label + ':':<9} "
+    arr = value if isinstance(value, np.ndarray) else None
+    if arr is None or arr.ndim != 2 or arr.size <= 1 or max(arr.shape) > MAX_BLOCK:
+        if arr is not None and 0 < arr.ndim < 2 and arr.size <= MAX_BLOCK * MAX_BLOCK:
+            return [head + np.array2string(arr, precision=4, separator=", ", max_line_width=10**6)]
+        return [head + show(value)]
+    rows = np.array2string(arr, precision=4, separator=", ", max_line_width=10**6).splitlines()
+    return [head + rows[0]] + [" " * len(head) + row for row in rows[1:]]
+
+
+def differences(expected: Any, got: Any) -> list[str]:
+    """For arrays of one shape too large to show whole: the first MAX_DIFFERENCES differing entries with
+    their indices, and how many differ."""
+    if not (isinstance(expected, np.ndarray) and isinstance(got, np.ndarray)) or expected.shape != got.shape:
+        return []
+    if expected.size <= MAX_BLOCK * MAX_BLOCK and expected.ndim <= 2:
+        return []
+    with np.errstate(all="ignore"):
+        try:
+            off = ~np.isclose(got.astype(np.float64), expected.astype(np.float64), rtol=1e-4, atol=1e-6)
+        except (TypeError, ValueError):
+            return []
+    where = np.argwhere(off)
+    if not len(where):
+        return []
+    entries = [
+        f"[{', '.join(map(str, index))}] expected {show(expected[tuple(index)])}, got {show(got[tuple(index)])}"
+        for index in where[:MAX_DIFFERENCES]
+    ]
+    return [f"  {len(where)} of {expected.size} entries differ; the first: " + "; ".join(entries)]
+
+
+def fail(
+    function: str,
+    case: str,
+    expected: Any,
+    got: Any,
+    hint: str | None = None,
+    quantities: dict[str, float] | None = None,
+    dtype: np.dtype | None = None,
+) -> NoReturn:
+    """Raise the CheckFailure of a wrong answer: the input, what was expected, what came back, and a hint:
+    the one given, else how got relates to expected (`relations.relation`, naming the case's `quantities`
+    such as {"m": 4} where a factor is one of them; `dtype`: the input's)."""
+    hint = hint or relation(got, expected, quantities, dtype)
+    lines = [*shown("expected", expected), *shown("got", got), *differences(expected, got)]
+    lines += [f"  hint: {hint}"] if hint else []
     raise CheckFailure(f"{wrapped(f'{function} gave a wrong answer for {case}', LEAD)}\n{message(lines)}")
 
 
@@ -139,9 +198,9 @@ def equal(got: np.ndarray, expected: np.ndarray) -> bool:
     return bool(_array_equal(got, expected))
 
 
-def diagnose(got: Any, mistakes: Mistakes, dtype: np.dtype = np.float64) -> str | None:
-    """The hint of the first known mistake whose (wrong) answer is what the learner returned."""
-    for hint, wrong in mistakes:
+def diagnose(got: Any, mutants: Mutants, dtype: np.dtype = np.float64) -> str | None:
+    """The sentence of the first mutant whose (wrong) answer is what the learner returned, or None."""
+    for hint, wrong in mutants:
         with np.errstate(all="ignore"):
             try:
                 if close(got, wrong(), dtype, equal_nan=True):

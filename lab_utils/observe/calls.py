@@ -48,8 +48,9 @@ class Case(NamedTuple):
 def call_learner(fn: Any, args: list) -> tuple[dict, Any]:
     """Call fn(*args) and describe the outcome as plain data: (observation, the live result or None).
 
-    The observation is {"status": "returned", "type", "value", "is_array", "mutated"}, {"status": "raised", "type",
-    "message", "where"}, {"status": "not_implemented", "message"} or {"status": "not_callable", "type"}.
+    The observation is {"status": "returned", "type", "value", "is_array", "mutated"} ("item_types" too for a
+    list or tuple), {"status": "raised", "type", "message", "where"}, {"status": "not_implemented", "message"}
+    or {"status": "not_callable", "type"}.
     Arguments are deep-copied first, so "mutated" compares the learner's arguments after the call with
     copies no learner code has seen. Never raises (only KeyboardInterrupt gets through).
     """
@@ -65,6 +66,9 @@ def call_learner(fn: Any, args: list) -> tuple[dict, Any]:
         return raised(exc), None
     obs = {"status": "returned", "type": type_name(result), "value": plain(result)}
     obs["is_array"] = isinstance(result, np.ndarray)
+    if isinstance(result, (list, tuple)):  # a list's items become arrays on the wire: their own types go with them
+        items = list.__iter__(result) if isinstance(result, list) else tuple.__iter__(result)
+        obs["item_types"] = [type_name(v) for _, v in zip(range(MAX_ITEMS), items, strict=False)]
     obs["mutated"] = not all(_same(b, a) for b, a in zip(before, args, strict=True))
     return obs, result
 

@@ -70,7 +70,7 @@ def popping(layer_sizes):
         pytest.param(lambda s: int(np.prod(s)), "multiplied all the sizes", id="product-of-sizes"),
         pytest.param(sum, "counted units", id="counted-units"),
         pytest.param(lambda s: 20175, "hard-coded 20,175", id="hard-coded"),
-        pytest.param(lambda s: [a * b + b for a, b in pairs(s)], "return the total", id="returned-per-layer-list"),
+        pytest.param(lambda s: [a * b + b for a, b in pairs(s)], "add up to the answer", id="returned-per-layer-list"),
         pytest.param(lambda s: float(count_by_index(s)), "not a float", id="returned-float"),
         pytest.param(popping, "mutated the input", id="mutated-input"),
     ],
@@ -237,7 +237,7 @@ def test_check_dense_accepts_correct_implementations(my_dense, capsys):
         pytest.param(lambda a_in, W, b, g: g(a_in @ W) + b, "before adding b", id="g-before-b"),
         pytest.param(lambda a_in, W, b, g: g(a_in @ W.T + b), "you used W.T", id="transposed-W"),
         pytest.param(lambda a_in, W, b, g: g(a_in @ W - b), "subtracted b", id="subtracted-b"),
-        pytest.param(lambda a_in, W, b, g: g(a_in[0] @ W + b), "one row per example", id="only-first-example"),
+        pytest.param(lambda a_in, W, b, g: g(a_in[0] @ W + b), "first example", id="only-first-example"),
         pytest.param(lambda a_in, W, b, g: g(W.T @ a_in.T + b[:, None]), "transposed", id="transposed-result"),
         pytest.param(
             lambda a_in, W, b, g: [list(row) for row in g(a_in @ W + b)], "returned a list", id="returned-list"

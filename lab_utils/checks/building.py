@@ -15,7 +15,9 @@ import numpy as np
 
 from lab_utils.activations import ACTIVATIONS, linear
 from lab_utils.checks.core import Case, ExerciseCheck, returned_array, run_check
-from lab_utils.checks.messages import CheckFailure, Mistakes, a_kind, close, diagnose, fail, show
+from lab_utils.checks.explain import explain
+from lab_utils.checks.messages import CheckFailure, Mutants, a_kind, close, diagnose, fail, show, without_internals
+from lab_utils.checks.relations import relation
 from lab_utils.data import N_PIXELS
 from lab_utils.reference import forward, softmax
 
@@ -25,7 +27,7 @@ NOTEBOOK = "02_model"
 # ---------------------------------------------------------------- count_params
 
 
-def _count_mistakes(sizes: list[int]) -> Mistakes:
+def count_params_mutants(sizes: list[int]) -> Mutants:
     pairs = list(zip(sizes[:-1], sizes[1:], strict=False))
     return [
         ("you forgot the biases: each layer also has one bias per unit", lambda: sum(a * b for a, b in pairs)),
@@ -36,6 +38,10 @@ def _count_mistakes(sizes: list[int]) -> Mistakes:
         ("you multiplied all the sizes; count weights and biases layer by layer", lambda: int(np.prod(sizes))),
         ("you counted units, not parameters", lambda: sum(sizes)),
         ("you hard-coded 20,175; compute it from layer_sizes", lambda: 20175),
+        (
+            "a layer has n_in × n_out weights (every input to every unit), not n_in + n_out",
+            lambda: sum(a + b + b for a, b in pairs),
+        ),
     ]
 
 
@@ -47,6 +53,7 @@ class CountParamsCheck(ExerciseCheck):
     """count_params(layer_sizes): a list such as [784, 25, 15, 10] -> 20175, an int."""
 
     function, name, notebook, points = "count_params", "check_count_params", NOTEBOOK, 10
+    parameters = ("layer_sizes",)
     wrong_answer = "return sum(a * b for a, b in zip({0}[:-1], {0}[1:]))"
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
@@ -59,12 +66,17 @@ class CountParamsCheck(ExerciseCheck):
         expected = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
         got, kind = obs["value"], str(obs["type"])
         if isinstance(got, list) or (isinstance(got, np.ndarray) and got.ndim > 0):
-            fail(self.function, case.label, expected, got, "return the total, a single whole number (sum the layers)")
+            total = relation(got, expected) or "return the total, a single whole number (sum the layers)"
+            fail(self.function, case.label, expected, got, total)
         whole = kind == "builtins.int" or (isinstance(got, np.ndarray) and got.dtype.kind in "iu")
         if not whole:
-            fail(self.function, case.label, expected, got, "return a whole number (an int), not a float")
+            float_ = kind == "builtins.float" or (isinstance(got, np.ndarray) and got.dtype.kind == "f")
+            hint = "return a whole number (an int), not a float" if float_ else relation(got, expected)
+            fail(
+                self.function, case.label, expected, got, hint or f"return a whole number (an int), not {a_kind(kind)}"
+            )
         if int(got) != expected:
-            fail(self.function, case.label, expected, int(got), diagnose(int(got), _count_mistakes(sizes)))
+            fail(self.function, case.label, expected, int(got), diagnose(int(got), count_params_mutants(sizes)))
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
         if obs.get("type") == "IndexError":
@@ -122,7 +134,7 @@ class BuildModelCheck(ExerciseCheck):
         if not model.get("sequential"):
             fail_("a keras.Sequential", kind, "the text asks for keras.Sequential: the next cells read model.layers")
         if model.get("error"):
-            fail_("a Keras model", f"{model['error']['type']}: {model['error']['message']}")
+            fail_("a Keras model", *_error(model["error"]))
         if not model.get("built"):
             fail_("a model with input 784", "a model without an input", "start the layers with keras.Input")
         if model["input_shape"] != [None, 784]:
@@ -130,22 +142,19 @@ class BuildModelCheck(ExerciseCheck):
         layers = model["layers"]
         others = [layer["class"] for layer in layers if layer["class"] != "Dense"]
         if others:
-            fail_(
-                "Dense layers only",
-                others,
-                "give each Dense layer its activation (activation=...); the next cells expect Dense layers only",
-            )
+            fail_("Dense layers only", others, _other_layers_hint(others))
         units, expected = [layer["units"] for layer in layers], [*cfg["hidden_units"], 10]
         if units != expected:
             hint = "one Dense layer per entry of cfg.hidden_units, then cfg.n_classes (10) output units"
             if units == [25, 15, 10]:
                 hint = "you hard-coded the layer sizes 25 and 15; loop over cfg.hidden_units"
+            elif units[:-1] == expected[-2::-1] and units[-1] == expected[-1]:
+                hint = "the hidden layers' sizes are in reverse order: the first hidden layer has cfg.hidden_units[0]"
             fail_(f"Dense layers of {expected} units", units, hint)
         if any(len(layer["weights"]) != 2 for layer in layers):
             fail_("Dense layers with biases", "a layer without biases", "drop use_bias=False")
         if model.get("outputs_error"):
-            error = model["outputs_error"]
-            fail_("a model that runs on (3, 784) images", f"{error['type']}: {error['message']}")
+            fail_("a model that runs on (3, 784) images", *_error(model["outputs_error"]))
         self._verify_outputs(case, cfg, x, layers, model["outputs"])
 
     def _verify_outputs(self, case: Case, cfg: dict, x: np.ndarray, layers: list[dict], got: np.ndarray) -> None:
@@ -154,14 +163,14 @@ class BuildModelCheck(ExerciseCheck):
         if close(got, _outputs(layers, x, hidden, linear), np.float32):
             return
         names = [layer["activation"] for layer in layers]
-        mistakes = [
+        mutants = [
             (
                 "softmax in the output layer while the loss takes logits: keep the output layer linear",
                 lambda: softmax(_outputs(layers, x, hidden, linear)),
             ),
             ("the output layer must be linear (it returns logits)", lambda: _outputs(layers, x, hidden, hidden)),
         ]
-        mistakes += [
+        mutants += [
             (
                 f"the hidden layers use {name!r}, the config asks for {wanted!r}: use cfg.hidden_activation"
                 + (" rather than writing 'relu'" if name == "relu" else ""),
@@ -170,11 +179,26 @@ class BuildModelCheck(ExerciseCheck):
             for name, act in ACTIVATIONS.items()
             if name != wanted
         ]
-        hint = diagnose(got, mistakes, np.float32)
+        hint = diagnose(got, mutants, np.float32)
         fail(self.function, case.label, f"{wanted} hidden layers and a linear output", f"activations {names}", hint)
 
     def summary(self, cases: list[Case]) -> str:
         return f"{len(cases)} configs: hidden sizes and activations varied"
+
+
+def _other_layers_hint(others: list[str]) -> str:
+    """What to do about layers other than Dense in the model, by their class names."""
+    if "Flatten" in others or "Reshape" in others:
+        return "the lab feeds flat images of 784 pixels already: no Flatten or Reshape layer, Dense layers only"
+    if "Activation" in others:
+        return "give each Dense layer its activation (activation=...); the next cells expect Dense layers only"
+    return f"the next cells expect Dense layers only: no {', '.join(dict.fromkeys(others))} layers here"
+
+
+def _error(error: dict) -> tuple[str, str | None]:
+    """An exception met while the kernel described the model: its text (got) and its explanation (hint)."""
+    detail = without_internals(str(error["message"]))
+    return f"{error['type']}: {detail}", explain(str(error["type"]), detail)
 
 
 # ---------------------------------------------------------------- my_dense
@@ -184,19 +208,20 @@ def _dense_case(a_in: np.ndarray, W: np.ndarray, b: np.ndarray, g: str) -> Case:
     return Case(f"a_in {a_in.shape}, W {W.shape}, b {b.shape}, g = {g}", [a_in, W, b, g])
 
 
-def _dense_mistakes(a: np.ndarray, w: np.ndarray, bias: np.ndarray, g: str) -> Mistakes:
+def dense_mutants(a: np.ndarray, w: np.ndarray, bias: np.ndarray, g: str) -> Mutants:
     act = ACTIVATIONS[g]
-    mistakes = [
+    mutants = [
         ("you forgot to apply the activation g", lambda: a @ w + bias),
         ("you forgot to add the bias b", lambda: act(a @ w)),
         ("you applied g before adding b; the bias goes inside the activation", lambda: act(a @ w) + bias),
         ("you used W.T; W already has shape (n_in, n_out)", lambda: act(a @ w.T + bias)),
         ("you subtracted b; add it", lambda: act(a @ w - bias)),
+        ("you added the sum of b to every unit; each unit j gets its own bias b[j]", lambda: act(a @ w + bias.sum())),
     ]
-    return mistakes + [
+    return mutants + [
         (f"you applied {name} whatever g is; call the g you were given", lambda f=f: f(a @ w + bias))
         for name, f in ACTIVATIONS.items()
-        if name != g
+        if name not in (g, "linear")  # linear whatever g is: "you forgot to apply the activation g" above
     ]
 
 
@@ -204,6 +229,7 @@ class DenseCheck(ExerciseCheck):
     """my_dense(a_in, W, b, g): a_in (m, n_in), W (n_in, n_out), b (n_out,), g element-wise -> (m, n_out)."""
 
     function, name, notebook, points, observer = "my_dense", "check_dense", NOTEBOOK, 10, "activation"
+    parameters = ("a_in", "W", "b")
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
         def normal(*shape: int, dtype: type = np.float64) -> np.ndarray:
@@ -212,7 +238,7 @@ class DenseCheck(ExerciseCheck):
         square = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0], [2.0, 1.0, 1.0]])
         return [
             # fixed: a square W, where using W.T does not fail by shape, with rows that ReLU cuts
-            _dense_case(np.array([[1.0, -2.0, 0.5], [-1.0, 0.0, 2.0]]), square, np.array([0.5, -0.5, 0.0]), "relu"),
+            _dense_case(np.array([[1.0, -2.0, 0.5], [-1.0, 0.0, 2.0]]), square, np.array([0.5, -0.25, 0.0]), "relu"),
             _dense_case(normal(4, 3), normal(3, 2), normal(2), "relu"),
             _dense_case(normal(1, 3), normal(3, 5), normal(5), "sigmoid"),  # a batch of one
             _dense_case(normal(5, 3), normal(3, 3), normal(3), "relu"),  # square W: W.T does not fail by shape
@@ -228,16 +254,12 @@ class DenseCheck(ExerciseCheck):
         hint = "keep one row per example: the result is (m, n_out)"
         if np.shape(obs.get("value")) == shape[::-1] and shape[0] != shape[1]:
             hint = "your result is transposed: one row per example, (m, n_out)"
-        got = returned_array(self.function, case, obs, shape, hint)
         a, w, bias = (np.asarray(v, dtype=np.float64) for v in (a_in, W, b))
         expected = ACTIVATIONS[g](a @ w + bias)
+        got = returned_array(self.function, case, obs, shape, hint, expected)
         if not close(got, expected, a_in.dtype):
-            fail(self.function, case.label, expected, got, diagnose(got, _dense_mistakes(a, w, bias, g)))
-
-    def error_hint(self, case: Case, obs: dict) -> str | None:
-        if obs.get("type") == "ValueError":
-            return "a_in is (m, n_in) and W is (n_in, n_out): their inner sizes already match, no transpose needed"
-        return None
+            hint = diagnose(got, dense_mutants(a, w, bias, g))
+            fail(self.function, case.label, expected, got, hint, {"m": shape[0]}, a_in.dtype)
 
     def summary(self, cases: list[Case]) -> str:
         return f"{len(cases)} layers, batches of one and a square W included"

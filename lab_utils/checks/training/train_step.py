@@ -1,15 +1,10 @@
-"""Checks of notebook 04 (training): `check_compile` (compile_model) and `check_train_step` (train_step).
+"""The check of `train_step(model, optimizer, x, y)` (notebook 04), with its hints and mutants.
 
-`compile_model` works on a Keras model, so the kernel gives it a fresh one and describes what the
-learner's code did to it (`lab_utils.observe.keras_models.describe_compiled`): the optimizer's class and
-learning rate, the loss's name, `from_logits` and value on probe labels and logits, the metric names,
-whether the model it was given came back. The judge compares the loss value with the reference's.
-
-`train_step(model, optimizer, x, y)` is one Keras optimizer step with `tf.GradientTape`. The kernel builds a
-small Keras ReLU network from the weights in the case and a `keras.optimizers.SGD` at the case's learning
-rate, and reports the loss the learner returned and the weights after their step. The judge recomputes that
-step by NumPy backpropagation (`lab_utils.reference.backprop`) from the same weights, since SGD's step is
-exactly `w - learning_rate * gradient`: NumPy only, no TensorFlow in the grader.
+`train_step` is one Keras optimizer step with `tf.GradientTape`. The kernel builds a small Keras ReLU network
+from the weights in the case and a `keras.optimizers.SGD` at the case's learning rate, and reports the loss the
+learner returned and the weights after their step. The judge recomputes that step by NumPy backpropagation
+(`lab_utils.reference.backprop`) from the same weights, since SGD's step is exactly
+`w - learning_rate * gradient`: NumPy only, no TensorFlow in the grader.
 """
 
 from __future__ import annotations
@@ -21,12 +16,10 @@ import numpy as np
 
 from lab_utils.checks.core import Case, ExerciseCheck, is_tensorflow, run_check
 from lab_utils.checks.gradients import FIXED_SEED
-from lab_utils.checks.messages import Mistakes, NotImplementedYet, a_kind, close, diagnose, fail, without_internals
+from lab_utils.checks.messages import Mutants, a_kind, close, diagnose, fail
+from lab_utils.checks.training.shared import MEAN_HINT, NOTEBOOK
 from lab_utils.reference import backprop, cross_entropy, forward, log_softmax
 
-NOTEBOOK = "04_training"
-WANT_LOSS = "SparseCategoricalCrossentropy(from_logits=True)"
-MEAN_HINT = "the lab's loss is the mean over the batch, not the sum"
 TRAIN_STEP_LIBRARY_HINT = (
     "write the step yourself: the loss under tf.GradientTape, its gradients, the optimizer's update"
 )
@@ -36,96 +29,6 @@ PAIRS_HINT = (
 )
 
 
-# ---------------------------------------------------------------- compile_model
-
-
-class CompileCheck(ExerciseCheck):
-    """compile_model(model, cfg) -> model, compiled with Adam at cfg.learning_rate, the from-logits loss, accuracy."""
-
-    function, name, notebook, points, observer = "compile_model", "check_compile", NOTEBOOK, 10, "compile_model"
-    library_calls = ("lab_utils.model.compile_model",)
-    library_hint = "the exercise asks you to call model.compile yourself"
-    wrong_answer = (
-        "{0}.compile(optimizer='adam', loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),"
-        " metrics=['accuracy'])\nreturn {0}"
-    )
-    allow_none = True  # judged below: None from a model that was compiled is "return the model"
-
-    def cases(self, rng: np.random.Generator) -> list[Case]:
-        probe = {"y": np.array([0, 3, 9, 3]), "logits": rng.normal(0.0, 3.0, size=(4, 10)).astype(np.float32)}
-        drawn = float(f"{rng.uniform(1e-4, 5e-2):.2g}")
-        rates = (0.02, 3e-4, drawn)  # none is Adam's default, so a hard-coded rate fails
-        return [Case(f"a fresh model and cfg.learning_rate = {r}", [{"learning_rate": r}], probe) for r in rates]
-
-    def verify(self, case: Case, obs: dict) -> None:
-        fail_ = lambda expected, got, hint=None: fail(self.function, case.label, expected, got, hint)  # noqa: E731
-        compiled, rate = obs["compiled"], case.args[0]["learning_rate"]
-        if not compiled["compiled"]:
-            if obs["type"] == "builtins.NoneType":
-                raise NotImplementedYet("compile_model did not compile the model: not implemented yet")
-            fail_(
-                "the model it was given, compiled", "an uncompiled model", "call model.compile on the model passed in"
-            )
-        if compiled.get("error"):
-            fail_("a compiled model", f"{compiled['error']['type']}: {compiled['error']['message']}")
-        if obs["type"] == "builtins.NoneType":
-            fail_("the compiled model", None, "the text says: compile the model, then return the model")
-        if not obs["same_model"]:
-            fail_("the model it was given", obs["type"].rsplit(".", 1)[-1], "return the model you were given")
-        optimizer = compiled["optimizer"].rsplit(".", 1)[-1]
-        if optimizer != "Adam":
-            fail_("keras.optimizers.Adam", optimizer, "use Adam")
-        if not np.isclose(compiled["learning_rate"], rate, rtol=1e-5):
-            hint = "use the config's rate, cfg.learning_rate"
-            if np.isclose(compiled["learning_rate"], 1e-3, rtol=1e-5):
-                hint = "that is Adam's default ('adam' or Adam()); give it learning_rate=cfg.learning_rate"
-            fail_(rate, compiled["learning_rate"], hint)
-        self._verify_loss(case, compiled["loss"])
-        self._verify_metrics(case, compiled["metrics"])
-
-    def _verify_loss(self, case: Case, loss: dict) -> None:
-        y, logits = case.probe["y"], case.probe["logits"]
-        expected, where = cross_entropy(logits, y), "model.loss on integer labels and logits"
-        hint = f"the loss must be {WANT_LOSS}"
-        name = str(loss["name"]).lower()
-        if "squared" in name or "absolute" in name or name in ("mse", "mae"):
-            hint = (
-                "a regression loss compares numbers one by one; a label is a class, whose loss is the cross-entropy "
-                "of its probability, taken here from logits"
-            )
-        if loss.get("error"):
-            if "categorical" in name and "sparse" not in name:
-                hint = "the labels are integers 0..9: use the *Sparse* categorical cross-entropy, from logits"
-            error = f"{loss['error']['type']}: {without_internals(loss['error']['message'])}"
-            fail(self.function, where, WANT_LOSS, error, hint)
-        if not close(loss["value"], expected, np.float32):
-            if close(loss["value"], expected * len(y), np.float32):
-                hint = f"{MEAN_HINT}: leave the loss's reduction at its default"
-            elif loss.get("from_logits") is False:
-                hint = (
-                    "softmax placement: this loss treats the outputs as probabilities, but the model's output layer "
-                    "is linear (logits); the loss takes a from_logits argument"
-                )
-            fail(self.function, where, expected, loss["value"], hint)
-
-    def _verify_metrics(self, case: Case, names: list[str]) -> None:
-        if {"accuracy", "acc", "sparse_categorical_accuracy", "SparseCategoricalAccuracy"} & set(names):
-            return
-        hint = "add metrics=['accuracy']"
-        if "Accuracy" in names:
-            hint = "keras.metrics.Accuracy() compares logits with labels for equality; use metrics=['accuracy']"
-        elif {"categorical_accuracy", "CategoricalAccuracy"} & set(names):
-            hint = "the labels are integers: use 'accuracy' (sparse categorical accuracy), not categorical_accuracy"
-        fail(self.function, "the metrics", "['accuracy']", names, hint)
-
-    def summary(self, cases: list[Case]) -> str:
-        rates = ", ".join(str(c.args[0]["learning_rate"]) for c in cases)
-        return f"Adam at cfg.learning_rate ({rates}), from-logits loss, accuracy, the model returned"
-
-
-# ---------------------------------------------------------------- train_step
-
-
 def _loss_as_probabilities(logits: np.ndarray, y: np.ndarray) -> float:
     """What SparseCategoricalCrossentropy() without from_logits makes of logits: it reads them as probabilities,
     clipped to [1e-7, 1 - 1e-7] (Keras' epsilon) and renormalised."""
@@ -133,7 +36,7 @@ def _loss_as_probabilities(logits: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.log(q.sum(axis=-1)) - np.log(q[np.arange(len(y)), y])))
 
 
-def _loss_mistakes(logits: np.ndarray, y: np.ndarray, loss: float, loss_after: float) -> Mistakes:
+def train_step_loss_mutants(logits: np.ndarray, y: np.ndarray, loss: float, loss_after: float) -> Mutants:
     return [
         ("return the loss of the batch before the step: the one the gradients were computed from", lambda: loss_after),
         (MEAN_HINT, lambda: loss * len(y)),
@@ -197,7 +100,7 @@ class TrainStepCheck(ExerciseCheck):
         zs, _ = forward(weights, x)
         if not close(float(np.asarray(got)), loss, np.float32):
             loss_after = cross_entropy(forward(expected, x)[0][-1], y)
-            hint = diagnose(float(np.asarray(got)), _loss_mistakes(zs[-1], y, loss, loss_after), np.float32)
+            hint = diagnose(float(np.asarray(got)), train_step_loss_mutants(zs[-1], y, loss, loss_after), np.float32)
             fail(self.function, case.label, want, float(np.asarray(got)), hint)
         after = obs.get("weights") or []
         if len(after) == len(expected) and all(close(a, e, np.float32) for a, e in zip(after, expected, strict=True)):
@@ -210,7 +113,7 @@ class TrainStepCheck(ExerciseCheck):
             case.label,
             "the weights after one SGD step",
             "other weights",
-            _step_hint(weights, grads, rate, after, obs),
+            _step_hint(weights, grads, rate, after, obs, len(y)),
         )
 
     def error_hint(self, case: Case, obs: dict) -> str | None:
@@ -267,7 +170,7 @@ def _train_step_error_hint(kind: str, message: str) -> str | None:
 
 
 def _step_hint(
-    weights: list[np.ndarray], grads: list[np.ndarray], rate: float, after: list[np.ndarray], obs: dict
+    weights: list[np.ndarray], grads: list[np.ndarray], rate: float, after: list[np.ndarray], obs: dict, m: int
 ) -> str:
     def moved(factor: float) -> bool:
         steps = zip(after, weights, grads, strict=True)
@@ -283,15 +186,32 @@ def _step_hint(
     still = [close(a, w, np.float32) for a, w in zip(after, weights, strict=True)]
     if any(stepped) and all(s or u for s, u in zip(stepped, still, strict=True)):
         return "only some of the weights moved: take the gradients with respect to all the model's trainable variables"
-    return "not the gradients of the mean from-logits cross-entropy of the batch: check the loss you differentiate"
+    return _step_factor(weights, grads, rate, after, m) or (
+        "the weights moved, but not one SGD step along the gradients of the batch's mean loss: compare your "
+        "loss, tape and apply_gradients with the text's steps"
+    )
 
 
-COMPILE, TRAIN_STEP = CompileCheck(), TrainStepCheck()
+def _step_factor(
+    weights: list[np.ndarray], grads: list[np.ndarray], rate: float, after: list[np.ndarray], m: int
+) -> str | None:
+    """When every weight moved along its right gradient by one common wrong factor: that factor, named."""
+    moved = np.concatenate([(np.asarray(w, np.float64) - a).ravel() for w, a in zip(weights, after, strict=True)])
+    step = np.concatenate([(rate * np.asarray(g, np.float64)).ravel() for g in grads])
+    factor = float(moved @ step / (step @ step)) if np.any(step) else 0.0
+    if factor <= 0 or not np.allclose(moved, factor * step, rtol=1e-3, atol=1e-6):
+        return None
+    names = {"learning_rate": rate, "1/m": 1 / m, "m": float(m), "2": 2.0, "1/2": 0.5}
+    named = [n for n, v in names.items() if np.isclose(factor, v, rtol=1e-3)]
+    said = f"the weights moved along the right gradients, but {factor:.4g} times as far as one SGD step"
+    if "learning_rate" in named:
+        return f"{said}: a factor of learning_rate too many; apply_gradients multiplies by the rate itself"
+    if named:
+        return f"{said}: a factor of {named[0]} (m = {m}) is extra; the loss is already the batch's mean"
+    return f"{said}: a constant factor is extra or missing"
 
 
-def check_compile(compile_model: Callable) -> None:
-    """Check `compile_model(model, cfg)`: Adam at cfg.learning_rate, from-logits loss, accuracy (notebook 04)."""
-    run_check(COMPILE, compile_model)
+TRAIN_STEP = TrainStepCheck()
 
 
 def check_train_step(train_step: Callable) -> None:
