@@ -21,7 +21,7 @@ from lab_utils.checks.gradients.dense_backward import DENSE_BACKWARD, NAMES, den
 from lab_utils.checks.gradients.gd_step import GD_STEP, gd_step_mutants
 from lab_utils.checks.softmax import SOFTMAX, STABLE_SOFTMAX
 from lab_utils.observe import wire
-from lab_utils.observe.learner import Case, type_name
+from lab_utils.observe.calls import Case, type_name
 from lab_utils.reference import confusion_matrix, cross_entropy, dense_backward, softmax_cross_entropy_grad
 
 Answers = list[tuple[str, Callable]]  # (sentence, the learner's whole return value under that mutant)
