@@ -14,12 +14,12 @@ from nbclient.exceptions import CellExecutionError
 from solved import GRADED, check_calls, exercise_functions
 
 from lab_utils import checks
-from lab_utils.checks import EXERCISES, CheckFailure, Exercise, NotImplementedYet, core, exercises_in, series_stems
+from lab_utils.checks import EXERCISES, CheckFailure, ExerciseCheck, NotImplementedYet, core, exercises_in, series_stems
 from lab_utils.errors import LabError
 
 
 def run_check(exercise, fn):
-    core.run_check(exercise.check, fn)
+    core.run_check(exercise, fn)
 
 
 def returns_none(*args):
@@ -83,7 +83,7 @@ def test_a_passing_check_prints_one_green_line(capsys):
 def test_registry_declares_each_exercise_once_with_its_notebook_and_points():
     functions = [ex.function for ex in EXERCISES]
     assert len(functions) == len(set(functions))
-    assert all(isinstance(ex, Exercise) and ex.points > 0 and ex.notebook in GRADED for ex in EXERCISES)
+    assert all(isinstance(ex, ExerciseCheck) and ex.points > 0 and ex.notebook in GRADED for ex in EXERCISES)
     assert [ex.notebook for ex in EXERCISES] == sorted(ex.notebook for ex in EXERCISES), "in series order"
 
 
@@ -93,7 +93,7 @@ def test_a_registered_exercise_is_defined_and_checked_in_its_solved_notebook(exe
         f"{exercise.function} is registered for {exercise.notebook}, but no exercise cell of "
         f"solutions/{exercise.notebook}.ipynb defines it"
     )
-    call = f"{exercise.check.name}({exercise.function}"
+    call = f"{exercise.name}({exercise.function}"
     assert any(c.startswith(call) for c in check_calls(exercise.notebook)), (
         f"{exercise.function} is registered for {exercise.notebook}, but solutions/{exercise.notebook}.ipynb "
         f"never calls {call}...)"
@@ -105,14 +105,14 @@ def test_every_exercise_and_check_of_a_solved_notebook_is_registered(notebook):
     registered = {ex.function for ex in EXERCISES}
     unregistered = [f for f in exercise_functions(notebook) if f not in registered]
     assert not unregistered, f"solutions/{notebook}.ipynb has exercises no check registers: {unregistered}"
-    names = {ex.check.name for ex in EXERCISES}
+    names = {ex.name for ex in EXERCISES}
     unknown = [c for c in check_calls(notebook) if c.split("(")[0] not in names]
     assert not unknown, f"solutions/{notebook}.ipynb calls checks lab_utils.checks does not register: {unknown}"
 
 
 def test_registry_holds_every_check_of_the_module():
     public_checks = {name for name, _ in inspect.getmembers(checks, inspect.isfunction) if name.startswith("check_")}
-    assert {getattr(ex.check, "name", getattr(ex.check, "__name__", None)) for ex in EXERCISES} == public_checks
+    assert {getattr(ex, "name", getattr(ex, "__name__", None)) for ex in EXERCISES} == public_checks
 
 
 def test_exercises_in_accepts_a_notebook_name_or_path():

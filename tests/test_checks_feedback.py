@@ -21,7 +21,7 @@ from lab_utils.checks import (
     check_stable_softmax,
 )
 from lab_utils.checks.gradients import CROSS_ENTROPY, GD_STEP
-from lab_utils.checks.library import library_hint
+from lab_utils.checks.library import library_failure
 from lab_utils.checks.messages import show
 from lab_utils.checks.softmax import SOFTMAX, STABLE_SOFTMAX
 
@@ -294,7 +294,7 @@ def test_a_long_array_is_shown_on_one_line():
     ],
 )
 def test_a_library_softmax_in_my_softmax_is_refused_with_a_hint(source, spelled):
-    hint = library_hint(SOFTMAX, source)
+    hint = library_failure(SOFTMAX, source)
     assert hint.startswith(f"my_softmax calls {spelled},")
     assert "write softmax yourself with NumPy" in hint
 
@@ -306,9 +306,9 @@ def test_the_library_check_reads_the_definition_and_its_helpers_in_a_notebooks_c
         "def stable_softmax(z):\n    return helper(z)",
         "print(tf.nn.softmax(logits))  # the notebook's comparison cell: not the exercise",
     ]
-    assert "calls tf.nn.softmax" in library_hint(STABLE_SOFTMAX, cells)
+    assert "calls tf.nn.softmax" in library_failure(STABLE_SOFTMAX, cells)
     cells[1] = "def helper(z):\n    e = np.exp(z - z.max(-1, keepdims=True))\n    return e / e.sum(-1, keepdims=True)"
-    assert library_hint(STABLE_SOFTMAX, cells) is None
+    assert library_failure(STABLE_SOFTMAX, cells) is None
 
 
 def test_a_function_the_learner_defines_is_theirs_even_if_a_library_had_its_name():
@@ -317,7 +317,7 @@ def test_a_function_the_learner_defines_is_theirs_even_if_a_library_had_its_name
         "def softmax(z):\n    e = np.exp(z - z.max())\n    return e / e.sum()",
         "def my_softmax(z):\n    return softmax(z)",
     ]
-    assert library_hint(SOFTMAX, cells) is None
+    assert library_failure(SOFTMAX, cells) is None
 
 
 def test_a_keras_loss_in_cross_entropy_is_refused_whatever_its_spelling():
@@ -325,7 +325,7 @@ def test_a_keras_loss_in_cross_entropy_is_refused_whatever_its_spelling():
         "def cross_entropy_from_logits(logits, y):\n"
         "    return float(tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits))"
     )
-    assert "calls tf.keras.losses.SparseCategoricalCrossentropy, TensorFlow's own losses" in library_hint(
+    assert "calls tf.keras.losses.SparseCategoricalCrossentropy, TensorFlow's own losses" in library_failure(
         CROSS_ENTROPY, source
     )
 
@@ -347,15 +347,15 @@ def test_the_instant_check_refuses_a_library_call_before_running_any_case():
     ids=["checks-module", "reference-inside", "import-module", "dunder-import", "getattr"],
 )
 def test_the_labs_checks_and_reference_maths_are_refused_in_every_exercise(source):
-    hint = library_hint(GD_STEP, source)
+    hint = library_failure(GD_STEP, source)
     assert hint is not None and hint.startswith("gd_step calls ") and "the lab's own" in hint
 
 
 def test_a_dynamic_import_built_at_run_time_is_not_read_as_a_library():
     source = "import importlib\ndef gd_step(p, g, r):\n    return importlib.import_module(''.join(['x', 'y'])).f(p)"
-    assert library_hint(GD_STEP, source) is None
+    assert library_failure(GD_STEP, source) is None
 
 
 def test_a_notebooks_check_call_is_not_taken_for_a_use_of_the_labs_answers():
     cells = ["from lab_utils.checks import check_gd_step", "check_gd_step(gd_step)"]
-    assert library_hint(GD_STEP, cells) is None
+    assert library_failure(GD_STEP, cells) is None

@@ -107,7 +107,7 @@ def test_a_library_call_in_the_notebook_fails_whatever_the_kernel_says():
     sources = ["import scipy.special\n\ndef my_softmax(z):\n    return scipy.special.softmax(z)"]
     result = verdict(honest_answer(CASES), sources=sources)
     assert (result.result, result.score) == (FAILED, 0)
-    assert result.hint == MY_SOFTMAX.check.library_hint
+    assert result.hint == MY_SOFTMAX.library_hint
 
 
 def test_a_hint_wrapped_over_several_lines_is_kept_whole_and_leaves_no_stray_line():

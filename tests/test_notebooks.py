@@ -28,7 +28,7 @@ _spec.loader.exec_module(build_notebooks)
 
 # Issue 3: the check each notebook must call on each exercise, as a learner's check cell begins.
 CHECK_CALLS = {
-    stem: [f"{ex.check.name}({ex.function}" for ex in EXERCISES if ex.notebook == stem]
+    stem: [f"{ex.name}({ex.function}" for ex in EXERCISES if ex.notebook == stem]
     for stem in dict.fromkeys(ex.notebook for ex in EXERCISES)
 }
 CHECK_CALL = re.compile(r"^check_\w+\(", re.MULTILINE)

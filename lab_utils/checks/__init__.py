@@ -23,8 +23,9 @@ Where each part lives (import the check functions from `lab_utils.checks` itself
   wrong versions of the reference maths, each with the sentence that names its cause) and `check_*` functions;
 - `core`: `ExerciseCheck`, `run_check`; `messages`: `CheckFailure`, `NotImplementedYet`, how values are shown and
   the judge's comparisons; `relations`: how a wrong value relates to the right one; `explain`: the exceptions
-  learners trigger, explained; `library`: the source check, `library_hint`;
-- this module: the registry `Exercise`, `EXERCISES`, `exercises_in`, `series_stems` (used by the grader and the course),
+  learners trigger, explained; `library`: the source check, `library_failure`;
+- this module: the registry `EXERCISES` (the checks themselves), `exercises_in`, `series_stems` (used by the grader
+  and the course),
   found by importing every module of this package that sets `NOTEBOOK`, in the notebooks' order.
   Adding an exercise is adding its check (and `check_*` function) to its notebook's module: nothing here.
 """
@@ -33,31 +34,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
 from types import ModuleType
 
 from lab_utils.checks.core import ExerciseCheck
 from lab_utils.checks.messages import CheckFailure, NotImplementedYet
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """One graded exercise, as its check declares it: the learner's function name, its check, its points,
-    and the notebook it is graded in."""
-
-    check: ExerciseCheck
-
-    @property
-    def function(self) -> str:
-        return self.check.function
-
-    @property
-    def points(self) -> int:
-        return self.check.points
-
-    @property
-    def notebook(self) -> str:
-        return self.check.notebook
 
 
 def notebook_modules(package: ModuleType) -> list[ModuleType]:
@@ -74,8 +54,8 @@ def checks_of(module: ModuleType) -> list[ExerciseCheck]:
     return list({id(check): check for check in found}.values())
 
 
-def _registry(modules: list[ModuleType]) -> tuple[Exercise, ...]:
-    exercises = tuple(Exercise(check) for module in modules for check in checks_of(module))
+def _registry(modules: list[ModuleType]) -> tuple[ExerciseCheck, ...]:
+    exercises = tuple(check for module in modules for check in checks_of(module))
     functions = [ex.function for ex in exercises]
     duplicated = sorted({f for f in functions if functions.count(f) > 1})
     if duplicated:
@@ -84,15 +64,10 @@ def _registry(modules: list[ModuleType]) -> tuple[Exercise, ...]:
 
 
 _MODULES = notebook_modules(importlib.import_module(__name__))
-EXERCISES: tuple[Exercise, ...] = _registry(_MODULES)
+EXERCISES: tuple[ExerciseCheck, ...] = _registry(_MODULES)
 # The notebooks' check functions, from the modules that define them (`from lab_utils.checks import check_softmax`).
 globals().update(
-    {
-        ex.check.name: getattr(module, ex.check.name)
-        for module in _MODULES
-        for ex in EXERCISES
-        if ex.notebook == module.NOTEBOOK
-    }
+    {ex.name: getattr(module, ex.name) for module in _MODULES for ex in EXERCISES if ex.notebook == module.NOTEBOOK}
 )
 
 
@@ -101,7 +76,7 @@ def series_stems() -> list[str]:
     return list(dict.fromkeys(ex.notebook for ex in EXERCISES))
 
 
-def exercises_in(notebook: str) -> tuple[Exercise, ...]:
+def exercises_in(notebook: str) -> tuple[ExerciseCheck, ...]:
     """The exercises of one notebook, e.g. "02_model" (a path such as notebooks/02_model.ipynb works too)."""
     stem = notebook.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".ipynb")
     return tuple(ex for ex in EXERCISES if ex.notebook == stem)
@@ -110,9 +85,9 @@ def exercises_in(notebook: str) -> tuple[Exercise, ...]:
 __all__ = [
     "EXERCISES",
     "CheckFailure",
-    "Exercise",
+    "ExerciseCheck",
     "NotImplementedYet",
     "exercises_in",
     "series_stems",
-    *(ex.check.name for ex in EXERCISES),
+    *(ex.name for ex in EXERCISES),
 ]

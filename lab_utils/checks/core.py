@@ -27,7 +27,7 @@ import numpy as np
 
 from lab_utils import observe
 from lab_utils.checks.explain import explain
-from lab_utils.checks.library import library_hint, source_of
+from lab_utils.checks.library import library_failure, source_of
 from lab_utils.checks.messages import (
     GREEN,
     LEAD,
@@ -137,7 +137,7 @@ def run_check(check: ExerciseCheck, fn: Any, cases: list[Case] | None = None, se
     if not callable(fn):
         raise CheckFailure(f"the check needs your function {check.function} itself, got {a_kind(type(fn).__name__)}")
     source, aliases = source_of(fn, check.library_calls)
-    hint = library_hint(check, source, aliases=aliases, name=getattr(fn, "__name__", None))
+    hint = library_failure(check, source, aliases=aliases, name=getattr(fn, "__name__", None))
     if hint:
         raise CheckFailure(hint)
     cases = check.cases(np.random.default_rng(seed)) if cases is None else cases

@@ -45,7 +45,7 @@ class _Check(Protocol):
     library_hint: str
 
 
-def library_hint(
+def library_failure(
     check: _Check, source: str | Sequence[str], aliases: dict[str, str] | None = None, name: str | None = None
 ) -> str | None:
     """The failure message when the definition of `name` (default: check.function) in `source` uses one of

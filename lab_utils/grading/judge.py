@@ -4,7 +4,7 @@ observe them, and the verdict on what came back, in this process, where no learn
 `request(ex, cases)` is the grading cell's code; `judge(ex, cases, run, sources)` reads the kernel's
 answer (the wire format: plain data, validated and size-capped, never unpickled or evaluated) and
 calls the exercise's own `check.judge` on each case, with the cases the grader made, not any the
-kernel echoes. The source check (`library_hint`) reads the learner's notebook text, not the kernel.
+kernel echoes. The source check (`library_failure`) reads the learner's notebook text, not the kernel.
 Whatever the kernel sends that is not a well-formed answer is an error worth 0 points.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from lab_utils.checks import Exercise
-from lab_utils.checks.library import library_hint
+from lab_utils.checks.core import ExerciseCheck
+from lab_utils.checks.library import library_failure
 from lab_utils.checks.messages import CheckFailure, NotImplementedYet
 from lab_utils.grading.results import ERROR, FAILED, MISSING, NOT_IMPLEMENTED, PASSED, TIMEOUT, ExerciseResult
 from lab_utils.grading.runner import CellRun
@@ -30,30 +30,29 @@ MESSAGE_LINES = 12  # a failure message keeps this many lines
 PRELOAD = f"import {wire.KERNEL_MODULE}"  # run before the learner's cells
 
 
-def cases(ex: Exercise, seed: int) -> list[Case]:
+def cases(ex: ExerciseCheck, seed: int) -> list[Case]:
     """The exercise's cases for this run: its fixed edge cases and random ones from `seed`."""
-    return list(ex.check.cases(np.random.default_rng(seed)))
+    return list(ex.cases(np.random.default_rng(seed)))
 
 
-def request(ex: Exercise, cases: list[Case]) -> str:
+def request(ex: ExerciseCheck, cases: list[Case]) -> str:
     """The grading cell that has the kernel observe the learner's function on `cases`."""
-    request = {"function": ex.function, "observer": ex.check.observer, "cases": [list(c) for c in cases]}
+    request = {"function": ex.function, "observer": ex.observer, "cases": [list(c) for c in cases]}
     payload = wire.encode(request)
     return f"__import__({wire.KERNEL_MODULE!r}, fromlist=['observe_all']).observe_all(globals(), {payload!r})"
 
 
-def result(ex: Exercise, result: str, message: str, hint: str | None = None) -> ExerciseResult:
+def result(ex: ExerciseCheck, result: str, message: str, hint: str | None = None) -> ExerciseResult:
     """An ExerciseResult with the registry's points, scored by the grader."""
     score = ex.points if result == PASSED else 0
     return ExerciseResult(ex.function, ex.notebook, ex.points, score, result, message, hint)
 
 
-def judge(ex: Exercise, cases: list[Case], run: CellRun, sources: list[str], timeout: float) -> ExerciseResult:
+def judge(ex: ExerciseCheck, cases: list[Case], run: CellRun, sources: list[str], timeout: float) -> ExerciseResult:
     """The verdict on the kernel's answer `run` to `request(ex, cases)`; `sources`: the notebook's code cells."""
-    check = ex.check
-    hint = library_hint(check, sources)
+    hint = library_failure(ex, sources)
     if hint:
-        return result(ex, FAILED, one_line(hint), check.library_hint)
+        return result(ex, FAILED, one_line(hint), ex.library_hint)
     if run.status == "timeout":
         return result(ex, TIMEOUT, f"{ex.function} ran for more than {timeout:g} s (an infinite loop?) and was stopped")
     if run.status == "dead":
@@ -66,14 +65,14 @@ def judge(ex: Exercise, cases: list[Case], run: CellRun, sources: list[str], tim
         return result(ex, MISSING, one_line(answer["missing"]))
     for case, obs in zip(cases, answer["observations"], strict=True):
         try:
-            check.judge(case, obs)
+            ex.judge(case, obs)
         except NotImplementedYet as e:
             return _failure(ex, NOT_IMPLEMENTED, e)
         except CheckFailure as e:
             return _failure(ex, FAILED, e)
         except Exception:  # an observation shaped to trip the judge: the kernel lied, the learner gets nothing
             return result(ex, FAILED, f"{ex.function}: the kernel sent an observation the check cannot read")
-    return result(ex, PASSED, f"{check.name} passed: {check.summary(cases)}")
+    return result(ex, PASSED, f"{ex.name} passed: {ex.summary(cases)}")
 
 
 def _answer(run: CellRun, n_cases: int) -> dict[str, Any]:
@@ -91,7 +90,7 @@ def _answer(run: CellRun, n_cases: int) -> dict[str, Any]:
     return answer
 
 
-def _failure(ex: Exercise, verdict: str, failure: CheckFailure) -> ExerciseResult:
+def _failure(ex: ExerciseCheck, verdict: str, failure: CheckFailure) -> ExerciseResult:
     """The failure's message (cut to a sane size) and its hint, kept apart for the class report. The hint is whole:
     its line and the lines `messages.wrapped` continued it on (indented deeper), joined into one text."""
     message, hint = _split_hint(str(failure).splitlines() or [""])

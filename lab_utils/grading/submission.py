@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from lab_utils.checks import Exercise, exercises_in
+from lab_utils.checks import exercises_in
+from lab_utils.checks.core import ExerciseCheck
 from lab_utils.errors import LabError
 from lab_utils.grading import judge
 from lab_utils.grading.cells import cells_to_run
@@ -167,7 +168,7 @@ class _Grader:
             raise KernelStartError(f"the grading kernel could not import {wire.KERNEL_MODULE}")
 
     def _run_cells(
-        self, nb: NotebookResult, stem: str, cells: list[tuple[int, str, str]], exercises: tuple[Exercise, ...]
+        self, nb: NotebookResult, stem: str, cells: list[tuple[int, str, str]], exercises: tuple[ExerciseCheck, ...]
     ) -> None:
         if not self.kernel.alive():
             self._start()
@@ -207,7 +208,7 @@ class _Grader:
                 self._start()  # give up replaying: grade what a fresh kernel has
                 return
 
-    def _grade_one(self, nb: NotebookResult, ex: Exercise, cells: list[tuple[int, str, str]]) -> ExerciseResult:
+    def _grade_one(self, nb: NotebookResult, ex: ExerciseCheck, cells: list[tuple[int, str, str]]) -> ExerciseResult:
         cases = judge.cases(ex, self.seed)
         limit = self._limit()
         if limit <= 0 or not self.kernel.alive():
