@@ -92,19 +92,13 @@ def venv_program(venv, name):
 
 
 def run(argv, env=None):
-    """Run a command in the repository with the terminal attached and return its exit status.
+    """Run a command with the terminal attached (as jupyter/lab.py runs JupyterLab) and return its exit status."""
+    import importlib.util
 
-    Ctrl-C reaches the command too (JupyterLab asks to confirm, then shuts down): wait for it to finish rather
-    than leave it running behind a returned prompt.
-    """
-    import subprocess
-
-    process = subprocess.Popen(argv, cwd=ROOT, env=env)
-    while True:
-        try:
-            return process.wait()
-        except KeyboardInterrupt:
-            continue
+    spec = importlib.util.spec_from_file_location("lab_jupyter", os.path.join(ROOT, "jupyter", "lab.py"))
+    lab_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lab_module)
+    return lab_module.serve(argv, dict(os.environ) if env is None else env)
 
 
 def must(argv, env=None):
@@ -228,6 +222,7 @@ def main(argv):
     if problem:
         sys.stderr.write(problem + "\n")
         return 1
+    os.chdir(ROOT)
     return COMMANDS[argv[1]](argv[2:])
 
 
