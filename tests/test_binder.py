@@ -7,6 +7,7 @@ environment's top-level packages at repo2docker's pins, then binder/requirements
 """
 
 import importlib.util
+import json
 import re
 import shutil
 import subprocess
@@ -132,10 +133,12 @@ def test_postbuild_installs_the_lab_and_its_jupyterlab_settings(binder_env):
         check=True,
     )
     assert "site-packages" in where.stdout
-    disabled = subprocess.run(
+    listed = subprocess.run(
         [str(python), "-m", "jupyter", "labextension", "list"], capture_output=True, text=True, env=venv_env(python)
     )
-    assert "disabled" in disabled.stdout + disabled.stderr
+    disabled = json.loads((ROOT / "jupyter" / "settings" / "page_config.json").read_text())["disabledExtensions"]
+    section = (listed.stdout + listed.stderr).partition("Disabled extensions:")[2]
+    assert disabled and all(f"{name} (all plugins)" in section for name in disabled)
 
 
 @pytest.mark.slow

@@ -219,9 +219,9 @@ def test_handin_in_colab_says_how_to_hand_in_the_downloaded_notebooks(ran, colab
 
 
 def test_outside_colab_the_set_up_cell_does_nothing():
-    namespace = {}
+    namespace, source = {}, build_notebooks.colab_setup_cell().source
     before = (list(sys.path), sorted(sys.modules))
-    exec(build_notebooks.colab_setup_cell().source, namespace)  # noqa: S102
+    exec(source, namespace)  # noqa: S102
     assert (list(sys.path), sorted(sys.modules)) == before
     assert set(namespace) - {"__builtins__"} == {"sys"}
 
