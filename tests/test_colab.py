@@ -81,7 +81,12 @@ print(json.dumps({"ipywidgets": ipywidgets.__version__, "message": pad.message.v
 
 
 def freeze(python: Path) -> dict[str, str]:
-    done = pip(python, "list", "--format=json", check=True)
+    done = subprocess.run(
+        [str(python), "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {entry["name"].lower(): entry["version"] for entry in json.loads(done.stdout)}
 
 
@@ -216,6 +221,11 @@ def test_handin_in_colab_says_how_to_hand_in_the_downloaded_notebooks(ran, colab
     assert done.returncode == 0, done.stderr[-3000:]
     (shown,) = nbformat.read(folder / "ran.ipynb", as_version=4).cells[1].outputs
     assert "File &gt; Download &gt; Download .ipynb" in shown["data"]["text/html"]
+
+
+def test_every_learner_notebook_begins_with_the_set_up_cell():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert nbformat.read(path, as_version=4).cells[0] == build_notebooks.colab_setup_cell(), path.name
 
 
 def test_outside_colab_the_set_up_cell_does_nothing():
