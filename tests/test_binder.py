@@ -164,3 +164,11 @@ def test_solved_notebooks_01_to_03_pass_nbval_on_binder(binder_env):
         timeout=1800,
     )
     assert done.returncode == 0, done.stdout[-4000:]
+
+
+def test_the_readme_launches_the_release_on_binder_at_the_first_notebook():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    github = re.search(r'^Source = "https://github.com/([^"]+)"', pyproject, re.MULTILINE).group(1)
+    version = re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE).group(1)
+    link = f"https://mybinder.org/v2/gh/{github}/v{version}?urlpath=lab/tree/notebooks/01_softmax.ipynb"
+    assert f"[![Launch on Binder](https://mybinder.org/badge_logo.svg)]({link})" in (ROOT / "README.md").read_text()

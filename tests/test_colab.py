@@ -239,3 +239,11 @@ def test_outside_colab_the_set_up_cell_does_nothing():
 def test_the_set_up_cell_clones_the_release_named_in_pyproject():
     source = build_notebooks.colab_setup_cell().source
     assert f'"--branch=v{project_version()}", "{source_url()}"' in source
+
+
+def test_the_readme_opens_every_learner_notebook_in_colab_at_the_release():
+    readme = (ROOT / "README.md").read_text()
+    github = source_url().removeprefix("https://github.com/")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        link = f"https://colab.research.google.com/github/{github}/blob/v{project_version()}/notebooks/{path.name}"
+        assert f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({link})" in readme
