@@ -159,8 +159,9 @@ def lab(args):
 
 
 def suite(name):
-    """The command that runs the suite `name` of SUITES in .venv (installed for the tests)."""
-    return lambda args: run_all(install("test"), SUITES[name])
+    """The command that runs the suite `name` of SUITES in .venv (installed for the tests); its arguments go to
+    each pytest run (`py tools/make.py check -k softmax`)."""
+    return lambda args: run_all(install("test"), [c + args if "pytest" in c else c for c in SUITES[name]])
 
 
 def handin(args):
