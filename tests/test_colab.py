@@ -200,10 +200,8 @@ def test_the_digit_pad_reads_an_upload_from_ipywidgets_7(ran, colab):
     assert shown["value"] == {}  # emptied, so that the same file picked again is read again
 
 
-@pytest.mark.slow
-def test_handin_in_colab_says_how_to_hand_in_the_downloaded_notebooks(ran, colab):
-    folder = colab["content"] / "handin"
-    folder.mkdir()
+def run_handin_cell(colab: dict, folder: Path) -> list[dict]:
+    """The outputs of `handin()` run in a Colab notebook whose working folder is `folder`."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         build_notebooks.colab_setup_cell(),
@@ -216,11 +214,28 @@ def test_handin_in_colab_says_how_to_hand_in_the_downloaded_notebooks(ran, colab
         env=colab["env"],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1200,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    (shown,) = nbformat.read(folder / "ran.ipynb", as_version=4).cells[1].outputs
+    return nbformat.read(folder / "ran.ipynb", as_version=4).cells[1].outputs
+
+
+@pytest.mark.slow
+def test_handin_in_colab_says_how_to_hand_in_the_downloaded_notebooks(ran, colab):
+    folder = colab["content"] / "no-notebooks"
+    folder.mkdir()
+    (shown,) = run_handin_cell(colab, folder)
     assert "File &gt; Download &gt; Download .ipynb" in shown["data"]["text/html"]
+
+
+@pytest.mark.slow
+def test_handin_in_colab_pre_checks_the_uploaded_notebooks_and_writes_the_file(ran, colab):
+    folder = colab["content"] / "uploaded"
+    folder.mkdir()
+    (folder / "01_softmax.ipynb").write_bytes((ROOT / "solutions" / "01_softmax.ipynb").read_bytes())
+    shown = "".join(output.get("data", {}).get("text/html", "") for output in run_handin_cell(colab, folder))
+    assert "Pre-check total: 25/" in shown
+    assert len(list((folder / "handed-in").glob("mnist-lab-*.zip"))) == 1
 
 
 def test_every_learner_notebook_begins_with_the_set_up_cell():

@@ -219,13 +219,13 @@ def colab_setup_cell(root: Path = ROOT) -> nbformat.NotebookNode:
     # The lock's pins for Colab's platform, as exported for Binder (Linux x86-64 too).
     exported = (root / "binder" / "requirements.txt").read_text(encoding="utf-8").splitlines()
     pins = [Requirement(line) for line in exported if line and not line.startswith(("#", " "))]
-    locked = {pin.name: str(pin) for pin in pins if pin.marker is None or pin.marker.evaluate(COLAB_MARKERS)}
+    locked = {p.name: f"{p.name}{p.specifier}" for p in pins if p.marker is None or p.marker.evaluate(COLAB_MARKERS)}
     imports = {}
     for dependency in map(Requirement, project["dependencies"]):
         if dependency.name not in COLAB_FRONT_END_ONLY and (
             dependency.marker is None or dependency.marker.evaluate(COLAB_MARKERS)
         ):
-            imports[COLAB_IMPORT_NAMES.get(dependency.name, dependency.name)] = locked[dependency.name].split(";")[0]
+            imports[COLAB_IMPORT_NAMES.get(dependency.name, dependency.name)] = locked[dependency.name]
     packages = "".join(f"\n        {json.dumps(module)}: {json.dumps(pin)}," for module, pin in sorted(imports.items()))
     source = COLAB_SETUP.format(
         tag=json.dumps(f"--branch=v{project['version']}"), url=json.dumps(project["urls"]["Source"]), packages=packages
