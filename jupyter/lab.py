@@ -14,6 +14,7 @@ adding only a port, a token and a scratch copy of the notebooks.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,5 +54,20 @@ def command(notebooks: Path = NOTEBOOKS, extra: Sequence[str] = ()) -> list[str]
     return [*argv, *extra]
 
 
+def serve(argv: Sequence[str], env: dict[str, str]) -> int:
+    """Run JupyterLab attached to this terminal until it stops; returns its exit status.
+
+    A child process waited for, not os.exec*: on Windows exec starts a new process and returns at once
+    (cpython#101191), leaving JupyterLab detached behind the prompt. Ctrl-C reaches JupyterLab too, which asks
+    to confirm and shuts down: this process waits for that rather than stopping first.
+    """
+    process = subprocess.Popen(argv, env=env)
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            continue
+
+
 if __name__ == "__main__":
-    os.execvpe(sys.executable, command(extra=sys.argv[1:]), environment())
+    sys.exit(serve(command(extra=sys.argv[1:]), environment()))

@@ -153,3 +153,38 @@ def test_a_precheck_runs_with_the_labs_packages_only(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "Pre-check total: 25/135 points" in run.stdout
     assert len(list(Path(tmp_path, "handed-in").glob("mnist-lab-ada-*.zip"))) == 1
+
+
+@pytest.fixture
+def in_colab(monkeypatch):
+    """A kernel as Google Colab's: google.colab imported at start, no ipylab installed."""
+    import types
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setitem(sys.modules, "ipylab", None)
+
+
+def shown_by_handin(monkeypatch, *args) -> list[str]:
+    """What handin(*args) displays, as text."""
+    import IPython.display
+
+    from lab_utils.handin import handin
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
+    handin(*args)
+    return shown
+
+
+def test_in_colab_without_the_notebooks_handin_says_how_to_bring_them_instead_of_failing(
+    in_colab, monkeypatch, tmp_path
+):
+    (shown,) = shown_by_handin(monkeypatch, tmp_path)
+    assert "File &gt; Download &gt; Download .ipynb" in shown
+    assert f"upload those files into {tmp_path.resolve()}" in shown
+    assert not (tmp_path / "handed-in").exists()
+
+
+def test_in_colab_the_uploaded_notebooks_are_handed_in_as_they_are(in_colab, tmp_path):
+    (tmp_path / "01_softmax.ipynb").write_bytes(softmax_notebook())
+    assert save_open_notebooks([tmp_path / "01_softmax.ipynb"]).startswith("In Google Colab: handing in the notebooks")

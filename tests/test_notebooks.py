@@ -81,9 +81,10 @@ def _change_solution(lab: dict[str, Path]) -> None:
     nbformat.write(nb, lab["solution"])
 
 
+# A learner notebook is its solved notebook's cells after the set-up cell for Colab (tests/test_colab.py).
 def _learner_edit(lab: dict[str, Path]) -> None:
     nb = nbformat.read(lab["learner"], as_version=4)
-    nb.cells[1].source = nb.cells[1].source.replace(build_notebooks.STUB, "return x + x")
+    nb.cells[2].source = nb.cells[2].source.replace(build_notebooks.STUB, "return x + x")
     nbformat.write(nb, lab["learner"])
 
 
@@ -92,7 +93,7 @@ def _learner_edit(lab: dict[str, Path]) -> None:
 
 def test_solution_block_becomes_a_stub_at_its_indentation(lab):
     assert _run_tool(lab) == 0
-    cell = nbformat.read(lab["learner"], as_version=4).cells[1]
+    cell = nbformat.read(lab["learner"], as_version=4).cells[2]
     assert cell.source == (
         f"def double(x):\n    ### START CODE HERE ###\n    {build_notebooks.STUB}\n    ### END CODE HERE ###"
     )
@@ -100,7 +101,7 @@ def test_solution_block_becomes_a_stub_at_its_indentation(lab):
 
 def test_learner_version_has_no_outputs_or_execution_counts(lab):
     _run_tool(lab)
-    cells = nbformat.read(lab["learner"], as_version=4).cells
+    cells = nbformat.read(lab["learner"], as_version=4).cells[1:]
     assert [c.outputs for c in cells if c.cell_type == "code"] == [[], []]
     assert [c.execution_count for c in cells if c.cell_type == "code"] == [None, None]
 
@@ -108,7 +109,7 @@ def test_learner_version_has_no_outputs_or_execution_counts(lab):
 def test_learner_version_keeps_cell_ids_and_names_its_source(lab):
     _run_tool(lab)
     nb = nbformat.read(lab["learner"], as_version=4)
-    assert [c.id for c in nb.cells] == ["cell-0", "cell-1", "cell-2"]
+    assert [c.id for c in nb.cells[1:]] == ["cell-0", "cell-1", "cell-2"]
     assert nb.metadata["lab_generated"]["source"] == "solutions/01_double.ipynb"
 
 
@@ -125,8 +126,8 @@ def test_notebook_without_exercises_is_copied_without_outputs(lab):
     _write(lab["solutions"] / "05_extras.ipynb", nb)
     assert _run_tool(lab) == 0
     learner = nbformat.read(lab["notebooks"] / "05_extras.ipynb", as_version=4)
-    assert [c.source for c in learner.cells] == ["# Extras", "print('hello')"]
-    assert learner.cells[1].outputs == []
+    assert [c.source for c in learner.cells[1:]] == ["# Extras", "print('hello')"]
+    assert learner.cells[2].outputs == []
 
 
 @pytest.mark.parametrize(
@@ -167,7 +168,7 @@ def test_prose_about_the_markers_in_markdown_is_kept(lab):
     prose = "Write your code between `### START CODE HERE ###` and `### END CODE HERE ###`; no solution is shown."
     _write(lab["solution"], _notebook(("markdown", prose), ("code", EXERCISE)))
     assert _run_tool(lab) == 0
-    assert nbformat.read(lab["learner"], as_version=4).cells[0].source == prose
+    assert nbformat.read(lab["learner"], as_version=4).cells[1].source == prose
 
 
 def test_edited_learner_notebook_is_not_overwritten(lab, capsys):
@@ -185,20 +186,20 @@ def test_edited_learner_notebook_is_overwritten_with_force(lab):
     _learner_edit(lab)
     _change_solution(lab)
     assert _run_tool(lab, "--force") == 0
-    assert nbformat.read(lab["learner"], as_version=4).cells[0].source == "# Doubling, revised"
+    assert nbformat.read(lab["learner"], as_version=4).cells[1].source == "# Doubling, revised"
 
 
 def test_unedited_learner_notebook_is_updated_when_its_solution_changes(lab):
     _run_tool(lab)
     _change_solution(lab)
     assert _run_tool(lab) == 0
-    assert nbformat.read(lab["learner"], as_version=4).cells[0].source == "# Doubling, revised"
+    assert nbformat.read(lab["learner"], as_version=4).cells[1].source == "# Doubling, revised"
 
 
 def test_running_a_learner_notebook_does_not_count_as_editing_it(lab):
     _run_tool(lab)
     nb = nbformat.read(lab["learner"], as_version=4)
-    nb.cells[2].outputs = [nbformat.v4.new_output("error", ename="NotImplementedError", evalue="", traceback=[])]
+    nb.cells[3].outputs = [nbformat.v4.new_output("error", ename="NotImplementedError", evalue="", traceback=[])]
     nbformat.write(nb, lab["learner"])
     _change_solution(lab)
     assert _run_tool(lab) == 0

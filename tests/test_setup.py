@@ -2,7 +2,8 @@
 
 uv.lock pins, with a hashed file, everything `make lab` and `make test` install on each supported platform
 and Python, within the ranges pyproject.toml states; the learner's install holds no test tool; conda users
-get what `make lab` gets; an unsupported Python gets one line naming the versions that work.
+get what `make lab` gets; an unsupported Python gets one line naming the versions that work, from the set-up
+script (tools/make.py) that the Makefile calls and Windows runs directly; the lock installs from wheels on Windows.
 """
 
 import os
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import pythons
 import yaml
 from packaging.markers import Marker
 from packaging.requirements import Requirement
@@ -188,26 +190,61 @@ def test_environment_yml_python_is_supported():
     assert python.split("=")[1] + ".0" in SpecifierSet(PROJECT["requires-python"])
 
 
-def run_check_python(pyproject: Path) -> subprocess.CompletedProcess:
+def run_make_script(root: Path, *args: str, python: str = sys.executable) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "check_python.py"), str(pyproject)], capture_output=True, text=True
+        [python, str(root / "tools" / "make.py"), *args], capture_output=True, text=True, timeout=60, cwd=root
     )
 
 
+def unsupported_copy(tmp_path: Path) -> Path:
+    """A copy of the set-up files whose pyproject.toml admits no Python that exists."""
+    for name in ("Makefile", "pyproject.toml", "uv.lock", "requirements-uv.txt", "tools/make.py", "jupyter/lab.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(re.sub(r'requires-python = "[^"]+"', 'requires-python = ">=3.99"', pyproject.read_text()))
+    return tmp_path
+
+
+REFUSAL = (
+    "Python {running} is not supported: the lab needs Python {needs}. Install one, then run e.g. "
+    "`make lab PYTHON=python3.12` (on Windows `py -3.12 tools/make.py lab`).\n"
+)
+
+
 def test_a_supported_python_passes_the_check_silently():
-    result = run_check_python(ROOT / "pyproject.toml")
+    result = run_make_script(ROOT, "python-ok")
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
 def test_an_unsupported_python_gets_one_line_naming_the_versions_that_work(tmp_path):
-    pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text('[project]\nrequires-python = ">=3.99"\n')
-    result = run_check_python(pyproject)
+    result = run_make_script(unsupported_copy(tmp_path), "lab")
     running = ".".join(map(str, sys.version_info[:3]))
     assert result.returncode == 1
-    assert result.stderr == f"Python {running} is not supported: the lab needs Python >=3.99. " + (
-        "Install one, then run e.g. `make lab PYTHON=python3.12`.\n"
-    )
+    assert result.stderr == REFUSAL.format(running=running, needs=">=3.99")
+    assert not (tmp_path / ".venv-uv").exists() and not (tmp_path / ".venv").exists()
+
+
+@pytest.mark.parametrize("old", ["2.7", "3.6", "3.9"])
+def test_an_old_python_running_the_set_up_script_gets_the_one_line_refusal(old):
+    python = pythons.python(old)
+    version = subprocess.run(
+        [str(python), "-c", "import sys; print('.'.join(map(str, sys.version_info[:3])))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    for command in ("lab", "test", "handin"):
+        result = run_make_script(ROOT, command, python=str(python))
+        assert result.returncode == 1
+        assert result.stderr == REFUSAL.format(running=version, needs=PROJECT["requires-python"]), result.stderr
+        assert result.stdout == ""
+
+
+def test_the_set_up_script_names_its_commands_when_given_none():
+    result = run_make_script(ROOT)
+    assert result.returncode == 2
+    assert all(command in result.stderr for command in ("lab", "test", "check", "handin", "train"))
 
 
 def test_ci_runs_the_readme_test_command():
@@ -216,16 +253,44 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_make_lab_on_an_unsupported_python_stops_with_that_line_before_installing(tmp_path):
-    for name in ("Makefile", "pyproject.toml", "uv.lock", "requirements-uv.txt", "tools/check_python.py"):
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_text((ROOT / name).read_text())
-    pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text(re.sub(r'requires-python = "[^"]+"', 'requires-python = ">=3.99"', pyproject.read_text()))
+    unsupported_copy(tmp_path)
     # A make of its own, not a sub-make of `make test` (which would announce its directory).
     env = {key: value for key, value in os.environ.items() if key not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-    result = subprocess.run(
-        ["make", "lab", f"PYTHON={sys.executable}"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode != 0
-    assert result.stderr.count("\n") == 1 and "is not supported: the lab needs Python >=3.99" in result.stderr
-    assert result.stdout == "" and not (tmp_path / ".venv-uv").exists() and not (tmp_path / ".venv").exists()
+    for target in ("lab", "test"):
+        result = subprocess.run(
+            ["make", target, f"PYTHON={sys.executable}"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode != 0
+        assert result.stderr.count("\n") == 1 and "is not supported: the lab needs Python >=3.99" in result.stderr
+        assert result.stdout == "" and not (tmp_path / ".venv-uv").exists() and not (tmp_path / ".venv").exists()
+
+
+def test_the_makefile_sets_up_through_the_set_up_script():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("lab", "test", "check", "handin", "train", "lock"):
+        recipe = re.search(rf"^(?:[\w .-]* )?{target}(?: [\w .-]*)?:.*\n\t(.*)$", makefile, re.MULTILINE)
+        assert recipe is not None and "$(SETUP)" in recipe.group(1), f"make {target} does not call tools/make.py"
+
+
+def test_the_locked_learner_packages_resolve_to_windows_wheels(tmp_path):
+    """Windows has no compiler a learner would have: every locked package of `make lab` and of the grader must
+    install there from a wheel, for each Python requires-python admits."""
+    requirements = tmp_path / "requirements.txt"
+    uv = str(ROOT / ".venv-uv" / "bin" / "uv")
+    export = [uv, "export", "--frozen", "--no-hashes", "--no-emit-project", "--extra", "grading", "--no-dev"]
+    subprocess.run([*export, "--output-file", str(requirements)], cwd=ROOT, check=True, capture_output=True)
+    for python in sorted({version.rsplit(".", 1)[0] for version in PYTHONS}):
+        result = subprocess.run(
+            [uv, "pip", "compile", "--quiet", "--python-platform", "x86_64-pc-windows-msvc", "--python-version", python]
+            + ["--only-binary", ":all:", "--no-deps", str(requirements)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, f"Python {python} on Windows: {result.stderr}"
+        assert re.search(r"^tensorflow-cpu==", result.stdout, re.MULTILINE)

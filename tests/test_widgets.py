@@ -403,6 +403,18 @@ def test_an_uploaded_picture_of_a_digit_is_classified(trained_model):
     assert pad.upload.value == ()  # emptied, so that loading the same file again classifies it again
 
 
+def test_an_upload_in_ipywidgets_7s_format_is_classified_too(trained_model):
+    # Google Colab's ipywidgets 7 sets a dict of file name to metadata and content (tests/test_colab.py drives a
+    # real ipywidgets 7 FileUpload); the pad reads the value its observer is given.
+    pad = draw_digit_pad(trained_model)
+    content = png_file(drawing())
+    pad._load_upload(
+        {"new": {"digit.png": {"metadata": {"name": "digit.png", "size": len(content)}, "content": content}}}
+    )
+    expected = predict_proba(trained_model, preprocess_drawing(drawing())[None])[0]
+    assert pad.bars.values.argmax() == expected.argmax()
+
+
 def test_an_uploaded_file_that_is_not_an_image_gets_a_one_line_message(trained_model):
     pad = draw_digit_pad(trained_model)
     upload(pad, b"%PDF-1.4 not a picture")

@@ -38,6 +38,11 @@ from pathlib import Path
 
 import nbformat
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # lab_utils from this checkout, installed or not
 
@@ -54,6 +59,43 @@ NBFORMAT_MINOR = 5
 # Cell tags that only steer nbval on the solved notebooks; learners never need them.
 TEST_ONLY_TAGS = ("nbval-ignore-output", "nbval-skip", "nbval-raises-exception", "raises-exception")
 WORD = re.compile(r"[A-Za-z]+")
+
+
+COLAB_CELL_ID = "colab-setup"
+# The lab's packages Colab's kernel never imports: its front end is Colab's own, and the hand-in does not save
+# through ipylab there.
+COLAB_FRONT_END_ONLY = ("jupyterlab", "ipylab")
+COLAB_IMPORT_NAMES = {"tensorflow-cpu": "tensorflow", "pillow": "PIL"}  # the lab's packages imported by another name
+# Where Colab runs: Linux x86-64, Python 3.12 (pins for it are taken from the lock's export).
+COLAB_MARKERS = {"sys_platform": "linux", "platform_machine": "x86_64", "python_version": "3.12"}
+COLAB_MARKERS.update(python_full_version="3.12.0", platform_system="Linux", os_name="posix")
+COLAB_SETUP = """\
+# Sets the lab up in Google Colab (elsewhere this cell does nothing): the lab's code at its release, and only
+# what Colab lacks, leaving Colab's own TensorFlow, Keras and widgets as they are.
+import sys
+
+if "google.colab" in sys.modules:
+    import importlib.util
+    import os
+    import subprocess
+
+    from google.colab import output
+
+    LAB = os.path.abspath("mnist-lab")
+    if not os.path.isdir(LAB):
+        subprocess.run(
+            ["git", "clone", "--quiet", "--depth=1", {tag}, {url}, LAB],
+            check=True,
+        )
+    if LAB not in sys.path:
+        sys.path.insert(0, LAB)
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [LAB, os.environ.get("PYTHONPATH")]))
+    lab_packages = {{{packages}
+    }}
+    missing = [pin for module, pin in lab_packages.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *missing], check=True)
+    output.enable_custom_widget_manager()"""
 
 
 class MarkerError(Exception):
@@ -137,9 +179,11 @@ def strip_solutions(source: str, where: str) -> str:
 
 
 def learner_version(solution: nbformat.NotebookNode, source_name: str) -> nbformat.NotebookNode:
-    """The learner notebook for a solved one: stubs for solutions, no outputs, provenance in metadata."""
+    """The learner notebook for a solved one: Colab's set-up cell first, stubs for solutions, no outputs,
+    provenance in metadata."""
     nb = nbformat.v4.new_notebook()
     nb.nbformat_minor = NBFORMAT_MINOR
+    nb.cells.append(colab_setup_cell())
     for index, cell in enumerate(solution.cells):
         where = f"{source_name} cell {index + 1} ({cell.cell_type})"
         if "id" not in cell:
@@ -167,6 +211,37 @@ def learner_version(solution: nbformat.NotebookNode, source_name: str) -> nbform
     }
     nb.metadata[METADATA_KEY]["cells_sha256"] = cells_hash(nb)
     return nb
+
+
+def colab_setup_cell(root: Path = ROOT) -> nbformat.NotebookNode:
+    """The cell that sets the lab up in Google Colab, where a notebook opens alone, without the lab beside it.
+
+    Outside Colab it does nothing. In Colab it clones the lab at its release tag (v<version>, from pyproject.toml's
+    Source URL) into the working folder, puts it on the path (of this kernel and, through PYTHONPATH, of the
+    hand-in's grader kernels), pip-installs without dependencies, at the locked version, only the lab's packages
+    that cannot be imported (ipycanvas: Colab's own TensorFlow, Keras, NumPy and ipywidgets stay as they are), and
+    enables Colab's custom widget manager, which third-party widgets such as ipycanvas need.
+    """
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    # The lock's pins for Colab's platform, as exported for Binder (Linux x86-64 too).
+    exported = (root / "binder" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    pins = [Requirement(line) for line in exported if line and not line.startswith(("#", " "))]
+    locked = {p.name: f"{p.name}{p.specifier}" for p in pins if p.marker is None or p.marker.evaluate(COLAB_MARKERS)}
+    imports = {}
+    for dependency in map(Requirement, project["dependencies"]):
+        if dependency.name not in COLAB_FRONT_END_ONLY and (
+            dependency.marker is None or dependency.marker.evaluate(COLAB_MARKERS)
+        ):
+            imports[COLAB_IMPORT_NAMES.get(dependency.name, dependency.name)] = locked[dependency.name]
+    packages = "".join(f"\n        {json.dumps(module)}: {json.dumps(pin)}," for module, pin in sorted(imports.items()))
+    source = COLAB_SETUP.format(
+        tag=json.dumps(f"--branch=v{project['version']}"), url=json.dumps(project["urls"]["Source"]), packages=packages
+    )
+    cell = nbformat.v4.new_code_cell(source)
+    cell.id = COLAB_CELL_ID
+    return cell
 
 
 def _learner_cell_metadata(metadata: dict) -> dict:

@@ -171,10 +171,12 @@ class DigitPad(widgets.VBox):
         return [label, self.test_digit, self.use_test_digit_button, self.upload]
 
     def _load_upload(self, change: dict) -> None:
-        if not change["new"]:
+        content = _uploaded_content(change["new"])
+        if content is None:
             return
-        content = bytes(change["new"][0]["content"])
-        self.upload.value = ()  # a file picked again must count as a new upload
+        # Emptied, so that a file picked again counts as a new upload: to () in ipywidgets 8, to {} in 7, where
+        # the value is read-only to the widget's users.
+        self.upload.set_trait("value", self.upload.trait_defaults("value"))
         try:
             pixels = _read_picture(content)
         except DataError as error:
@@ -208,6 +210,16 @@ def draw_digit_pad(model: keras.Model, data: Dataset | None = None) -> DigitPad:
     """Notebook 05: draw a digit with the mouse (or, without one, pick one of `data`'s test digits or load
     an image file) and see what `model` makes of it."""
     return DigitPad(model, data)
+
+
+def _uploaded_content(value: tuple | dict) -> bytes | None:
+    """The uploaded file's bytes from a FileUpload's value, None when it is empty.
+
+    `value`: ipywidgets 8's tuple of {"name", "content", ...} dicts, or ipywidgets 7's (Google Colab's) dict of
+    file name to {"metadata", "content"}.
+    """
+    files = list(value.values()) if isinstance(value, dict) else list(value)
+    return bytes(files[0]["content"]) if files else None
 
 
 def _read_picture(content: bytes) -> np.ndarray:
