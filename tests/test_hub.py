@@ -338,9 +338,7 @@ async def follow_link(browser, hub: Hub, name: str, hands_in: bool) -> Visit:
         await output.filter(has_text="not implemented yet").wait_for(timeout=KERNEL_TIMEOUT_MS)
         visit.first_check = time.monotonic() - started
         visit.check_text = await output.text_content()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        await output.scroll_into_view_if_needed()
-        await page.screenshot(path=ARTIFACTS / f"first-check-{name[-3:]}.png")
+        await screenshot_around(page, output, f"first-check-{name[-3:]}")
         if hands_in:
             visit.handin_text = await run_handin(page, check)
         else:
@@ -349,6 +347,17 @@ async def follow_link(browser, hub: Hub, name: str, hands_in: bool) -> Visit:
     finally:
         await context.close()
     return visit
+
+
+async def screenshot_around(page, target, name: str) -> None:
+    """The page, with `target` (a locator) in the middle of the view, as ARTIFACTS/`name`.png.
+
+    It waits two frames after scrolling: JupyterLab skips painting the cells out of view (content-visibility), and a
+    screenshot taken at once shows them blank."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await target.evaluate("node => node.scrollIntoView({block: 'center'})")
+    await page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    await page.screenshot(path=ARTIFACTS / f"{name}.png")
 
 
 async def run_handin(page, check) -> str:
@@ -388,9 +397,7 @@ async def run_worked_example(page, hub: Hub, name: str) -> WorkedExample:
     await status.wait_for(timeout=KERNEL_TIMEOUT_MS)
     seconds = time.monotonic() - started
     views = notebook.locator(WIDGET_VIEW)
-    if await views.count():
-        await views.first.scroll_into_view_if_needed()
-    await page.screenshot(path=ARTIFACTS / f"worked-example-{name[-3:]}.png")
+    await screenshot_around(page, views.first if await views.count() else notebook, f"worked-example-{name[-3:]}")
     errors = [await notebook.get_by_text(text).count() for text in WIDGET_ERRORS]
     return WorkedExample(
         await prompts.all_text_contents(),
