@@ -14,9 +14,10 @@ Two learners in headless Chromium log in through the link at the same time; each
 ~/mnist-lab and 01_softmax open, and Run All shows its first check's answer. Then one runs `handin()` in a cell of
 its own (the table and the zip appear) while the other follows the worked example's link and runs all of the solved
 01 (every cell runs, its widgets show). An upstream commit is then re-pulled by following the link again.
-Everything started is stopped by its PID and the users are removed, also on failure. It needs root (useradd, a
-hub that spawns as other users), npm, git, ps and runuser: elsewhere it is skipped without them, and under CI it
-fails instead. Times (spawn, link to first check, the solved 01's run) are printed: `pytest tests/test_hub.py -s`.
+Everything started is stopped by its PID and the users are removed, also on failure. It needs root (useradd, a hub
+that spawns as other users), Node.js 20 or later with npm, git, ps and runuser: elsewhere it is skipped without
+them, and under CI it fails instead. Times (spawn, link to first check, the solved 01's run) are printed:
+`pytest tests/test_hub.py -s`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ ARTIFACTS = ROOT / "artifacts" / "hub"
 # The environment's base interpreter must be one the learners can run: a system Python, not one in root's home.
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 CHP_VERSION = "5.3.0"  # configurable-http-proxy, from npm
+CHP_NODE = 20  # the oldest Node.js major version it runs on (its package.json's engines)
 CHP_HOME = Path.home() / ".cache" / "mnist-lab-tests" / f"configurable-http-proxy-{CHP_VERSION}"
 BRANCH = "course-v-test"  # the link names the branch `make course-branch` made from the release the env was built from
 WORKED = "mnist-lab-solved"  # the worked examples' repository, and the folder its link pulls into
@@ -110,11 +112,19 @@ def processes_of(user: str) -> list[int]:
     return [int(pid) for pid in done.stdout.split()]
 
 
+def node_major() -> int:
+    """The major version of the `node` on PATH, 0 without one."""
+    if not shutil.which("node"):
+        return 0
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout
+    match = re.match(r"v(\d+)\.", version)
+    return int(match.group(1)) if match else 0
+
+
 def configurable_http_proxy() -> Path:
     """The proxy's command, installed once from npm at CHP_VERSION."""
     command = CHP_HOME / "node_modules" / ".bin" / "configurable-http-proxy"
     if not command.exists():
-        needs(shutil.which("npm") is not None, "npm is missing (apt-get install npm)")
         run(
             [
                 "npm",
@@ -239,6 +249,7 @@ def hub():
     missing = [command for command in commands if not shutil.which(command)]
     needs(not missing, f"missing commands: {', '.join(missing)} (Debian: passwd, util-linux, procps, git)")
     needs(SYSTEM_PYTHON.exists(), f"the environment needs a Python every user can run: {SYSTEM_PYTHON}")
+    needs(node_major() >= CHP_NODE and shutil.which("npm") is not None, f"npm and Node.js {CHP_NODE} or later")
     chromium_path()
     base = Path(tempfile.mkdtemp(prefix="mnist-lab-hub-"))
     base.chmod(0o755)
