@@ -7,14 +7,17 @@ The test sets up, on 127.0.0.1 only:
   once into ~/.cache/mnist-lab-tests);
 - two PAM users made with `useradd`, homes private (HOME_MODE 0700, as docs/hub.md says to set);
 - the learners' repository: the branch the link names, made by `make course-branch` from this checkout's HEAD
-  (no solutions/), served by `git daemon`.
+  (no solutions/), served by `git daemon`; beside it the worked examples' repository, holding the solved 01 with
+  its outputs cleared, as docs/hub.md says to hand one out.
 
 Two learners in headless Chromium log in through the link at the same time; each gets the notebooks in
-~/mnist-lab and 01_softmax open, and Run All shows its first check's answer. One runs `handin()` in a cell of
-its own; the table and the zip appear. An upstream commit is then re-pulled by following the link again.
-Everything started is stopped by its PID and the users are removed, also on failure. It needs root (useradd, a
-hub that spawns as other users): elsewhere it is skipped, and under CI it fails instead.
-Times (spawn, link to first check) are printed: `pytest tests/test_hub.py -s`.
+~/mnist-lab and 01_softmax open, and Run All shows its first check's answer. Then one runs `handin()` in a cell of
+its own (the table and the zip appear) while the other follows the worked example's link and runs all of the solved
+01 (every cell runs, its widgets show). An upstream commit is then re-pulled by following the link again.
+Everything started is stopped by its PID and the users are removed, also on failure. It needs root (useradd, a hub
+that spawns as other users), Node.js 20 or later with npm, git, ps and runuser: elsewhere it is skipped without
+them, and under CI it fails instead. Times (spawn, link to first check, the solved 01's run) are printed:
+`pytest tests/test_hub.py -s`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -37,14 +41,19 @@ from pathlib import Path
 import nbformat
 import pytest
 from browser_lab import CHROMIUM_ARGS, chromium_path
+from test_browser import STDERR, WIDGET_VIEW, stored_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts" / "hub"
 # The environment's base interpreter must be one the learners can run: a system Python, not one in root's home.
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 CHP_VERSION = "5.3.0"  # configurable-http-proxy, from npm
+CHP_NODE = 20  # the oldest Node.js major version it runs on (its package.json's engines)
 CHP_HOME = Path.home() / ".cache" / "mnist-lab-tests" / f"configurable-http-proxy-{CHP_VERSION}"
 BRANCH = "course-v-test"  # the link names the branch `make course-branch` made from the release the env was built from
+WORKED = "mnist-lab-solved"  # the worked examples' repository, and the folder its link pulls into
+WORKED_NOTEBOOK = "01_softmax"
+WORKED_SOURCE = ROOT / "solutions" / f"{WORKED_NOTEBOOK}.ipynb"
 IDENTITY = {"NAME": "Instructor", "EMAIL": "instructor@example.org"}
 START_CODE = "### START CODE HERE ###"
 HANDIN = "# my own cell: handing in from the hub\nfrom lab_utils.handin import handin\n\nhandin()"
@@ -53,6 +62,8 @@ HUB_TIMEOUT = 60  # seconds for the hub to answer
 SPAWN_TIMEOUT_MS = 180_000  # log-in to the learner's server answering, with a busy 2-core machine
 KERNEL_TIMEOUT_MS = 240_000  # two kernels importing TensorFlow at once
 HANDIN_TIMEOUT_MS = 600_000  # the grader's kernel and every notebook of the series
+RUN_ALL_TIMEOUT_MS = 600_000  # the solved 01, beside a hand-in grading the whole series
+WIDGET_ERRORS = ("Error displaying widget", "Error rendering output")
 
 
 def needs(condition: bool, message: str) -> None:
@@ -101,11 +112,19 @@ def processes_of(user: str) -> list[int]:
     return [int(pid) for pid in done.stdout.split()]
 
 
+def node_major() -> int:
+    """The major version of the `node` on PATH, 0 without one."""
+    if not shutil.which("node"):
+        return 0
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout
+    match = re.match(r"v(\d+)\.", version)
+    return int(match.group(1)) if match else 0
+
+
 def configurable_http_proxy() -> Path:
     """The proxy's command, installed once from npm at CHP_VERSION."""
     command = CHP_HOME / "node_modules" / ".bin" / "configurable-http-proxy"
     if not command.exists():
-        needs(shutil.which("npm") is not None, "npm is missing (apt-get install npm)")
         run(
             [
                 "npm",
@@ -138,6 +157,7 @@ class Hub:
     url: str
     link: str  # the nbgitpuller link, from /hub/
     repo: Path  # the bare repository git daemon serves
+    worked_link: str  # the worked examples' nbgitpuller link, from /hub/
     learners: dict[str, str]  # name -> password
     env_before: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -169,7 +189,8 @@ c.Spawner.http_timeout = {SPAWN_TIMEOUT_MS // 1000}
 
 
 def serve_repository(base: Path) -> tuple[Path, subprocess.Popen, str]:
-    """The learners' repository, made by `make course-branch` from this checkout's HEAD, served by `git daemon`."""
+    """The learners' repository, made by `make course-branch` from this checkout's HEAD, served by `git daemon`
+    with every repository made later in the same folder. Returns it, the daemon and the daemon's URL."""
     repo = base / "git" / "mnist-lab.git"
     run(["git", "init", "--quiet", "--bare", str(repo)])
     identity = {f"GIT_{who}_{what}": value for who in ("AUTHOR", "COMMITTER") for what, value in IDENTITY.items()}
@@ -181,7 +202,30 @@ def serve_repository(base: Path) -> tuple[Path, subprocess.Popen, str]:
          f"--port={port}", str(base / "git")],
         stdout=subprocess.DEVNULL, stderr=(base / "git-daemon.log").open("w"),
     )  # fmt: skip
-    return repo, daemon, f"git://127.0.0.1:{port}/mnist-lab.git"
+    return repo, daemon, f"git://127.0.0.1:{port}"
+
+
+def git_pull_link(repo_url: str, branch: str, target: str, opens: str) -> str:
+    """An nbgitpuller link, from /hub/: `repo_url`'s `branch` into ~/`target`, then JupyterLab opens `opens`."""
+    query = {"repo": repo_url, "branch": branch, "targetpath": target, "urlpath": f"lab/tree/{target}/{opens}"}
+    return f"/hub/user-redirect/git-pull?{urllib.parse.urlencode(query)}"
+
+
+def publish_worked_example(base: Path, daemon_url: str) -> str:
+    """The worked examples' repository, as docs/hub.md makes it: the solved notebook, its outputs cleared
+    (`jupyter nbconvert --clear-output`), committed and pushed to a bare repository `git daemon` serves. Returns its
+    nbgitpuller link."""
+    repo, work = base / "git" / f"{WORKED}.git", base / "worked"
+    run(["git", "init", "--quiet", "--bare", str(repo)])
+    run(["git", "init", "--quiet", "--initial-branch=main", str(work)])
+    notebook = work / WORKED_SOURCE.name
+    shutil.copy(WORKED_SOURCE, notebook)
+    run([sys.executable, "-m", "jupyter", "nbconvert", "--clear-output", str(notebook)])
+    author = ["-c", f"user.name={IDENTITY['NAME']}", "-c", f"user.email={IDENTITY['EMAIL']}"]
+    run(["git", "-C", str(work), "add", notebook.name])
+    run(["git", "-C", str(work), *author, "commit", "--quiet", "-m", "Worked example: the solved 01"])
+    run(["git", "-C", str(work), "push", "--quiet", str(repo), "main"])
+    return git_pull_link(f"{daemon_url}/{WORKED}.git", "main", WORKED, notebook.name)
 
 
 def wait_for_hub(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -201,8 +245,11 @@ def wait_for_hub(url: str, process: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="module")
 def hub():
     needs(hasattr(os, "geteuid") and os.geteuid() == 0, "it makes PAM users and spawns as them: run it as root")
-    needs(all(shutil.which(c) for c in ("useradd", "userdel", "chpasswd", "git")), "useradd, chpasswd and git")
+    commands = ("useradd", "userdel", "chpasswd", "runuser", "ps", "git")
+    missing = [command for command in commands if not shutil.which(command)]
+    needs(not missing, f"missing commands: {', '.join(missing)} (Debian: passwd, util-linux, procps, git)")
     needs(SYSTEM_PYTHON.exists(), f"the environment needs a Python every user can run: {SYSTEM_PYTHON}")
+    needs(node_major() >= CHP_NODE and shutil.which("npm") is not None, f"npm and Node.js {CHP_NODE} or later")
     chromium_path()
     base = Path(tempfile.mkdtemp(prefix="mnist-lab-hub-"))
     base.chmod(0o755)
@@ -219,6 +266,7 @@ def hub():
             run(["chpasswd"], input=f"{name}:{password}\n")
         repo, daemon, url = serve_repository(base)
         started.append(daemon.pid)
+        worked_link = publish_worked_example(base, url)
         (base / "hub").mkdir()
         ports = {"hub": free_port(), "api": free_port(), "proxy_api": free_port()}
         config = base / "hub" / "jupyterhub_config.py"
@@ -232,15 +280,8 @@ def hub():
         started.append(process.pid)
         hub_url = f"http://127.0.0.1:{ports['hub']}"
         wait_for_hub(hub_url, process, log)
-        query = urllib.parse.urlencode(
-            {
-                "repo": url,
-                "branch": BRANCH,
-                "targetpath": "mnist-lab",
-                "urlpath": "lab/tree/mnist-lab/notebooks/01_softmax.ipynb",
-            }
-        )
-        found = Hub(base, env, hub_url, f"/hub/user-redirect/git-pull?{query}", repo, learners)
+        link = git_pull_link(f"{url}/{repo.name}", BRANCH, "mnist-lab", "notebooks/01_softmax.ipynb")
+        found = Hub(base, env, hub_url, link, repo, worked_link, learners)
         found.env_before = snapshot(env)
         yield found
     finally:
@@ -257,17 +298,32 @@ def hub():
 
 
 @dataclass
+class WorkedExample:
+    """What a learner saw of the solved notebook, Run All Cells done: each code cell's prompt, what the outputs
+    wrote to stderr (errors included), the widget views shown, the widget errors shown; seconds from the link."""
+
+    prompts: list[str]
+    stderr: list[str]
+    widget_views: int
+    widget_errors: int
+    seconds: float
+
+
+@dataclass
 class Visit:
-    """What one learner saw: seconds from the log-in to the server, to the notebook, to the first check."""
+    """What one learner saw: seconds from the log-in to the server, to the first check; what a hand-in showed or
+    the worked example did; every URL of another host the pages asked for."""
 
     spawned: float = 0.0
     first_check: float = 0.0
     check_text: str = ""
     handin_text: str = ""
+    worked: WorkedExample | None = None
     foreign: list[str] = field(default_factory=list)
 
 
-async def follow_link(browser, hub: Hub, name: str, handin: bool) -> Visit:
+async def follow_link(browser, hub: Hub, name: str, hands_in: bool) -> Visit:
+    """`name` logs in through the link and runs all of 01; then hands in (`hands_in`) or runs the worked example."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     visit, requests = Visit(), []
@@ -293,15 +349,26 @@ async def follow_link(browser, hub: Hub, name: str, handin: bool) -> Visit:
         await output.filter(has_text="not implemented yet").wait_for(timeout=KERNEL_TIMEOUT_MS)
         visit.first_check = time.monotonic() - started
         visit.check_text = await output.text_content()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        await output.scroll_into_view_if_needed()
-        await page.screenshot(path=ARTIFACTS / f"first-check-{name[-3:]}.png")
-        if handin:
+        await screenshot_around(page, output, f"first-check-{name[-3:]}")
+        if hands_in:
             visit.handin_text = await run_handin(page, check)
+        else:
+            visit.worked = await run_worked_example(page, hub, name)
         visit.foreign = [u for u in requests if not u.startswith((hub.url, "data:", "blob:"))]
     finally:
         await context.close()
     return visit
+
+
+async def screenshot_around(page, target, name: str) -> None:
+    """The page, with `target` (a locator) in the middle of the view, as ARTIFACTS/`name`.png.
+
+    It waits two frames after scrolling: JupyterLab skips painting the cells out of view (content-visibility), and a
+    screenshot taken at once shows them blank."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await target.evaluate("node => node.scrollIntoView({block: 'center'})")
+    await page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    await page.screenshot(path=ARTIFACTS / f"{name}.png")
 
 
 async def run_handin(page, check) -> str:
@@ -318,6 +385,38 @@ async def run_handin(page, check) -> str:
     await output.filter(has_text="Upload this file").wait_for(timeout=HANDIN_TIMEOUT_MS)
     await output.screenshot(path=ARTIFACTS / "handin.png")
     return await output.text_content()
+
+
+async def run_worked_example(page, hub: Hub, name: str) -> WorkedExample:
+    """Follow the worked example's link in the learner's JupyterLab, Run All Cells, wait until every cell has run
+    (or one wrote to stderr, as an error does), and say what the notebook shows."""
+    from playwright.async_api import expect
+
+    code_cells = sum(cell.cell_type == "code" for cell in nbformat.read(WORKED_SOURCE, as_version=4).cells)
+    started = time.monotonic()
+    await page.goto(f"{hub.url}{hub.worked_link}")
+    await page.wait_for_url(re.compile(rf"/lab/tree/{WORKED}/{WORKED_NOTEBOOK}\.ipynb"), timeout=SPAWN_TIMEOUT_MS)
+    notebook = page.locator(".jp-NotebookPanel:visible")  # the learner's own 01 stays open, in a hidden tab
+    prompts = notebook.locator(".jp-CodeCell .jp-InputArea-prompt")
+    await expect(prompts).to_have_count(code_cells, timeout=KERNEL_TIMEOUT_MS)
+    status = page.get_by_role("contentinfo").get_by_role("button", name=re.compile(r"\(ipykernel\) \| Idle$"))
+    await status.wait_for(timeout=KERNEL_TIMEOUT_MS)
+    await page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
+    await page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
+    last_ran = prompts.last.filter(has_text=re.compile(r"\[\d+\]"))
+    await last_ran.or_(notebook.locator(STDERR)).first.wait_for(timeout=RUN_ALL_TIMEOUT_MS)
+    await status.wait_for(timeout=KERNEL_TIMEOUT_MS)
+    seconds = time.monotonic() - started
+    views = notebook.locator(WIDGET_VIEW)
+    await screenshot_around(page, views.first if await views.count() else notebook, f"worked-example-{name[-3:]}")
+    errors = [await notebook.get_by_text(text).count() for text in WIDGET_ERRORS]
+    return WorkedExample(
+        await prompts.all_text_contents(),
+        await notebook.locator(STDERR).all_text_contents(),
+        await views.count(),
+        sum(errors),
+        seconds,
+    )
 
 
 async def two_learners_at_once(hub: Hub) -> dict[str, Visit]:
@@ -338,6 +437,8 @@ def visits(hub) -> dict[str, Visit]:
     visits = asyncio.run(two_learners_at_once(hub))
     for name, visit in visits.items():
         print(f"\n{name}: server after {visit.spawned:.1f} s, first check after {visit.first_check:.1f} s")
+        if visit.worked:
+            print(f"{name}: the worked example's link to its Run All done after {visit.worked.seconds:.1f} s")
     return visits
 
 
@@ -370,6 +471,24 @@ def test_the_learners_copy_holds_no_solved_notebook(hub, visits):
     for name in hub.learners:
         clone = home(name) / "mnist-lab"
         assert (clone / "lab_utils").is_dir() and not (clone / "solutions").exists()
+
+
+def worked_example(visits: dict[str, Visit]) -> WorkedExample:
+    (worked,) = [visit.worked for visit in visits.values() if visit.worked]
+    return worked
+
+
+def test_a_learner_given_the_solved_01_as_a_worked_example_runs_every_cell_without_error(visits):
+    worked = worked_example(visits)
+    counts = [int(match.group(1)) if (match := re.search(r"\[(\d+)\]", p)) else None for p in worked.prompts]
+    assert counts == list(range(1, len(counts) + 1)), worked.prompts
+    assert worked.stderr == []
+
+
+def test_the_worked_examples_widgets_show_on_the_hub(visits):
+    worked = worked_example(visits)
+    assert worked.widget_errors == 0
+    assert worked.widget_views == stored_outputs(WORKED_NOTEBOOK, "application/vnd.jupyter.widget-view+json") > 0
 
 
 def test_the_pages_ask_nothing_of_any_other_host(visits):
