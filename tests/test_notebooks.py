@@ -373,6 +373,6 @@ def test_going_further_without_full_mnist_says_it_runs_on_the_fallback(tmp_path,
     nb.cells = nb.cells[: last + 1]
     NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}}).execute()
     printed = "".join(o.get("text", "") for o in nb.cells[last].outputs)
-    assert "This run: shortened run, mnist-5k (fallback)." in printed
+    assert "This run: full run, mnist-5k (fallback)." in printed  # a learner's default is the full run
     assert "testing on the 1,000 mnist-5k test digits" in printed
     assert "not comparable with published MNIST results" in printed
