@@ -21,6 +21,7 @@ from lab_utils.checks import Exercise, exercises_in
 from lab_utils.errors import LabError
 from lab_utils.grading import judge
 from lab_utils.grading.cells import cells_to_run
+from lab_utils.grading.channels import MAX_MESSAGE
 from lab_utils.grading.files import RefusedFile, read_regular
 from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, cell_label, read_code_cells
 from lab_utils.grading.results import ERROR, MISSING, TIMEOUT, ExerciseResult, NotebookResult, SubmissionResult
@@ -178,6 +179,9 @@ class _Grader:
                 nb.notes.append(f"{over}; {cell} on were not run")
                 return
             run = self.kernel.run(source, min(self.timeout, left))
+            if run.dropped:
+                over = f"{run.dropped} output message(s) over {MAX_MESSAGE // 1024**2} MB"
+                nb.notes.append(f"{cell} sent {over}: dropped unread")
             if run.status == "ok":
                 self.completed.append(source)
             elif run.status == "error":
