@@ -1,18 +1,21 @@
 """The sandbox around a grading kernel: a bubblewrap command line, resource limits, and a process-tree kill.
 
-`Sandbox` owns one private directory per learner: `ipc-N/` (a fresh one per kernel start: the kernel's
-connection file and its IPC sockets) and `disk/`, everything the kernel may write: `submission/` (private
-copies of the learner's notebooks, the kernel's working directory, all copied before the first kernel
-starts), `tmp/` and `home/` (its /tmp and $HOME). When the grader runs as root, `disk/` is a tmpfs of
-`Limits.disk` bytes and `Limits.disk_files` inodes, so the learner's writes are bounded in all by the Linux
-kernel itself (`disk_bounded`). The grader never writes into a
-directory after a kernel could reach it, so a symlink planted there cannot redirect the grader's writes.
+`Sandbox` owns one private directory per learner, `$TMPDIR/lab-grade-<owner>-*` (`owner_tag`): `ipc/ipc-N/` (a
+fresh one per kernel start: the kernel's connection file and its IPC sockets) and `disk/`, everything else the
+kernel may write: `submission/` (private copies of the learner's notebooks, the kernel's working directory,
+all copied before the first kernel starts), `tmp/`, `home/` and `shm/` (its /tmp, $HOME and /dev/shm). When the
+grader runs as root, `disk/` is a tmpfs of `Limits.disk` bytes and `Limits.disk_files` inodes and `ipc/` one of
+1 MiB, so the learner's writes are bounded in all by the Linux kernel itself (`disk_bounded`). A grader that
+dies leaves these (and its cgroups) behind, named after it: `sweep_leftovers` removes them at the next start.
+The grader never writes into a directory after a kernel could reach it, so a symlink planted there cannot
+redirect the grader's writes.
 `Sandbox.command(argv)` wraps a command so that it runs:
 - in bubblewrap (`bwrap`), with every namespace unshared (no network, its own PIDs, no IPC with the
   host), all capabilities dropped, and a filesystem made only of the system directories, the Python
-  installation and environment, and the grader's `lab_utils`, all read-only, plus the private
-  `submission/`, /tmp and $HOME from `disk/`, and the current `ipc-N/` (read-write). `solutions/`, the rest of
-  the project, other learners' files, the instructor's home and the host's /etc are not there;
+  installation and environment, and the grader's `lab_utils`, all read-only, a read-only /dev, plus the
+  private `submission/`, /tmp, $HOME and /dev/shm from `disk/`, and the current `ipc-N/` (read-write).
+  `solutions/`, the rest of the project, other learners' files, the instructor's home and the host's /etc
+  are not there;
 - without the lab's answers: `lab_utils/checks`, `lab_utils/reference.py` and `lab_utils/model.py` are
   replaced by the stand-ins of `withheld` (their compiled copies in `__pycache__` hidden too), so no
   judge, reference or reference model is there for a learner's function to call;
