@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lab_utils.checks import Exercise, exercises_in
 from lab_utils.errors import LabError
-from lab_utils.grading import judge
+from lab_utils.grading import judge, lean_kernel
 from lab_utils.grading.cells import cells_to_run
 from lab_utils.grading.channels import MAX_MESSAGE
 from lab_utils.grading.files import RefusedFile, read_regular
@@ -158,8 +158,10 @@ class _Grader:
 
     def _preload(self) -> None:
         """Import the kernel side before any learner cell, under the start-up time limit, so that the
-        grading cells' own time limits measure the learner's functions, not imports."""
-        if self.kernel.run(judge.PRELOAD, min(self.kernel.startup_timeout, max(self._left(), 1))).status != "ok":
+        grading cells' own time limits measure the learner's functions, not imports; and keep Keras' optional
+        imports out of the kernel (`lean_kernel`)."""
+        preload = f"import {lean_kernel.__name__}\n{judge.PRELOAD}"
+        if self.kernel.run(preload, min(self.kernel.startup_timeout, max(self._left(), 1))).status != "ok":
             raise KernelStartError(f"the grading kernel could not import {wire.KERNEL_MODULE}")
 
     def _run_cells(
