@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lab_utils.checks import Exercise, exercises_in
 from lab_utils.errors import LabError
-from lab_utils.grading import judge, lean_kernel
+from lab_utils.grading import judge
 from lab_utils.grading.cells import cells_to_run
 from lab_utils.grading.channels import MAX_MESSAGE
 from lab_utils.grading.files import RefusedFile, read_regular
@@ -35,6 +35,7 @@ DEFAULT_NOTEBOOK_TIMEOUT = 300  # seconds for all the cells of one notebook
 DEFAULT_LEARNER_TIMEOUT = 1800  # seconds for the whole learner: cells, grading calls, kernel starts and replays
 OUT_OF_TIME = "the time for grading this learner ran out"
 MAX_NOTES = 20  # notes kept per notebook
+LEAN_KERNEL = "lab_utils.grading.lean_kernel"  # imported in the kernel only: it changes how imports work there
 # A fresh namespace for the next notebook. `%reset` runs a full garbage collection twice, over every object of
 # TensorFlow once it is loaded (0.44 CPU s each time): frozen first, those objects are not walked again.
 RESET = "__import__('gc').freeze()\n%reset -f\n" + judge.PRELOAD
@@ -160,7 +161,7 @@ class _Grader:
         """Import the kernel side before any learner cell, under the start-up time limit, so that the
         grading cells' own time limits measure the learner's functions, not imports; and keep Keras' optional
         imports out of the kernel (`lean_kernel`)."""
-        preload = f"import {lean_kernel.__name__}\n{judge.PRELOAD}"
+        preload = f"import {LEAN_KERNEL}\n{judge.PRELOAD}"
         if self.kernel.run(preload, min(self.kernel.startup_timeout, max(self._left(), 1))).status != "ok":
             raise KernelStartError(f"the grading kernel could not import {wire.KERNEL_MODULE}")
 
