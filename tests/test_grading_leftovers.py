@@ -84,7 +84,8 @@ def test_a_grader_killed_mid_run_leaves_nothing_after_the_next_start(short_tmpdi
 
     swept = subprocess.run([sys.executable, "-c", SWEEP], env=env, capture_output=True, text=True, timeout=120)
 
-    assert sorted(json.loads(swept.stdout)) == sorted(map(str, left["dirs"] + left["cgroups"]))
+    # (and any other dead grader's leftovers on this machine: cgroups are not per TMPDIR)
+    assert set(map(str, left["dirs"] + left["cgroups"])) <= set(json.loads(swept.stdout))
     assert list(short_tmpdir.iterdir()) == []
     assert _mounts_under(short_tmpdir) == []
     assert _cgroups_of(grader.pid) == []
@@ -99,8 +100,9 @@ def test_the_next_start_leaves_a_live_graders_sandbox_alone(short_tmpdir, tmp_pa
         started = f"{PREFIX}{grader.pid}.*/disk/tmp/started"
         assert _wait_for(lambda: any(short_tmpdir.glob(started)), 120), "the learner's cell never ran"
         swept = subprocess.run([sys.executable, "-c", SWEEP], env=env, capture_output=True, text=True, timeout=120)
-        assert json.loads(swept.stdout) == []
+        assert not [path for path in json.loads(swept.stdout) if f"{PREFIX}{grader.pid}." in path]
         assert any(short_tmpdir.glob(started))
+        assert _cgroups_of(grader.pid)
     finally:
         os.kill(grader.pid, signal.SIGKILL)
         grader.wait(timeout=30)
