@@ -155,6 +155,8 @@ class Kernel:
 
     def run(self, code: str, timeout: float) -> CellRun:
         """Execute `code` as one cell, waiting at most `timeout` seconds before interrupting it."""
+        if not self.channels:
+            return CellRun(status="dead", reason="the kernel is not running")
         content = {"code": code, "silent": False, "store_history": False, "user_expressions": {}}
         content |= {"allow_stdin": False, "stop_on_error": False}
         dropped = self.channels["iopub"].dropped
@@ -162,22 +164,33 @@ class Kernel:
         try:
             msg_id = self._send("shell", "execute_request", content)
             interrupted = self._follow(msg_id, timeout, result)
+            if isinstance(interrupted, CellRun):
+                return interrupted
+            result.dropped = self.channels["iopub"].dropped - dropped
+            self._read_replies(msg_id, interrupted)
         except ChannelClosed as e:  # a flood is stopped here; any other closed channel is a kernel that died
             self.sandbox.kill(self.process)
             reason = f"{one_line(e)}; it was stopped" if isinstance(e, Flooded) else "the kernel died"
             return CellRun(status="dead", reason=reason, output_bytes=result.output_bytes)
         except _Malformed:
             return CellRun(status="dead", reason="the kernel sent a malformed message")
-        if isinstance(interrupted, CellRun):
-            return interrupted
-        result.dropped = self.channels["iopub"].dropped - dropped
-        self._reply("shell", msg_id, 1)  # its content is in the iopub messages
         if interrupted:
-            self._reply("control", self.interrupt_id, INTERRUPT_GRACE)
             result.status = "timeout"
         elif result.error is not None:
             result.status = "error"
         return result
+
+    def _read_replies(self, msg_id: str, interrupted: bool) -> None:
+        """Read the cell's execute_reply (its content is in the iopub messages) and, when interrupted, the interrupt's
+        reply; a kernel gone once the cell is over is found by the next cell, one that floods is stopped now."""
+        try:
+            self._reply("shell", msg_id, 1)
+            if interrupted:
+                self._reply("control", self.interrupt_id, INTERRUPT_GRACE)
+        except Flooded:
+            raise
+        except ChannelClosed:
+            pass
 
     def _follow(self, msg_id: str, timeout: float, result: CellRun) -> bool | CellRun:
         """Read the cell's iopub messages into `result` until it is idle: whether it had to be interrupted, or the
