@@ -197,9 +197,9 @@ def _start_time(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the command's name
 
 
-@cache
 def owner_tag() -> str:
-    """This process's "<pid>.<start time>": unique on this machine even once the PID is reused."""
+    """This process's "<pid>.<start time>": unique on this machine even once the PID is reused (not cached: a
+    forked worker is an owner of its own)."""
     return f"{os.getpid()}.{_start_time(os.getpid())}"
 
 
