@@ -126,3 +126,10 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] != "Z"
+
+
+def test_a_restart_replaces_the_previous_kernels_socket_folder(live):
+    before = live.sandbox.ipc
+    live.start()
+    assert not before.exists()
+    assert live.sandbox.ipc.is_dir() and live.run("w = 5", 30).status == "ok"

@@ -69,11 +69,16 @@ class Kernel:
         timeout = self.startup_timeout if timeout is None else timeout
         self.stop()
         self.starts += 1
-        ipc = self.sandbox.new_ipc_dir()
         key = new_id_bytes()  # not a secret from the kernel, which reads it: it only signs the messages
-        connection, config = write_connection_file(
-            str(ipc / "kernel.json"), transport="ipc", ip=str(ipc / "k"), key=key
-        )
+        try:
+            ipc = self.sandbox.new_ipc_dir()
+            connection, config = write_connection_file(
+                str(ipc / "kernel.json"), transport="ipc", ip=str(ipc / "k"), key=key
+            )
+        except OSError as e:
+            raise KernelStartError(
+                f"the grading kernel's connection file could not be written ({e.strerror})"
+            ) from None
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection, "--HistoryManager.enabled=False"]
         self.process = subprocess.Popen(
             self.sandbox.command(argv),

@@ -270,7 +270,10 @@ class Sandbox:
             f.write(data)
 
     def new_ipc_dir(self) -> Path:
-        """A fresh directory for the next kernel's connection file and sockets, bound by `command`."""
+        """A fresh directory for the next kernel's connection file and sockets, bound by `command`; the previous
+        kernel's goes (it is dead: `Kernel.start` stops it first), so restarts do not fill the 1 MiB tmpfs."""
+        if self.ipc is not None:
+            shutil.rmtree(self.ipc, ignore_errors=True)  # never follows a link the old kernel planted
         self.starts += 1
         self.ipc = self.sockets / f"ipc-{self.starts}"
         self.ipc.mkdir()
