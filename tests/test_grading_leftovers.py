@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lab_utils.grading.sandbox import PREFIX, _own_cgroups, bwrap_available
+from lab_utils.grading.sandbox import PREFIX, _own_cgroups, bwrap_available, sweep_leftovers
 
 pytestmark = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap is not installed here")
 
@@ -106,3 +106,25 @@ def test_the_next_start_leaves_a_live_graders_sandbox_alone(short_tmpdir, tmp_pa
     finally:
         os.kill(grader.pid, signal.SIGKILL)
         grader.wait(timeout=30)
+
+
+def test_a_dead_graders_cgroup_goes_with_the_cgroups_nested_in_it():
+    controllers = _own_cgroups()
+    if not controllers:
+        pytest.skip("no cgroup may be created here")
+    # PID 1 never started at this time: the owner of this name is gone. Inside it, a grader run in its cgroup left
+    # its own cgroup too (as a grader killed inside the bench's or a test's cgroup does).
+    made = []
+    for path in controllers.values():
+        try:
+            (path / f"{PREFIX}1.999999999-1" / f"{PREFIX}4321-1").mkdir(parents=True)
+        except OSError:
+            continue
+        made.append(path / f"{PREFIX}1.999999999-1")
+    if not made:
+        pytest.skip("no cgroup may be created here")
+
+    swept = sweep_leftovers.__wrapped__()
+
+    assert sorted(map(str, made)) == sorted(p for p in swept if f"{PREFIX}1.999999999-1" in p)
+    assert not any(d.exists() for d in made)

@@ -148,27 +148,40 @@ class Cgroup:
     def kill_all(self) -> None:
         """SIGKILL every process in the cgroups, until none is left (a fork bomb keeps forking meanwhile)."""
         for directory in self.dirs:
-            for _ in range(100):
-                pids = [int(p) for p in (directory / "cgroup.procs").read_text().split()]
-                if not pids:
-                    break
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                time.sleep(0.02)
+            _kill_members(directory)
 
     def remove(self) -> None:
-        self.kill_all()
+        """Kill every process and remove the cgroups, with any cgroup nested in them (a grader run inside this
+        one's cgroup, by a test or the bench, that died before removing its own)."""
         for directory in self.dirs:
-            for _ in range(50):  # the kernel frees a cgroup shortly after its last process is reaped
-                try:
-                    directory.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            _remove_cgroup_tree(directory)
         self.dirs = []
+
+
+def _kill_members(directory: Path) -> None:
+    for _ in range(100):
+        pids = [int(p) for p in (directory / "cgroup.procs").read_text().split()]
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+
+
+def _remove_cgroup_tree(directory: Path) -> None:
+    for child in directory.iterdir():
+        if child.is_dir():
+            _remove_cgroup_tree(child)
+    _kill_members(directory)
+    for _ in range(50):  # the kernel frees a cgroup shortly after its last process is reaped
+        try:
+            directory.rmdir()
+            return
+        except OSError:
+            time.sleep(0.05)
 
 
 def _own_cgroups() -> dict[str, Path]:
@@ -221,12 +234,14 @@ def sweep_leftovers() -> list[str]:
     for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
         if root.lstat().st_uid == os.getuid() and root.is_dir() and not root.is_symlink() and _owner_gone(root.name):
             _remove_root(root)
-            removed.append(str(root))
+            if not root.exists():
+                removed.append(str(root))
     for path in _own_cgroups().values():
         for directory in path.glob(f"{PREFIX}*"):
             if _owner_gone(directory.name):
                 Cgroup(None, (directory,)).remove()
-                removed.append(str(directory))
+                if not directory.exists():
+                    removed.append(str(directory))
     return removed
 
 
