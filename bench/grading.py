@@ -11,8 +11,11 @@ each several times; the medians are compared.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -100,3 +103,43 @@ def grading_rows(quick: bool) -> list[Row]:
         Row("wall s per class, 2 workers", two, "s", how),
         Row("speed-up of 2 workers over 1", speedup(one, two), "x", f"same run; solved score {sorted(scores)}"),
     ]
+
+
+def command_cpu(class_dir: Path) -> float | None:
+    """CPU seconds of the whole `python -m lab_utils.grade CLASS_DIR --out ...` with 1 worker: the grader's start-up,
+    imports and shutdown included, with every kernel it starts (a cpuacct cgroup of its own); None without one."""
+    from lab_utils.grading.sandbox import Cgroup, Limits
+
+    cgroup = Cgroup(Limits(memory=64 * 1024**3, processes=100_000))
+    procs = [p for p in cgroup.procs_files if "cpuacct" in p]
+    try:
+        if not procs:
+            return None
+        with tempfile.TemporaryDirectory(prefix="bench-results-") as out:
+            argv = [sys.executable, "-m", "lab_utils.grade", str(class_dir), "--out", out, "--workers", "1"]
+            argv += ["--seed", str(SEED), "--sandbox", "required"]
+            done = subprocess.run(argv, capture_output=True, timeout=7200, preexec_fn=lambda: _join(procs))
+        if done.returncode != 0:
+            raise BenchError(f"grading the class failed: {done.stderr.decode()[-500:]}")
+        return cgroup.cpu_seconds()
+    finally:
+        cgroup.remove()
+
+
+def _join(procs: list[str]) -> None:
+    for path in procs:
+        with open(path, "w") as f:
+            f.write(str(os.getpid()))
+
+
+def command_rows(quick: bool) -> list[Row]:
+    """Rows: CPU s per submission of the whole grading command, for a class of 1 and a larger one."""
+    rows = []
+    for learners in (1, 4) if quick else (1, 30):
+        with tempfile.TemporaryDirectory(prefix="bench-class-") as folder:
+            cpu = command_cpu(make_class(Path(folder), learners))
+        how = f"python -m lab_utils.grade, class of {learners}, 1 worker, start-up and shutdown included (cgroup)"
+        rows.append(
+            Row(f"CPU s per submission, whole command, {learners} learner(s)", cpu and cpu / learners, "s", how)
+        )
+    return rows

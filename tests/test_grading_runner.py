@@ -8,12 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from lab_utils.grading.runner import MAX_MESSAGE, Kernel
+from lab_utils.grading.channels import MAX_DROPPED, MAX_MESSAGE
+from lab_utils.grading.runner import Kernel
 from lab_utils.grading.sandbox import Limits, Sandbox, bwrap_available
 from lab_utils.observe.wire import MIME
 
 LIMITS = Limits(memory=1024**3, processes=64, file_size=1024**2, cpu_seconds=120)
 SHORT = 3  # seconds: the time limit of cells that are meant to overrun it
+# A cell's own message on iopub, with binary buffers: each buffer is a frame of one message.
+SEND_BUFFERS = (
+    "kernel = get_ipython().kernel\n"
+    "def send(buffers):\n"
+    "    kernel.session.send(kernel.iopub_socket, 'stream', {'name': 'stdout', 'text': 'x'},"
+    " parent=kernel.get_parent(), buffers=buffers)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +75,24 @@ def test_a_cell_that_ignores_the_interrupt_is_reported_dead_and_its_kernel_kille
     assert not live.alive()
 
 
-def test_one_huge_output_message_is_refused_not_received(live):
-    # Refused by the socket (the iopub connection drops) or never sent (over the kernel's memory): never kept.
-    run = live.run(f"print('x' * {MAX_MESSAGE + 1024})", 20)
-    assert (run.status, run.payload) == ("dead", None)
-    assert run.output_bytes < MAX_MESSAGE
+def test_one_output_message_over_the_limit_is_dropped_unread_and_the_kernel_goes_on(live):
+    run = live.run(f"print('x' * {MAX_MESSAGE + 1024})", 30)
+    assert (run.status, run.dropped, run.output_bytes) == ("ok", 1, 0)
+    assert live.run("z = 4", 30).status == "ok"
+
+
+def test_the_limit_counts_every_frame_of_a_message_not_one_frame(live):
+    frames = MAX_MESSAGE // 3 + 1  # each frame well under the limit, the three together over it
+    run = live.run(f"{SEND_BUFFERS}\nsend([memoryview(bytearray({frames}))] * 3)", 30)
+    assert (run.status, run.dropped) == ("ok", 1)
+
+
+def test_a_kernel_that_keeps_sending_messages_over_the_limit_is_stopped(live):
+    frame = 60 * 1024**2
+    run = live.run(f"{SEND_BUFFERS}\nsend([memoryview(bytearray({frame}))] * {MAX_DROPPED // frame + 2})", 60)
+    assert run.status == "dead"
+    assert run.reason.startswith(f"the kernel kept sending messages over {MAX_MESSAGE // 1024**2} MB")
+    assert not live.alive()
 
 
 def test_a_kernel_that_kills_itself_is_reported_dead(live):
@@ -105,3 +126,10 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] != "Z"
+
+
+def test_a_restart_replaces_the_previous_kernels_socket_folder(live):
+    before = live.sandbox.ipc
+    live.start()
+    assert not before.exists()
+    assert live.sandbox.ipc.is_dir() and live.run("w = 5", 30).status == "ok"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import lab_utils
-from lab_utils.grading.sandbox import Cgroup, Limits, Sandbox, bwrap_available
+from lab_utils.grading.sandbox import IPC_BYTES, Cgroup, Limits, Sandbox, bwrap_available
 
 pytestmark = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap is not installed here")
 
@@ -22,12 +22,12 @@ ROOT = Path(lab_utils.__file__).resolve().parents[1]
 SMALL = Limits(memory=512 * 1024**2, processes=32, file_size=1024**2, cpu_seconds=30)
 
 
-def run_inside(code: str, limits: Limits = SMALL) -> tuple[dict, Sandbox]:
-    """Run `code` in a fresh sandbox; returns the JSON it printed last, and the (closed) sandbox."""
+def run_inside(code: str, limits: Limits = SMALL, argv: list[str] = ()) -> tuple[dict, Sandbox]:
+    """Run `code` (with `argv`) in a fresh sandbox; returns the JSON it printed last, and the (closed) sandbox."""
     sandbox = Sandbox(limits, enabled=True)
     try:
         done = subprocess.run(
-            sandbox.command([sys.executable, "-c", code]),
+            sandbox.command([sys.executable, "-c", code, *argv]),
             env=sandbox.environment(),
             capture_output=True,
             text=True,
@@ -83,6 +83,80 @@ def test_the_submission_tmp_and_home_are_the_writable_places():
         "print(json.dumps(os.getcwd()))"
     )
     assert seen == "/submission"  # and the writes above did not raise
+
+
+# Fills each folder named in argv, 1 MiB at a time into files of 4 MiB, until a write there is refused.
+FILL = """
+import json, os, sys
+written, refused = 0, []
+for place in sys.argv[1:]:
+    try:
+        for n in range(10_000):
+            with open(os.path.join(place, f"fill{n}"), "wb") as f:
+                for _ in range(4):
+                    f.write(b"x" * 1024**2)
+                    f.flush()
+                    written += 1024**2
+    except OSError as e:
+        refused.append(e.errno)
+print(json.dumps([written, refused]))
+"""
+ENOSPC = 28
+PLACES = ["/dev/shm", "/tmp", "/submission", "/home/learner"]
+DISK_CAP = Limits(memory=512 * 1024**2, processes=32, file_size=4 * 1024**2, cpu_seconds=60, disk=32 * 1024**2)
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="the capped tmpfs is mounted only by a grader running as root"
+)
+
+
+@needs_root
+@pytest.mark.parametrize("place", PLACES)
+def test_every_writable_place_is_on_the_learners_capped_disk(place):
+    (written, refused), _ = run_inside(FILL, DISK_CAP, argv=[place])
+    assert refused == [ENOSPC]
+    assert written <= DISK_CAP.disk
+
+
+@needs_root
+def test_the_disk_cap_is_one_for_all_places_not_one_each():
+    (written, refused), _ = run_inside(FILL, DISK_CAP, argv=PLACES)
+    assert refused == [ENOSPC] * len(PLACES)
+    assert written <= DISK_CAP.disk
+
+
+def test_dev_and_the_hidden_compiled_cache_are_not_writable():
+    cache = ROOT / "lab_utils" / "__pycache__"
+    cache.mkdir(exist_ok=True)  # as Python makes it (it does not here with PYTHONDONTWRITEBYTECODE): then hidden
+    seen, _ = run_inside(
+        "import json, os\n"
+        "def try_write(path):\n"
+        "    try:\n"
+        "        open(path, 'w').write('x')\n"
+        "        return 'written'\n"
+        "    except OSError as e:\n"
+        "        return e.errno\n"
+        f"print(json.dumps([try_write('/dev/fill'), try_write({str(cache / 'fill')!r})]))"
+    )
+    assert seen == [30, 30]  # EROFS
+
+
+@needs_root
+def test_the_kernels_socket_folder_is_capped_too():
+    sandbox = Sandbox(DISK_CAP, enabled=True)
+    ipc = sandbox.new_ipc_dir()
+    try:
+        done = subprocess.run(
+            sandbox.command([sys.executable, "-c", FILL, str(ipc)]),
+            env=sandbox.environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            start_new_session=True,
+        )
+    finally:
+        sandbox.close(None)
+    written, refused = json.loads(done.stdout.splitlines()[-1])
+    assert refused == [ENOSPC] and written <= IPC_BYTES
 
 
 def test_no_network_even_to_a_listener_on_this_machine():

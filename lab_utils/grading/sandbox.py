@@ -1,18 +1,21 @@
 """The sandbox around a grading kernel: a bubblewrap command line, resource limits, and a process-tree kill.
 
-`Sandbox` owns one private directory per learner: `ipc-N/` (a fresh one per kernel start: the kernel's
-connection file and its IPC sockets) and `disk/`, everything the kernel may write: `submission/` (private
-copies of the learner's notebooks, the kernel's working directory, all copied before the first kernel
-starts), `tmp/` and `home/` (its /tmp and $HOME). When the grader runs as root, `disk/` is a tmpfs of
-`Limits.disk` bytes and `Limits.disk_files` inodes, so the learner's writes are bounded in all by the Linux
-kernel itself (`disk_bounded`). The grader never writes into a
-directory after a kernel could reach it, so a symlink planted there cannot redirect the grader's writes.
+`Sandbox` owns one private directory per learner, `$TMPDIR/lab-grade-<owner>-*` (`owner_tag`): `ipc/ipc-N/` (a
+fresh one per kernel start: the kernel's connection file and its IPC sockets) and `disk/`, everything else the
+kernel may write: `submission/` (private copies of the learner's notebooks, the kernel's working directory,
+all copied before the first kernel starts), `tmp/`, `home/` and `shm/` (its /tmp, $HOME and /dev/shm). When the
+grader runs as root, `disk/` is a tmpfs of `Limits.disk` bytes and `Limits.disk_files` inodes and `ipc/` one of
+1 MiB, so the learner's writes are bounded in all by the Linux kernel itself (`disk_bounded`). A grader that
+dies leaves these (and its cgroups) behind, named after it: `sweep_leftovers` removes them at the next start.
+The grader never writes into a directory after a kernel could reach it, so a symlink planted there cannot
+redirect the grader's writes.
 `Sandbox.command(argv)` wraps a command so that it runs:
 - in bubblewrap (`bwrap`), with every namespace unshared (no network, its own PIDs, no IPC with the
   host), all capabilities dropped, and a filesystem made only of the system directories, the Python
-  installation and environment, and the grader's `lab_utils`, all read-only, plus the private
-  `submission/`, /tmp and $HOME from `disk/`, and the current `ipc-N/` (read-write). `solutions/`, the rest of
-  the project, other learners' files, the instructor's home and the host's /etc are not there;
+  installation and environment, and the grader's `lab_utils`, all read-only, a read-only /dev, plus the
+  private `submission/`, /tmp, $HOME and /dev/shm from `disk/`, and the current `ipc-N/` (read-write).
+  `solutions/`, the rest of the project, other learners' files, the instructor's home and the host's /etc
+  are not there;
 - without the lab's answers: `lab_utils/checks`, `lab_utils/reference.py` and `lab_utils/model.py` are
   replaced by the stand-ins of `withheld` (their compiled copies in `__pycache__` hidden too), so no
   judge, reference or reference model is there for a learner's function to call;
@@ -48,6 +51,8 @@ BWRAP = "bwrap"
 # refuses to run without it, "off" never sandboxes (only for a learner grading their own notebooks).
 SANDBOX_MODES = ("auto", "required", "off")
 GiB = 1024**3
+PREFIX = "lab-grade-"  # of every sandbox's directory and cgroup: "lab-grade-<owner tag>-..."
+IPC_BYTES, IPC_FILES = 1024**2, 1000  # the small tmpfs of the kernels' connection files and sockets
 HOME = "/home/learner"  # the sandbox's private $HOME (a tmpfs)
 WORKDIR = "/submission"  # where the learner's copies appear inside the sandbox
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -106,9 +111,12 @@ def bwrap_available() -> bool:
 class Cgroup:
     """A cgroup for one sandbox under each writable controller (pids, memory), or none when not allowed."""
 
-    def __init__(self, limits: Limits) -> None:
-        self.dirs: list[Path] = []
-        name = f"lab-grade-{os.getpid()}-{time.monotonic_ns()}"
+    def __init__(self, limits: Limits | None, dirs: tuple[Path, ...] = ()) -> None:
+        """A new cgroup with `limits`; or, with limits None, the existing cgroup `dirs` (to remove it)."""
+        self.dirs: list[Path] = list(dirs)
+        if limits is None:
+            return
+        name = f"{PREFIX}{owner_tag()}-{time.monotonic_ns()}"
         settings = {
             "pids": {"pids.max": limits.processes},
             "memory": {"memory.limit_in_bytes": limits.memory},
@@ -140,27 +148,40 @@ class Cgroup:
     def kill_all(self) -> None:
         """SIGKILL every process in the cgroups, until none is left (a fork bomb keeps forking meanwhile)."""
         for directory in self.dirs:
-            for _ in range(100):
-                pids = [int(p) for p in (directory / "cgroup.procs").read_text().split()]
-                if not pids:
-                    break
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                time.sleep(0.02)
+            _kill_members(directory)
 
     def remove(self) -> None:
-        self.kill_all()
+        """Kill every process and remove the cgroups, with any cgroup nested in them (a grader run inside this
+        one's cgroup, by a test or the bench, that died before removing its own)."""
         for directory in self.dirs:
-            for _ in range(50):  # the kernel frees a cgroup shortly after its last process is reaped
-                try:
-                    directory.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            _remove_cgroup_tree(directory)
         self.dirs = []
+
+
+def _kill_members(directory: Path) -> None:
+    for _ in range(100):
+        pids = [int(p) for p in (directory / "cgroup.procs").read_text().split()]
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+
+
+def _remove_cgroup_tree(directory: Path) -> None:
+    for child in directory.iterdir():
+        if child.is_dir():
+            _remove_cgroup_tree(child)
+    _kill_members(directory)
+    for _ in range(50):  # the kernel frees a cgroup shortly after its last process is reaped
+        try:
+            directory.rmdir()
+            return
+        except OSError:
+            time.sleep(0.05)
 
 
 def _own_cgroups() -> dict[str, Path]:
@@ -180,6 +201,50 @@ def _own_cgroups() -> dict[str, Path]:
     return found
 
 
+def _start_time(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot, /proc/<pid>/stat), or None when there is none."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the command's name
+
+
+def owner_tag() -> str:
+    """This process's "<pid>.<start time>": unique on this machine even once the PID is reused (not cached: a
+    forked worker is an owner of its own)."""
+    return f"{os.getpid()}.{_start_time(os.getpid())}"
+
+
+def _owner_gone(name: str) -> bool:
+    """Whether the grader named in "lab-grade-<pid>.<start time>-..." has exited (not this one, nor a live one)."""
+    tag = name.removeprefix(PREFIX).split("-", 1)[0]
+    pid, _, started = tag.partition(".")
+    if not pid.isdigit() or not started:
+        return False  # not one of ours
+    return _start_time(int(pid)) != started
+
+
+@cache
+def sweep_leftovers() -> list[str]:
+    """Remove what graders that died (SIGKILL, the OOM killer, a power cut of the process) left: their sandboxes'
+    tmpfs mounts and directories (the learners' notebook copies) under the temporary directory, and their
+    cgroups with any process still in them. Run once per process, before its first sandbox; returns what went."""
+    removed = []
+    for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        if root.lstat().st_uid == os.getuid() and root.is_dir() and not root.is_symlink() and _owner_gone(root.name):
+            _remove_root(root)
+            if not root.exists():
+                removed.append(str(root))
+    for path in _own_cgroups().values():
+        for directory in path.glob(f"{PREFIX}*"):
+            if _owner_gone(directory.name):
+                Cgroup(None, (directory,)).remove()
+                if not directory.exists():
+                    removed.append(str(directory))
+    return removed
+
+
 def _lab_utils_root() -> Path:
     """The directory holding the grader's own `lab_utils` package (the kernel imports that one)."""
     return Path(lab_utils.__file__).resolve().parent.parent
@@ -190,15 +255,21 @@ class Sandbox:
 
     def __init__(self, limits: Limits, *, enabled: bool) -> None:
         self.limits, self.enabled = limits, enabled
-        # Short: IPC socket paths must fit in 107 bytes.
-        self.root = Path(tempfile.mkdtemp(prefix="lab-grade-"))
+        sweep_leftovers()
+        # Short: IPC socket paths must fit in 107 bytes. The owner's tag lets a later grader remove it.
+        self.root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{owner_tag()}-"))
         self.ipc: Path | None = None  # the current kernel's, see new_ipc_dir
         self.starts = 0
         self.disk = self.root / "disk"  # everything the kernel may write, see disk_bounded
+        self.sockets = self.root / "ipc"  # the kernels' ipc-N directories
         self.disk.mkdir()
-        self.disk_bounded = _mount_tmpfs(self.disk, limits)
-        self.submission, self.tmp, self.home = (self.disk / name for name in ("submission", "tmp", "home"))
-        for directory in (self.submission, self.tmp, self.home):
+        self.sockets.mkdir()
+        # + the few folders made here
+        self.disk_bounded = _mount_tmpfs(self.disk, limits.disk, limits.disk_files + 8)
+        self.disk_bounded &= _mount_tmpfs(self.sockets, IPC_BYTES, IPC_FILES)
+        names = ("submission", "tmp", "home", "shm")
+        self.submission, self.tmp, self.home, self.shm = (self.disk / name for name in names)
+        for directory in (self.submission, self.tmp, self.home, self.shm):
             directory.mkdir()
         self.cgroup = Cgroup(limits)
 
@@ -214,9 +285,12 @@ class Sandbox:
             f.write(data)
 
     def new_ipc_dir(self) -> Path:
-        """A fresh directory for the next kernel's connection file and sockets, bound by `command`."""
+        """A fresh directory for the next kernel's connection file and sockets, bound by `command`; the previous
+        kernel's goes (it is dead: `Kernel.start` stops it first), so restarts do not fill the 1 MiB tmpfs."""
+        if self.ipc is not None:
+            shutil.rmtree(self.ipc, ignore_errors=True)  # never follows a link the old kernel planted
         self.starts += 1
-        self.ipc = self.root / f"ipc-{self.starts}"
+        self.ipc = self.sockets / f"ipc-{self.starts}"
         self.ipc.mkdir()
         return self.ipc
 
@@ -257,9 +331,20 @@ class Sandbox:
         args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
         args += ["--proc", "/proc", "--dev", "/dev"]
         if self.disk_bounded:
-            args += ["--bind", str(self.tmp), "/tmp", "--bind", str(self.home), HOME]
+            args += [
+                "--bind",
+                str(self.tmp),
+                "/tmp",
+                "--bind",
+                str(self.home),
+                HOME,
+                "--bind",
+                str(self.shm),
+                "/dev/shm",
+            ]
         else:  # bubblewrap's own tmpfs, in memory (and the memory cgroup) rather than on the host's disk
-            args += ["--tmpfs", "/tmp", "--tmpfs", HOME]
+            args += ["--tmpfs", "/tmp", "--tmpfs", HOME, "--tmpfs", "/dev/shm"]
+        args += ["--remount-ro", "/dev"]  # bubblewrap's /dev is a tmpfs of its own: nothing is written there
         for path in SYSTEM_DIRS:
             if Path(path).is_symlink():
                 args += ["--symlink", os.readlink(path), path]
@@ -275,7 +360,7 @@ class Sandbox:
         for name, stand_in in WITHHELD.items():
             args += ["--ro-bind", str(stand_in), str(package / name)]
         if (package / "__pycache__").is_dir():  # compiled copies of the withheld modules
-            args += ["--tmpfs", str(package / "__pycache__")]
+            args += ["--tmpfs", str(package / "__pycache__"), "--remount-ro", str(package / "__pycache__")]
         args += ["--bind", str(self.submission), WORKDIR]
         if self.ipc is not None:
             args += ["--bind", str(self.ipc), str(self.ipc)]
@@ -299,18 +384,24 @@ class Sandbox:
         """Kill everything and remove the private directories and the cgroup."""
         self.kill(process)
         self.cgroup.remove()
-        if self.disk_bounded:
-            subprocess.run(["umount", "--lazy", str(self.disk)], capture_output=True, timeout=60, check=False)
-        shutil.rmtree(self.root, ignore_errors=True)
+        _remove_root(self.root)
 
 
-def _mount_tmpfs(directory: Path, limits: Limits) -> bool:
-    """Mount a tmpfs of `limits.disk` bytes and `limits.disk_files` inodes on `directory`; False when this process
-    may not mount (not root). bubblewrap 0.8 (Debian 12's) cannot size its own tmpfs (`--size` needs 0.9), so the
-    grader mounts it, and the Linux kernel refuses writes beyond it (ENOSPC), without any polling."""
+def _remove_root(root: Path) -> None:
+    """Unmount a sandbox's tmpfs (if mounted) and remove its directory."""
+    for mounted in (root / "disk", root / "ipc"):
+        if os.path.ismount(mounted):
+            subprocess.run(["umount", "--lazy", str(mounted)], capture_output=True, timeout=60, check=False)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _mount_tmpfs(directory: Path, size: int, inodes: int) -> bool:
+    """Mount a tmpfs of `size` bytes and `inodes` inodes on `directory`; False when this process may not mount
+    (not root). bubblewrap cannot bound a tmpfs's inodes, so the grader mounts it, and the Linux kernel refuses
+    writes beyond it (ENOSPC), without any polling."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
         return False
-    options = f"size={limits.disk},nr_inodes={limits.disk_files + 8},mode=0700"  # + the few folders made here
+    options = f"size={size},nr_inodes={inodes},mode=0700"
     mount = ["mount", "-t", "tmpfs", "-o", options, "lab-grade", str(directory)]
     try:
         return subprocess.run(mount, capture_output=True, timeout=60, check=False).returncode == 0
