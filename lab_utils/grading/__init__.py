@@ -1,9 +1,9 @@
 """Grading learners' notebooks: in a sandboxed kernel per learner, judged outside it.
 
 - `sandbox`: the bubblewrap command line, resource limits, cgroup; `runner`: the kernel and its cells;
-- `channels`: the kernel's sockets read with a limit on each whole message; `lean_kernel`: run in each
-  grading kernel, keeps Keras' optional imports (scikit-learn, SciPy, pyplot) out;
-- `cells`: which cells a graded function may depend on (the code run in the kernel is `lab_utils.observe`);
+- `channels`: the kernel's sockets read with a limit on each whole message;
+- `cells`: which cells a graded function may depend on, from `masters.json` (the package's record of the solved
+  notebooks); the code run in the kernel is `lab_utils.observe`;
 - `judge`: cases from the run's seed and the verdicts; `submission`: `grade_submission`;
 - `results`: what grading produces; `notebook`: reading a notebook file; `text`: learner text made fit to show.
 

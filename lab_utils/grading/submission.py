@@ -45,7 +45,6 @@ DEFAULT_NOTEBOOK_TIMEOUT = 300  # seconds for all the cells of one notebook
 DEFAULT_LEARNER_TIMEOUT = 1800  # seconds for the whole learner: cells, grading calls, kernel starts and replays
 OUT_OF_TIME = "the time for grading this learner ran out"
 MAX_NOTES = 20  # notes kept per notebook
-LEAN_KERNEL = "lab_utils.grading.lean_kernel"  # imported in the kernel only: it changes how imports work there
 # A fresh namespace for the next notebook. `%reset` runs a full garbage collection twice, over every object of
 # TensorFlow once it is loaded (0.44 CPU s each time): frozen first, those objects are not walked again.
 RESET = "__import__('gc').freeze()\n%reset -f\n" + judge.PRELOAD
@@ -170,7 +169,7 @@ class _Grader:
         """Import the kernel side before any learner cell, under the start-up time limit, so that the
         grading cells' own time limits measure the learner's functions, not imports; and keep Keras' optional
         imports out of the kernel (`lean_kernel`)."""
-        preload = f"import {LEAN_KERNEL}\n{judge.PRELOAD}"
+        preload = f"import {wire.LEAN_MODULE}\n{judge.PRELOAD}"
         if self.kernel.run(preload, min(self.kernel.startup_timeout, max(self._left(), 1))).status != "ok":
             raise KernelStartError(f"the grading kernel could not import {wire.KERNEL_MODULE}")
 

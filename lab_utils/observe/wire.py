@@ -22,6 +22,7 @@ from lab_utils.errors import LabError
 
 MIME = "application/vnd.lab-grade.observations+json"  # the output type the grader reads
 KERNEL_MODULE = "lab_utils.observe.kernel_side"  # what the grader imports in the kernel, by name
+LEAN_MODULE = "lab_utils.observe.lean_kernel"  # imported first in a grading kernel: it changes how imports work there
 ARRAY_KEY = "__ndarray__"
 ARRAY_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 MAX_BYTES = 64 * 2**20  # far above any observation of the lab (a few kB), far below a memory problem

@@ -1,4 +1,4 @@
-"""Grading kernels without Keras' optional imports (lab_utils.grading.lean_kernel): Keras and TensorFlow load
+"""Grading kernels without Keras' optional imports (lab_utils.observe.lean_kernel): Keras and TensorFlow load
 neither scikit-learn, SciPy nor matplotlib, still build and run a model, and a learner's own import of those
 packages works as usual. Each test runs a fresh interpreter, as a kernel is one.
 """
@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-LEAN = "import lab_utils.grading.lean_kernel\n"
+LEAN = "import lab_utils.observe.lean_kernel\n"
 LOADED = "print(json.dumps([m for m in ('sklearn', 'scipy', 'matplotlib', 'matplotlib.pyplot') if m in sys.modules]))"
 
 
