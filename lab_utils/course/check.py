@@ -12,7 +12,8 @@ Each finding is one line, an ERROR or a WARNING:
   nothing, learners left out of `moodle.csv` for a blank identifier (Moodle's CSV import gives a row with a blank
   identifier to the learner of the row before: `grade/import/csv/classes/load_data.php`), hand-in times unknown.
 
-The same findings stand at the top of the report (`class_report.report_html`).
+The same findings stand at the top of the report (`class_report.report_html`), after the key the roster was
+matched on (`roster_match`).
 """
 
 from __future__ import annotations
@@ -64,6 +65,26 @@ def check_course(
     findings += _exports_without_their_roster(course, roster)
     findings += _unknown_times(learners, course, times or {})
     return sorted(findings, key=lambda f: f.level != ERROR)
+
+
+# Each roster key (`roster.KEYS`) as the LMS's export names its column.
+_KEY_COLUMNS = {
+    "id": {"canvas": "ID", "moodle": "participant id"},
+    "sis_user_id": "SIS User ID",
+    "sis_login_id": "SIS Login ID",
+    "email": "email address",
+    "id_number": "ID number",
+    "name": "name",
+}
+
+
+def roster_match(learners: list[Learner], roster: Roster) -> str:
+    """The key the roster is matched on and how many of the class folder's learners it finds: "roster matched on
+    SIS Login ID (9 of 9 learners)"."""
+    column = _KEY_COLUMNS[roster.key]
+    column = column[roster.lms] if isinstance(column, dict) else column
+    found = sum(roster.find(learner.learner_id, learner.name) is not None for learner in learners)
+    return f"roster matched on {column} ({found} of {len(learners)} learners)"
 
 
 def _who(learners: list[tuple[str, str]]) -> str:
