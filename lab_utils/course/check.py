@@ -28,7 +28,7 @@ from pathlib import Path
 from lab_utils.course.classdir import Learner
 from lab_utils.course.coursefile import Course
 from lab_utils.course.lms import moodle_identifier
-from lab_utils.course.records import handin, handin_time_known
+from lab_utils.course.records import class_id, handin, handin_time_known
 from lab_utils.course.roster import Roster
 from lab_utils.course.scoring import format_points
 
@@ -96,7 +96,7 @@ def _who(learners: list[tuple[str, str]]) -> str:
 
 def _rules_that_match_nobody(learners: list[Learner], course: Course, roster: Roster | None) -> list[Finding]:
     known = {learner.learner_id for learner in learners}
-    known |= {m.learner_id for m in roster.members if m.learner_id} if roster else set()
+    known |= {class_id(roster, m) for m in roster.members} - {""} if roster else set()
     findings = []
 
     def nobody(where: str, learner_id: str) -> None:
@@ -149,7 +149,7 @@ def _roster_membership(learners: list[Learner], roster: Roster) -> list[Finding]
             findings.append(Finding(WARNING, f"{who} handed in but is not on the roster: in no export"))
         else:
             matched.add(member)
-    absent = [(m.learner_id, m.name) for m in roster.members if m not in matched]
+    absent = [(class_id(roster, m), m.name) for m in roster.members if m not in matched]
     if absent:
         findings.append(Finding(WARNING, f"{len(absent)} learner(s) of the roster handed nothing in: {_who(absent)}"))
     return findings
