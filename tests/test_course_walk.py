@@ -158,14 +158,21 @@ def test_the_canvas_walk_exports_every_cell_as_worked_out_by_hand(tmp_path):
 
 # --- Moodle 4.x, downloaded in folders, with its grading worksheet --------------------------------------------
 
-MOODLE_WORKSHEET = """Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,Last modified (submission),Online text,Last modified (grade),Feedback comments
-Participant 123456,Ana Souza,ana.souza@uni.example,Submitted for grading,,50.00,Yes,"Tuesday, 1 December 2026, 10:00 PM",,-,
-Participant 123457,Ben O'Neil,ben.oneil@uni.example,Submitted for grading,,50.00,Yes,"Thursday, 3 December 2026, 10:00 AM",,-,
-Participant 123458,Cy Lam,cy.lam@uni.example,Submitted for grading,,50.00,Yes,"Friday, 4 December 2026, 12:00 PM",,-,
-Participant 123459,Dee Ray,dee.ray@uni.example,Submitted for grading,,50.00,Yes,"Wednesday, 2 December 2026, 12:00 AM",,-,
-Participant 123460,Eve Noor,eve.noor@uni.example,No submission,,50.00,Yes,-,,-,
-Participant 123461,Fay Lin,fay.lin@uni.example,No submission,,50.00,Yes,-,,-,
-"""
+WORKSHEET_HEADER = (
+    "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,"
+    "Last modified (submission),Online text,Last modified (grade),Feedback comments\n"
+)
+MOODLE_WORKSHEET = WORKSHEET_HEADER + "".join(
+    f'Participant {participant},{name},{email},{status},,50.00,Yes,"{modified}",,-,\n'
+    for participant, name, email, status, modified in [
+        (123456, "Ana Souza", "ana.souza@uni.example", "Submitted for grading", "Tuesday, 1 December 2026, 10:00 PM"),
+        (123457, "Ben O'Neil", "ben.oneil@uni.example", "Submitted for grading", "Thursday, 3 December 2026, 10:00 AM"),
+        (123458, "Cy Lam", "cy.lam@uni.example", "Submitted for grading", "Friday, 4 December 2026, 12:00 PM"),
+        (123459, "Dee Ray", "dee.ray@uni.example", "Submitted for grading", "Wednesday, 2 December 2026, 12:00 AM"),
+        (123460, "Eve Noor", "eve.noor@uni.example", "No submission", "-"),
+        (123461, "Fay Lin", "fay.lin@uni.example", "No submission", "-"),
+    ]
+)
 MOODLE_TIMES = """learner_id,submitted_at
 123456,2026-12-01T22:00:00+01:00
 123457,2026-12-03T10:00:00+01:00
