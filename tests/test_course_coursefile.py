@@ -129,3 +129,10 @@ def test_a_zone_that_is_no_iana_zone_is_refused(tmp_path):
     for zone in ("Mars/Olympus", "Europe", "../etc/passwd", "CET+1"):
         message = refusal(tmp_path, f'zone = "{zone}"\n' + COURSE_TOML)
         assert message == f'course.toml: zone: must be an IANA time zone such as "Europe/Berlin", got {zone!r}'
+
+
+def test_a_roster_key_without_a_roster_is_refused(tmp_path):
+    message = refusal(
+        tmp_path, 'roster_key = "email"\n' + COURSE_TOML.replace('roster = "canvas_gradebook_export.csv"', "")
+    )
+    assert message == "course.toml: roster_key: names a column of the roster, but no roster is given (roster = ...)"

@@ -212,6 +212,8 @@ def _roster_key(reader: _Reader) -> str | None:
     key = reader.string("roster_key")
     if key is not None and key not in KEYS:
         reader.fail("roster_key", f"must be one of {', '.join(repr(k) for k in KEYS)}, got {key!r}")
+    if key is not None and reader.string("roster") is None:
+        reader.fail("roster_key", "names a column of the roster, but no roster is given (roster = ...)")
     return key
 
 
