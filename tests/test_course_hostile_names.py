@@ -9,6 +9,7 @@ kernels are `test_course_hostile.py`'s): each learner's exercise results are giv
 
 import csv
 import json
+import zipfile
 
 from grading_class import MY_SOFTMAX, write_notebook
 
@@ -85,11 +86,11 @@ def graded(tmp_path):
     with (out / "canvas.csv").open(newline="") as f:
         cells = {row[1]: row[-1] for row in list(csv.reader(f))[1:]}
     audit = {r["learner_id"]: r["record"] for r in json.loads((out / "grades.json").read_text())["learners"]}
-    return pool, cells, audit
+    return pool, cells, audit, out
 
 
 def test_a_name_aimed_at_a_classmate_grades_each_learner_on_their_own_file(tmp_path):
-    pool, cells, audit = graded(tmp_path)
+    pool, cells, audit, _ = graded(tmp_path)
     assert pool.files == {
         "4021": {"01_softmax": RETARGET},
         "4022": {"01_softmax": HONEST},
@@ -102,7 +103,7 @@ def test_a_name_aimed_at_a_classmate_grades_each_learner_on_their_own_file(tmp_p
 
 
 def test_a_name_cannot_hide_canvas_late_marker(tmp_path):
-    _, cells, audit = graded(tmp_path)
+    _, cells, audit, _ = graded(tmp_path)
     assert (audit["4023"]["late_marker"], audit["4023"]["late"], audit["4023"]["late_penalty_percent"]) == (
         True,
         True,
@@ -112,7 +113,19 @@ def test_a_name_cannot_hide_canvas_late_marker(tmp_path):
 
 
 def test_a_name_cannot_make_a_classmate_late(tmp_path):
-    _, cells, audit = graded(tmp_path)
+    _, cells, audit, _ = graded(tmp_path)
     assert (audit["4022"]["late_marker"], audit["4022"]["late"]) == (False, False)
     assert (audit["4024"]["late_marker"], audit["4024"]["late"]) == (False, False)
     assert cells["4022"] == "18.52"
+
+
+def test_a_moodle_looking_name_in_a_canvas_download_puts_nobody_in_moodles_feedback_zip(tmp_path):
+    *_, out = graded(tmp_path)
+    assert not (out / "feedback-moodle.zip").exists()
+    with zipfile.ZipFile(out / "feedback-canvas.zip") as archive:
+        assert sorted(archive.namelist()) == [
+            "doejohn_4022_98114_feedback.html",  # each page on its own learner's attachment
+            "guylate_4023_98115_feedback.html",
+            "raydee_4024_98116_feedback.html",
+            "smithjane_4021_98113_feedback.html",
+        ]
