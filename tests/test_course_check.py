@@ -9,6 +9,7 @@ with a pool that answers with results built here (`CannedPool`).
 """
 
 import csv
+import json
 import time
 import zipfile
 from pathlib import Path
@@ -323,3 +324,61 @@ def test_canvas_late_names_in_either_case_give_the_attachment_for_the_re_upload(
     assert canvas_attachment_id("4021", "smithjane_late_4021_98113_01_softmax.ipynb") == "98113"
     assert canvas_attachment_id("4022", "smithjane_4021_98113_01_softmax.ipynb") is None  # another learner's
     assert canvas_attachment_id("123456", "Jane Smith_123456_assignsubmission_file_01_softmax.ipynb") is None
+
+
+# --- the roster's key and the exchange's zone, from the course file -------------------------------------------
+
+
+def test_check_says_which_column_the_roster_matched_on_and_how_many_it_found(tmp_path, capsys):
+    class_dir = canvas_class(tmp_path, ids=CANVAS_IDS[:9])
+    (tmp_path / "roster.csv").write_text(canvas_roster())
+    main([str(class_dir), "--course", str(course_file(tmp_path, ASSIGNMENT)), "--check"])
+    assert "course check: roster matched on ID (9 of 9 learners)\n" in capsys.readouterr().out
+
+
+def test_the_course_files_roster_key_is_the_one_matched_on(tmp_path, capsys):
+    class_dir = canvas_class(tmp_path)
+    (tmp_path / "roster.csv").write_text(canvas_roster())
+    course = course_file(tmp_path, 'roster_key = "sis_user_id"\n' + ASSIGNMENT)  # holds S-4021, not 4021
+    assert main([str(class_dir), "--course", str(course), "--check"]) == 0
+    captured = capsys.readouterr()
+    assert "course check: roster matched on SIS User ID (0 of 10 learners)" in captured.out
+    assert "grade: warning: anasouza (4021) handed in but is not on the roster: in no export" in captured.err
+
+
+def test_the_report_says_which_column_the_roster_matched_on(tmp_path):
+    class_dir = canvas_class(tmp_path)
+    (tmp_path / "roster.csv").write_text(canvas_roster())
+    out = tmp_path / "out"
+    grade_canned(class_dir, out, course_file(tmp_path, ASSIGNMENT))
+    report = (out / "report.html").read_text()
+    check = report[report.index("<h2>Course check</h2>") : report.index("<h2>Learners</h2>")]
+    assert "<p>roster matched on ID (10 of 10 learners)</p>" in check
+
+
+def nbgrader_exchange(folder: Path, stamp: str) -> Path:
+    """nbgrader's exchange after `nbgrader collect`: submitted/<username>/<assignment>/timestamp.txt, written in
+    `Exchange.timezone` as `%Y-%m-%d %H:%M:%S.%f %Z` (nbgrader/exchange/submit.py)."""
+    assignment = folder / "course" / "submitted" / "ada" / "mnist"
+    write_notebook(assignment / "01_softmax.ipynb", MY_SOFTMAX)
+    (assignment / "timestamp.txt").write_text(stamp)
+    return folder / "course"
+
+
+def test_the_course_files_zone_places_an_abbreviation_of_several_offsets(tmp_path, capsys):
+    exchange = nbgrader_exchange(tmp_path, "2026-12-02 03:00:00.000000 IST")  # India's, Ireland's or Israel's
+    unknown = "the hand-in time of 1 learner(s) is not known"
+    assert main([str(exchange), "--course", str(course_file(tmp_path, ASSIGNMENT, roster=None)), "--check"]) == 0
+    assert unknown in capsys.readouterr().err
+    zoned = course_file(tmp_path, 'zone = "Asia/Kolkata"\n' + ASSIGNMENT, roster=None)
+    assert main([str(exchange), "--course", str(zoned), "--check"]) == 0
+    assert unknown not in capsys.readouterr().err
+
+
+def test_grading_reads_the_exchange_in_the_course_files_zone(tmp_path):
+    exchange = nbgrader_exchange(tmp_path, "2026-12-02 03:00:00.000000 IST")  # 2026-12-01T22:30+01:00: on time
+    out = tmp_path / "out"
+    grade_canned(exchange, out, course_file(tmp_path, 'zone = "Asia/Kolkata"\n' + ASSIGNMENT, roster=None))
+    [learner] = json.loads((out / "grades.json").read_text())["learners"]
+    assert learner["record"]["submitted_at"] == "2026-12-02T03:00:00+05:30"
+    assert learner["record"]["late"] is False

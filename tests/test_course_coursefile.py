@@ -107,3 +107,32 @@ def test_a_submission_time_without_zone_is_refused_with_its_line(tmp_path):
     path.write_text("learner_id,submitted_at\n4021,2026-12-02 08:00\n")
     with pytest.raises(CourseFileError, match="line 2: submitted_at must be like"):
         read_submission_times(path)
+
+
+def test_the_roster_key_and_the_exchanges_zone_are_read(tmp_path):
+    course = load_course(course_file(tmp_path, 'roster_key = "sis_login_id"\nzone = "Europe/Berlin"\n' + COURSE_TOML))
+    assert (course.roster_key, course.zone) == ("sis_login_id", "Europe/Berlin")
+
+
+def test_without_roster_key_and_zone_both_are_left_to_be_found(tmp_path):
+    course = load_course(course_file(tmp_path, COURSE_TOML))
+    assert (course.roster_key, course.zone) == (None, None)
+
+
+def test_a_roster_key_that_is_no_column_is_refused_with_the_keys(tmp_path):
+    message = refusal(tmp_path, 'roster_key = "login"\n' + COURSE_TOML)
+    assert message.startswith("course.toml: roster_key: must be one of 'id', 'sis_user_id', 'sis_login_id'")
+    assert "got 'login'" in message
+
+
+def test_a_zone_that_is_no_iana_zone_is_refused(tmp_path):
+    for zone in ("Mars/Olympus", "Europe", "../etc/passwd", "CET+1"):
+        message = refusal(tmp_path, f'zone = "{zone}"\n' + COURSE_TOML)
+        assert message == f'course.toml: zone: must be an IANA time zone such as "Europe/Berlin", got {zone!r}'
+
+
+def test_a_roster_key_without_a_roster_is_refused(tmp_path):
+    message = refusal(
+        tmp_path, 'roster_key = "email"\n' + COURSE_TOML.replace('roster = "canvas_gradebook_export.csv"', "")
+    )
+    assert message == "course.toml: roster_key: names a column of the roster, but no roster is given (roster = ...)"

@@ -312,19 +312,22 @@ def test_a_damaged_zip_and_an_overlap_bomb_are_refused_each_in_one_status_line(g
     _, out, _, _ = graded
     rows = gradebook(out)
     assert (
-        "hand-in file kim/h.zip refused: it member '01_softmax.ipynb' cannot be read: damaged" in rows["kim"]["status"]
+        "hand-in file kim/h.zip refused: it member '01_softmax.ipynb' cannot be read: damaged"
+        in rows["kim"]["problems"]
     )
-    assert "hand-in file max/h.zip refused: it has members that share bytes" in rows["max"]["status"]
+    assert "hand-in file max/h.zip refused: it has members that share bytes" in rows["max"]["problems"]
 
 
 def test_a_manifest_nested_sixty_thousand_deep_is_a_problem_and_the_notebook_is_graded(graded):
     _, out, _, _ = graded
-    assert "manifest.json is not a manifest: more than 1000 JSON arrays and objects" in gradebook(out)["lou"]["status"]
+    assert (
+        "manifest.json is not a manifest: more than 1000 JSON arrays and objects" in gradebook(out)["lou"]["problems"]
+    )
 
 
 def test_two_hundred_and_fifty_zips_give_a_status_cut_to_a_few_lines(graded):
     _, out, _, _ = graded
-    status = gradebook(out)["ned"]["status"]
+    status = gradebook(out)["ned"]["problems"]
     assert "more than 200 files, the rest not read" in status
     assert "more)" in status and len(status) < 6000
 

@@ -4,7 +4,9 @@
 grading (unless `regrade`), and sends the others to a pool: `LocalPool` here (threads: each learner's grading is
 a sandboxed kernel subprocess, so threads only wait), or `cluster.DaskPool` on a Dask cluster. What travels to a
 worker is a `Task`: the learner's files as bytes, so a worker needs no access to the class folder; it writes them
-to a private folder and calls `lab_utils.grading.grade_submission`. Both pools give identical results.
+to a private folder and calls `lab_utils.grading.grade_submission`. Both pools give identical results. A learner
+whose files could not be read at all (`Learner.input_status`) is not sent: their result is that status
+(`refused` or `unreadable`) with the reasons, 0 points (`input_result`).
 
 Each finished learner is appended at once to `RESULTS_DIR/journal.jsonl` (one JSON line, flushed): a run that is
 interrupted resumes from it, and a learner whose grading failed (status `GRADING_FAILED`: a worker died, an error in
@@ -27,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 from importlib import metadata
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -148,12 +151,26 @@ def failed_result(learner_id: str, reason: str) -> SubmissionResult:
     reason, every exercise 0 points. It validates like any result, so the journal keeps it (and the next run grades
     the learner again, `is_failed`)."""
     message = f"the grader could not grade this submission ({reason}); your instructor has been told"
+    return _ungraded_result(learner_id, GRADING_FAILED, reason, message)
+
+
+def input_result(learner: Learner) -> SubmissionResult:
+    """The result of a learner whose files could not be read (`Learner.input_status`, REFUSED or UNREADABLE, the
+    reason in `Learner.problems`): each notebook of the series with that status, every exercise 0 points; no kernel
+    is started for it."""
+    reason = "what you handed in could not be read (see the problems)"
+    result = _ungraded_result(learner.learner_id, learner.input_status, reason, f"your files were not graded: {reason}")
+    result.problems = list(learner.problems)
+    return result
+
+
+def _ungraded_result(learner_id: str, status: str, reason: str, message: str) -> SubmissionResult:
     notebooks = []
     for stem in dict.fromkeys(ex.notebook for ex in EXERCISES):
         exercises = [
             ExerciseResult(e.function, stem, e.points, 0, ERROR, message) for e in EXERCISES if e.notebook == stem
         ]
-        notebooks.append(NotebookResult(stem, None, GRADING_FAILED, exercises, reason=reason))
+        notebooks.append(NotebookResult(stem, None, status, exercises, reason=reason))
     return SubmissionResult(learner_id=learner_id, notebooks=notebooks)
 
 
@@ -315,7 +332,10 @@ def grade_class(
     reused = len(done)
     if progress is not None:
         progress(0, len(todo), "")
-    for count, (learner, result) in enumerate(pool.run(todo, options), start=1):
+    unread = [learner for learner in todo if learner.input_status]  # nothing to run: their status is the result
+    unread_results = ((learner, input_result(learner)) for learner in unread)
+    readable = [learner for learner in todo if not learner.input_status]
+    for count, (learner, result) in enumerate(chain(unread_results, pool.run(readable, options)), start=1):
         result.graded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         done[learner.learner_id] = Entry(learner.digest, how, result)
         journal.append(done[learner.learner_id])

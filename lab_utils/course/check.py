@@ -12,7 +12,8 @@ Each finding is one line, an ERROR or a WARNING:
   nothing, learners left out of `moodle.csv` for a blank identifier (Moodle's CSV import gives a row with a blank
   identifier to the learner of the row before: `grade/import/csv/classes/load_data.php`), hand-in times unknown.
 
-The same findings stand at the top of the report (`class_report.report_html`).
+The same findings stand at the top of the report (`class_report.report_html`), after the key the roster was
+matched on (`roster_match`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 from lab_utils.course.classdir import Learner
 from lab_utils.course.coursefile import Course
 from lab_utils.course.lms import moodle_identifier
-from lab_utils.course.records import handin, handin_time_known
+from lab_utils.course.records import class_id, handin, handin_time_known
 from lab_utils.course.roster import Roster
 from lab_utils.course.scoring import format_points
 
@@ -66,6 +67,26 @@ def check_course(
     return sorted(findings, key=lambda f: f.level != ERROR)
 
 
+# Each roster key (`roster.KEYS`) as the LMS's export names its column.
+_KEY_COLUMNS = {
+    "id": {"canvas": "ID", "moodle": "participant id"},
+    "sis_user_id": "SIS User ID",
+    "sis_login_id": "SIS Login ID",
+    "email": "email address",
+    "id_number": "ID number",
+    "name": "name",
+}
+
+
+def roster_match(learners: list[Learner], roster: Roster) -> str:
+    """The key the roster is matched on and how many of the class folder's learners it finds: "roster matched on
+    SIS Login ID (9 of 9 learners)"."""
+    column = _KEY_COLUMNS[roster.key]
+    column = column[roster.lms] if isinstance(column, dict) else column
+    found = sum(roster.find(learner.learner_id, learner.name) is not None for learner in learners)
+    return f"roster matched on {column} ({found} of {len(learners)} learners)"
+
+
 def _who(learners: list[tuple[str, str]]) -> str:
     """ "Ana Souza (4021), 4022, ..." for a line, at most _SHOWN of them."""
     shown = [f"{name} ({learner_id})" if name else learner_id for learner_id, name in learners[:_SHOWN]]
@@ -75,7 +96,7 @@ def _who(learners: list[tuple[str, str]]) -> str:
 
 def _rules_that_match_nobody(learners: list[Learner], course: Course, roster: Roster | None) -> list[Finding]:
     known = {learner.learner_id for learner in learners}
-    known |= {m.learner_id for m in roster.members if m.learner_id} if roster else set()
+    known |= {class_id(roster, m) for m in roster.members} - {""} if roster else set()
     findings = []
 
     def nobody(where: str, learner_id: str) -> None:
@@ -128,7 +149,7 @@ def _roster_membership(learners: list[Learner], roster: Roster) -> list[Finding]
             findings.append(Finding(WARNING, f"{who} handed in but is not on the roster: in no export"))
         else:
             matched.add(member)
-    absent = [(m.learner_id, m.name) for m in roster.members if m not in matched]
+    absent = [(class_id(roster, m), m.name) for m in roster.members if m not in matched]
     if absent:
         findings.append(Finding(WARNING, f"{len(absent)} learner(s) of the roster handed nothing in: {_who(absent)}"))
     return findings

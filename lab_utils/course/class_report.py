@@ -139,9 +139,11 @@ def _roster_table(records: list[LearnerRecord], absent: list[Member], course: Co
     return html_table(header, rows)
 
 
-def _course_check(findings: list[Finding]) -> list[str]:
-    """The course check's findings, errors first, as the top of the report."""
+def _course_check(findings: list[Finding], roster_match: str | None) -> list[str]:
+    """The key the roster was matched on and the course check's findings, errors first, as the top of the report."""
     body = ["<h2>Course check</h2>"]
+    if roster_match:
+        body.append(f"<p>{escape(roster_match)}</p>")
     if not findings:
         return [*body, "<p>No mismatch between the class folder, the roster and the course file.</p>"]
     errors = sum(f.level == CHECK_ERROR for f in findings)
@@ -177,7 +179,7 @@ def report_html(
     seeds = sorted({r.seed for r in results})
     body = [f"<h1>Class report: {n} learners</h1>"]
     if course is not None:
-        body += _course_check(findings or [])
+        body += _course_check(findings or [], info.get("roster_match"))
     graded = info.get("graded", n)
     run_seed = (
         f"seed {info.get('seed')} for the {graded} learner(s) graded in this run (--seed {info.get('seed')} grades "

@@ -29,7 +29,7 @@ from typing import Any
 
 from lab_utils.checks import series_stems
 from lab_utils.course.batch import ClassRun, GradeOptions, LocalPool, grade_class, refuse_unknown
-from lab_utils.course.check import ERROR, Finding, check_course
+from lab_utils.course.check import ERROR, Finding, check_course, roster_match
 from lab_utils.course.classdir import Learner, read_class, stem_of
 from lab_utils.course.coursefile import Course, load_course, read_submission_times
 from lab_utils.course.handin_file import HandInRefused, is_handin, read_handin
@@ -151,9 +151,8 @@ def _check_only(class_dir: Path, course: Course) -> int:
     """`--check`: the course check's findings, one line each; 1 when one is an error."""
     roster = read_roster(course.roster) if course.roster else None
     times = read_submission_times(course.submission_times) if course.submission_times else None
-    learners = read_class(class_dir).learners
-    if roster:
-        roster = roster.keyed([learner.learner_id for learner in learners])
+    learners = read_class(class_dir, course.zone).learners
+    roster = _keyed(roster, learners, course)
     findings = course_findings(learners, course, roster, times)
     if not findings:
         print("course check: no mismatch between the class folder, the roster and the course file")
@@ -168,11 +167,21 @@ def _check_only(class_dir: Path, course: Course) -> int:
 def course_findings(
     learners: list[Learner], course: Course, roster: Roster | None, times: dict[str, datetime] | None
 ) -> list[Finding]:
-    """The course check (`check.check_course`), each finding printed on stderr."""
+    """The course check (`check.check_course`), each finding printed on stderr, after the key the roster is matched on
+    (`check.roster_match`, printed on stdout)."""
+    if roster is not None:
+        print(f"course check: {roster_match(learners, roster)}")
     findings = check_course(learners, course, roster, times)
     for finding in findings:
         print(f"grade: {for_terminal(finding.line)}", file=sys.stderr)
     return findings
+
+
+def _keyed(roster: Roster | None, learners: list[Learner], course: Course | None) -> Roster | None:
+    """The roster matched on the course file's `roster_key`, else on the column that holds the learners' ids."""
+    if roster is None:
+        return None
+    return roster.keyed([learner.learner_id for learner in learners], course.roster_key if course else None)
 
 
 def _check_out(class_dir: Path, out: Path) -> None:
@@ -203,13 +212,14 @@ def grade_and_report(
 
     roster = read_roster(course.roster) if course and course.roster else None
     times = read_submission_times(course.submission_times) if course and course.submission_times else None
-    folder = read_class(class_dir)
+    folder = read_class(class_dir, course.zone if course else None)
     refuse_unknown(only, folder.learners, class_dir)
-    if roster:
-        roster = roster.keyed([learner.learner_id for learner in folder.learners])
+    roster = _keyed(roster, folder.learners, course)
     findings = course_findings(folder.learners, course, roster, times) if course else []
     run = grade_class(class_dir, out, pool, options, regrade, progress, only, folder)
     run.findings = findings
+    if roster is not None:
+        run.info["roster_match"] = roster_match(folder.learners, roster)
     records = learner_records(run.learners, run.results, course, roster, times)
     run.info["exports"] = reports.write_all(run.results, run.info, out, records, course, roster, findings)
     return run

@@ -3,7 +3,9 @@ and overrides, read and checked here.
 
 Every problem is refused with one line naming the key, e.g. `course.toml: [late] percent_per_day: must be a number
 from 0 to 100, got "ten"`. Unknown keys are refused too, so that a misspelt key never silently does nothing.
-Paths in the file (`roster`, `submission_times`) are relative to the course file's folder. The scoring itself
+Paths in the file (`roster`, `submission_times`) are relative to the course file's folder. `roster_key` names the
+roster's column the class folder's ids are matched on (found automatically when absent, `Roster.keyed`); `zone` is
+the IANA time zone of nbgrader's exchange, for the zone abbreviations of its `timestamp.txt`. The scoring itself
 (scaling, late penalty, overrides) is `lab_utils.course.scoring`.
 """
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 try:
     import tomllib
@@ -22,6 +25,7 @@ except ModuleNotFoundError:  # Python 3.10: the backport, same API
     import tomli as tomllib  # type: ignore[no-redef]
 
 from lab_utils.checks import EXERCISES
+from lab_utils.course.roster import KEYS
 from lab_utils.errors import LabError
 
 # What an export writes for a learner with no submission: 0; an empty cell (which *clears* a grade already in the
@@ -80,6 +84,8 @@ class Course:
     extensions: dict[str, datetime] = field(default_factory=dict)
     overrides: tuple[Override, ...] = ()
     roster: Path | None = None
+    roster_key: str | None = None  # one of roster.KEYS; None: the column that holds the class folder's ids
+    zone: str | None = None  # IANA zone of nbgrader's exchange (`Exchange.timezone`); None: abbreviations only
     missing: str = "zero"
     submission_times: Path | None = None
     moodle_identifier: str = "email"
@@ -97,6 +103,8 @@ class Course:
 
 _TOP_KEYS = {
     "roster",
+    "roster_key",
+    "zone",
     "missing",
     "submission_times",
     "assignment",
@@ -185,6 +193,8 @@ def load_course(path: Path) -> Course:
         extensions=_extensions(path, data.get("extensions", {})),
         overrides=tuple(_overrides(path, data.get("override", []))),
         roster=_relative(path, top.string("roster")),
+        roster_key=_roster_key(top),
+        zone=_zone(top),
         missing=missing,
         submission_times=_relative(path, top.string("submission_times")),
         moodle_identifier=_moodle_identifier(path, data.get("moodle", {})),
@@ -196,6 +206,25 @@ def _exports(reader: _Reader, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v in EXPORTS for v in value):
         reader.fail("exports", f'must be a list of "canvas" and "moodle", got {value!r}')
     return tuple(dict.fromkeys(value))
+
+
+def _roster_key(reader: _Reader) -> str | None:
+    key = reader.string("roster_key")
+    if key is not None and key not in KEYS:
+        reader.fail("roster_key", f"must be one of {', '.join(repr(k) for k in KEYS)}, got {key!r}")
+    if key is not None and reader.string("roster") is None:
+        reader.fail("roster_key", "names a column of the roster, but no roster is given (roster = ...)")
+    return key
+
+
+def _zone(reader: _Reader) -> str | None:
+    zone = reader.string("zone")
+    if zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones, such as "Europe"
+            reader.fail("zone", f'must be an IANA time zone such as "Europe/Berlin", got {zone!r}')
+    return zone
 
 
 def _check_canvas_title(reader: _Reader, name: str) -> None:

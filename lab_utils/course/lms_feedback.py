@@ -25,6 +25,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from lab_utils.course.layouts import MOODLE_FLAT, MOODLE_FOLDERS, parse_name
 from lab_utils.course.lms import canvas_attachment_id
 from lab_utils.course.records import LearnerRecord
 
@@ -36,11 +37,19 @@ _ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # every entry's time: the zip's bytes depend 
 def moodle_entry(record: LearnerRecord) -> str | None:
     """The learner's page's path in Moodle's feedback zip; None when their files are not Moodle's download."""
     participant = record.learner_id
-    mark = f"_{participant}_assignsubmission_"
-    if not participant.isdigit() or not any(mark in path for path in record.files.values()):
+    if not any(_moodle_participant(path) == participant for path in record.files.values()):
         return None
     name = re.sub(r"[_/\\\x00-\x1f]+", " ", record.name).strip()[:80] or "learner"
     return f"{name}_{participant}_assignfeedback_file/{PAGE}"
+
+
+def _moodle_participant(relpath: str) -> str | None:
+    """The participant id of Moodle's download name that starts `relpath` (its folder, or its flat file's name), read
+    by Moodle's anchored pattern: a learner's own file name after it (`x_4023_assignsubmission_file_...` in a Canvas
+    download) is never read."""
+    first = relpath.split("/", 1)[0]
+    lms = parse_name(MOODLE_FOLDERS, first) or parse_name(MOODLE_FLAT, first)
+    return lms.learner_id if lms else None
 
 
 def canvas_entry(record: LearnerRecord) -> str | None:

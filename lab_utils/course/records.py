@@ -10,7 +10,7 @@ with the course file's rules (`scoring`), the seed and when they were graded. Th
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -141,12 +141,19 @@ def standings(records: list[LearnerRecord]) -> list[Standing]:
     return [Standing(r.learner_id, r.name, r.score) for r in records if r.score is not None]
 
 
+def class_id(roster: Roster, member: Member) -> str:
+    """The id the class folder and the course file know a roster member by: their cell of the column the roster is
+    matched on (`Roster.key`: a SIS Login ID for nbgrader's usernames), the LMS's own id when matched on names."""
+    return member.learner_id if roster.key in ("id", "name") else getattr(member, roster.key)
+
+
 def absent(roster: Roster | None, records: list[LearnerRecord]) -> list[Member]:
-    """The roster's learners who handed nothing in, in the roster's order (none without a roster)."""
+    """The roster's learners who handed nothing in, in the roster's order (none without a roster), each with
+    `learner_id` the id the class and the course file know them by (`class_id`), as the learners who handed in."""
     if roster is None:
         return []
     matched = {roster.find(r.learner_id, r.name) for r in records}
-    return [m for m in roster.members if m not in matched]
+    return [replace(m, learner_id=class_id(roster, m)) for m in roster.members if m not in matched]
 
 
 def absent_standings(course: Course, roster: Roster | None, records: list[LearnerRecord]) -> list[Standing]:

@@ -22,8 +22,8 @@ PASSED, FAILED, NOT_IMPLEMENTED, MISSING, ERROR, TIMEOUT = (
 # A notebook's or a learner's status: one word that programs read (the journal, `--only`, the pages, the report);
 # what went wrong is said for people in `NotebookResult.reason` and `SubmissionResult.summary`.
 GRADED = "graded"  # it ran and every exercise was judged
-REFUSED = "refused"  # the file handed in was not fit to read (a link, a device, too big)
-UNREADABLE = "unreadable"  # the file is not a notebook
+REFUSED = "refused"  # the file handed in was not fit to read (a link, a device, too big), or the whole hand-in
+UNREADABLE = "unreadable"  # the file is not a notebook, or the learner's files could not be read at all
 GRADING_FAILED = "failed"  # the grader itself could not grade it (a worker died, a grader bug): graded again next run
 FLAGGED = "flagged"  # a learner graded, whose hand-in file had problems (a refused zip, a manifest mismatch)
 NOTEBOOK_STATUSES = (GRADED, MISSING, TIMEOUT, REFUSED, UNREADABLE, GRADING_FAILED)
