@@ -43,7 +43,8 @@ def make_class(folder: Path, learners: int) -> Path:
 
 def grade_once(class_dir: Path, workers: int) -> tuple[float, list]:
     """(wall seconds, results) of grading the whole class from scratch with `workers` local workers."""
-    from lab_utils.course.batch import GradeOptions, LocalPool, grade_class
+    from lab_utils.course.batch import LocalPool, grade_class
+    from lab_utils.grading.options import GradeOptions
 
     with tempfile.TemporaryDirectory(prefix="bench-results-") as out:
         start = time.perf_counter()
@@ -57,14 +58,14 @@ def notebook_rows(quick: bool) -> list[Row]:
     The grader before the sandbox took about 11 s for this notebook on this machine (one kernel per notebook,
     every cell run, judged inside the kernel); the goal is to be no slower than that.
     """
-    from lab_utils.grading import grade_submission
+    from lab_utils.grading import GradeOptions, grade_submission
 
     notebook = SOLUTIONS / "01_softmax.ipynb"
     walls: dict[str, list[float]] = {"off": [], "required": []}
     for _ in range(1 if quick else 3):
         for mode in walls:  # interleaved, so that a busy spell of the machine hits both
             start = time.perf_counter()
-            result = grade_submission("bench", {"01_softmax": notebook}, seed=SEED, sandbox=mode)
+            result = grade_submission("bench", {"01_softmax": notebook}, GradeOptions(seed=SEED, sandbox=mode))
             walls[mode].append(time.perf_counter() - start)
             if result.score != result.max_score:
                 raise BenchError(f"solved 01_softmax scored {result.score}/{result.max_score} with sandbox={mode}")

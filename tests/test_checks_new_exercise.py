@@ -63,12 +63,13 @@ sys.path.insert(0, sys.argv[1])  # the copy of the lab, not the installed one
 import lab_utils
 from lab_utils.checks import EXERCISES, check_triple
 from lab_utils.course.reports import write_all
-from lab_utils.grading import Limits, grade_submission
+from lab_utils.grading import GradeOptions, Limits, grade_submission
 
 assert Path(lab_utils.__file__).is_relative_to(sys.argv[1]), lab_utils.__file__
 check_triple(lambda x: 3 * x)
 limits = Limits(memory=2 * 1024**3, processes=256, file_size=16 * 1024**2, cpu_seconds=300)
-result = grade_submission("ada", {"07_extra": Path(sys.argv[2])}, seed=3, sandbox="required", limits=limits)
+options = GradeOptions(seed=3, sandbox="required", limits=limits)
+result = grade_submission("ada", {"07_extra": Path(sys.argv[2])}, options)
 write_all([result], {"seed": 3}, Path(sys.argv[3]))
 print(json.dumps({"registered": [ex.function for ex in EXERCISES][-1]}))
 """

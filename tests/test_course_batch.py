@@ -27,7 +27,6 @@ from grading_class import (
 from lab_utils.checks import EXERCISES, series_stems
 from lab_utils.course.batch import (
     Entry,
-    GradeOptions,
     Journal,
     LocalPool,
     failed_result,
@@ -37,6 +36,7 @@ from lab_utils.course.batch import (
     outcome_to_result,
 )
 from lab_utils.course.cli import main
+from lab_utils.grading.options import GradeOptions
 from lab_utils.grading.results import GRADED, GRADING_FAILED, MISSING, ExerciseResult, NotebookResult, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -359,13 +359,3 @@ def test_the_journal_records_how_each_result_was_graded(tmp_path):
     grade_class(class_dir, out, CannedPool(_softmax_result), GradeOptions(seed=1, sandbox="off", timeout=9))
     how = Journal(out / "journal.jsonl").load()["ada"].how
     assert (how["sandbox"], how["timeout"], how["lab_version"]) == ("off", 9, lab_version())
-
-
-def test_every_grade_option_is_a_keyword_argument_of_grade_submission():
-    from dataclasses import fields
-    from inspect import Parameter, signature
-
-    from lab_utils.grading import grade_submission
-
-    keywords = {n for n, p in signature(grade_submission).parameters.items() if p.kind == Parameter.KEYWORD_ONLY}
-    assert {f.name for f in fields(GradeOptions)} <= keywords

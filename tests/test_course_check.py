@@ -226,7 +226,7 @@ class CannedPool:
 
 
 def grade_canned(class_dir: Path, out: Path, course: Path):
-    from lab_utils.course.batch import GradeOptions
+    from lab_utils.grading.options import GradeOptions
 
     return grade_and_report(class_dir, out, CannedPool(), GradeOptions(seed=7), course=load_course(course))
 

@@ -14,9 +14,10 @@ from grading_class import STABLE_SOFTMAX
 from handin_files import genuine, rewritten, softmax_notebook, symlink_member, zip_bomb
 
 from lab_utils.checks import EXERCISES
-from lab_utils.course.batch import GradeOptions, LocalPool, grade_class
+from lab_utils.course.batch import LocalPool, grade_class
 from lab_utils.course.cli import main
 from lab_utils.course.reports import write_all
+from lab_utils.grading.options import GradeOptions
 from lab_utils.grading.results import FLAGGED, GRADED
 
 SOFTMAX_POINTS = sum(ex.points for ex in EXERCISES if ex.notebook == "01_softmax")

@@ -174,7 +174,7 @@ def graded(tmp_path_factory):
     before = snapshot(class_dir)
     script = (
         "import sys; from pathlib import Path\n"
-        "from lab_utils.course.batch import GradeOptions, LocalPool\n"
+        "from lab_utils.course.batch import LocalPool\nfrom lab_utils.grading.options import GradeOptions\n"
         "from lab_utils.course.cli import grade_and_report\n"
         f"grade_and_report(Path(sys.argv[1]), Path(sys.argv[2]), LocalPool(2), {OPTIONS})\n"
     )

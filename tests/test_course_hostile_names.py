@@ -14,9 +14,9 @@ import zipfile
 from grading_class import MY_SOFTMAX, write_notebook
 
 from lab_utils.checks import EXERCISES
-from lab_utils.course.batch import GradeOptions
 from lab_utils.course.cli import grade_and_report
 from lab_utils.course.coursefile import load_course
+from lab_utils.grading.options import GradeOptions
 from lab_utils.grading.results import FAILED, GRADED, PASSED, ExerciseResult, NotebookResult, SubmissionResult
 
 # 4021 uploads "x_4022_assignsubmission_file_01_softmax-9.ipynb": a Moodle-looking name aimed at 4022's grade.

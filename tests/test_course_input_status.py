@@ -10,9 +10,9 @@ from grading_class import MY_SOFTMAX, write_notebook
 
 import lab_utils.course.classdir as classdir
 from lab_utils.checks import EXERCISES
-from lab_utils.course.batch import GradeOptions
 from lab_utils.course.cli import grade_and_report
 from lab_utils.course.handin_file import HandInRefused
+from lab_utils.grading.options import GradeOptions
 from lab_utils.grading.results import (
     GRADED,
     PASSED,

@@ -26,9 +26,9 @@ from grading_class import MY_SOFTMAX, write_notebook
 from handin_files import genuine, softmax_notebook
 
 from lab_utils.checks import EXERCISES
-from lab_utils.course.batch import GradeOptions
 from lab_utils.course.cli import grade_and_report
 from lab_utils.course.coursefile import load_course
+from lab_utils.grading.options import GradeOptions
 from lab_utils.grading.results import FAILED, GRADED, PASSED, ExerciseResult, NotebookResult, SubmissionResult
 
 SOFTMAX = {"my_softmax", "stable_softmax"}  # 10 + 15 = 25 lab points

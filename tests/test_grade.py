@@ -12,7 +12,7 @@ import pytest
 
 import lab_utils
 from lab_utils.checks import exercises_in
-from lab_utils.grading import GradeError, Limits, grade_submission, submission
+from lab_utils.grading import GradeError, GradeOptions, Limits, grade_submission, submission
 from lab_utils.grading.results import ERROR, FAILED, GRADED, MISSING, NOT_IMPLEMENTED, PASSED, TIMEOUT, UNREADABLE
 
 ROOT = Path(lab_utils.__file__).resolve().parents[1]
@@ -46,9 +46,9 @@ def write_notebook(path: Path, *sources: str) -> Path:
     return path
 
 
-def grade(notebooks, **kwargs):
-    kwargs = {"seed": 7, "timeout": 60, "limits": LIMITS, **kwargs}
-    return grade_submission("learner", notebooks, **kwargs)
+def grade(notebooks, on_notebook=None, **options):
+    options = GradeOptions(**{"seed": 7, "timeout": 60, "limits": LIMITS, **options})
+    return grade_submission("learner", notebooks, options, on_notebook)
 
 
 def by_exercise(result):

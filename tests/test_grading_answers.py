@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from lab_utils.checks import exercises_in
-from lab_utils.grading import Limits, grade_submission
+from lab_utils.grading import GradeOptions, Limits, grade_submission
 from lab_utils.grading.results import PASSED
 from lab_utils.grading.sandbox import bwrap_available
 
@@ -54,7 +54,9 @@ def graded(tmp_path_factory):
         "01_softmax": write_notebook(folder / "01_softmax.ipynb", SOFTMAX),
         "03_gradients": write_notebook(folder / "03_gradients.ipynb", GRADIENTS),
     }
-    result = grade_submission("borrower", notebooks, seed=7, sandbox="required", limits=LIMITS, timeout=60)
+    result = grade_submission(
+        "borrower", notebooks, GradeOptions(seed=7, sandbox="required", limits=LIMITS, timeout=60)
+    )
     return {ex.exercise: ex for nb in result.notebooks for ex in nb.exercises}
 
 

@@ -21,7 +21,7 @@ import pytest
 
 import lab_utils
 from lab_utils.checks import exercises_in
-from lab_utils.grading import Limits, grade_submission
+from lab_utils.grading import GradeOptions, Limits, grade_submission
 from lab_utils.grading.results import PASSED
 from lab_utils.grading.sandbox import bwrap_available
 from lab_utils.observe.wire import MIME
@@ -218,7 +218,9 @@ def batch(tmp_path_factory):
     before = {"class": snapshot(tmp), "lab_utils": snapshot(ROOT / "lab_utils")}
     results = {
         learner_id: grade_submission(
-            learner_id, {"01_softmax": path}, seed=12345, timeout=TIMEOUT, sandbox="required", limits=LIMITS
+            learner_id,
+            {"01_softmax": path},
+            GradeOptions(seed=12345, timeout=TIMEOUT, sandbox="required", limits=LIMITS),
         )
         for learner_id, path in notebooks.items()
     }

@@ -23,9 +23,10 @@ pytestmark = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap is not
 # Grades one notebook whose cell says it started (a file in the sandbox's /tmp), then sleeps.
 GRADER = """
 import sys
-from lab_utils.grading import Limits, grade_submission
+from lab_utils.grading import GradeOptions, Limits, grade_submission
 limits = Limits(memory=1024**3, processes=64, file_size=1024**2, cpu_seconds=300, disk=64 * 1024**2)
-grade_submission("ada", {"01_softmax": sys.argv[1]}, seed=1, timeout=600, sandbox="required", limits=limits)
+options = GradeOptions(seed=1, timeout=600, sandbox="required", limits=limits)
+grade_submission("ada", {"01_softmax": sys.argv[1]}, options)
 """
 SLEEPER = "open('/tmp/started', 'w').close()\nimport time\ntime.sleep(600)\ndef my_softmax(z):\n    return z"
 SWEEP = "import json\nfrom lab_utils.grading.sandbox import sweep_leftovers\nprint(json.dumps(sweep_leftovers()))"

@@ -41,11 +41,12 @@ flooder, honest, *cgroups = sys.argv[1:]
 for procs in cgroups:
     with open(procs, "w") as f:
         f.write(str(os.getpid()))
-from lab_utils.grading import Limits, grade_submission
+from lab_utils.grading import GradeOptions, Limits, grade_submission
 limits = Limits(memory=768 * 1024**2, processes=256, file_size=1024**2, cpu_seconds=300)
 seen = {}
+options = GradeOptions(seed=7, timeout=60, sandbox="required", limits=limits)
 for learner_id, path in (("flooder", flooder), ("honest", honest)):
-    result = grade_submission(learner_id, {"01_softmax": path}, seed=7, timeout=60, sandbox="required", limits=limits)
+    result = grade_submission(learner_id, {"01_softmax": path}, options)
     seen[learner_id] = {"score": result.score, "notes": result.notebooks[0].notes}
 seen["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps(seen))

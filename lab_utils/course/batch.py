@@ -11,7 +11,7 @@ whose files could not be read at all (`Learner.input_status`) is not sent: their
 Each finished learner is appended at once to `RESULTS_DIR/journal.jsonl` (one JSON line, flushed): a run that is
 interrupted resumes from it, and a learner whose grading failed (status `GRADING_FAILED`: a worker died, an error in
 the grader) is recorded with the reason, kept in the reports, and graded again next run. A journaled result is
-reused only when it was graded the same way (`GradeOptions.how`: the sandbox mode, the time limits, the lab's
+reused only when it was graded the same way (`how`: the sandbox mode, the time limits, the lab's
 version), so `--sandbox required` regrades anything graded with `--sandbox off`. The gradebook and reports are
 written from it at the end (`reports`).
 """
@@ -36,6 +36,7 @@ from typing import Any
 from lab_utils.checks import EXERCISES, series_stems
 from lab_utils.course.classdir import ClassDirError, ClassFolder, Learner, file_bytes, read_class
 from lab_utils.grading.files import RefusedFile
+from lab_utils.grading.options import GradeOptions
 from lab_utils.grading.results import (
     ERROR,
     GRADING_FAILED,
@@ -68,23 +69,10 @@ def lab_version() -> str:
     return f"{version}+g{commit}" if commit else version
 
 
-@dataclass(frozen=True)
-class GradeOptions:
-    """How each learner is graded; the same for every learner of a run, local or on a cluster."""
-
-    seed: int
-    timeout: int | None = None  # seconds per cell; None: grade_submission's default
-    notebook_timeout: int | None = None  # seconds per notebook in total; None: grade_submission's default
-    learner_timeout: int | None = None  # seconds per learner, everything included; None: grade_submission's default
-    sandbox: str = "auto"
-
-    def kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of `grade_submission`; None leaves its default."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
-
-    def how(self) -> dict[str, Any]:
-        """What makes a journaled result reusable by this run: every option but the seed, and the lab's version."""
-        return {**{k: v for k, v in asdict(self).items() if k != "seed"}, "lab_version": lab_version()}
+def how(options: GradeOptions) -> dict[str, Any]:
+    """What makes a journaled result reusable by a run with `options`: every option but the seed, and the lab's
+    version."""
+    return {**{k: v for k, v in asdict(options).items() if k != "seed"}, "lab_version": lab_version()}
 
 
 @dataclass(frozen=True)
@@ -123,7 +111,7 @@ def grade_task(task: Task, options: GradeOptions) -> dict[str, Any]:
         for stem, (_, data) in task.files.items():
             paths[stem] = Path(tmp) / f"{stem}.ipynb"
             paths[stem].write_bytes(data)
-        result = grade_submission(task.learner_id, paths, **options.kwargs())
+        result = grade_submission(task.learner_id, paths, options)
     for nb in result.notebooks:
         _describe_files(nb, task, tmp)
     result.problems = list(task.problems)
@@ -262,7 +250,7 @@ class Journal:
 
 @dataclass(frozen=True)
 class Entry:
-    """A journaled learner: the digest of the files graded, how they were graded (`GradeOptions.how`), the result."""
+    """A journaled learner: the digest of the files graded, how they were graded (`how`), the result."""
 
     digest: str
     how: dict[str, Any]
@@ -318,12 +306,12 @@ def grade_class(
     out.mkdir(parents=True, exist_ok=True)
     journal = Journal(out / JOURNAL)
     previous = {} if regrade and not only else journal.load()  # with `only`, the others' results are kept
-    how = options.how()
+    how_graded = how(options)
     done: dict[str, Entry] = {}
     todo = []
     for learner in learners:
         entry = previous.get(learner.learner_id)
-        keep = learner.learner_id not in only if only else entry is not None and entry.reusable(learner, how)
+        keep = learner.learner_id not in only if only else entry is not None and entry.reusable(learner, how_graded)
         if entry is not None and keep:
             done[learner.learner_id] = entry
         elif not only or learner.learner_id in only:
@@ -337,7 +325,7 @@ def grade_class(
     readable = [learner for learner in todo if not learner.input_status]
     for count, (learner, result) in enumerate(chain(unread_results, pool.run(readable, options)), start=1):
         result.graded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        done[learner.learner_id] = Entry(learner.digest, how, result)
+        done[learner.learner_id] = Entry(learner.digest, how_graded, result)
         journal.append(done[learner.learner_id])
         if progress is not None:
             progress(count, len(todo), learner.learner_id)
@@ -345,7 +333,7 @@ def grade_class(
     info = {
         "seed": options.seed,
         "options": asdict(options),
-        "lab_version": how["lab_version"],
+        "lab_version": how_graded["lab_version"],
         **pool.describe(),
         "learners": len(learners),
         "graded": len(todo),

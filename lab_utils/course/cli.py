@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from lab_utils.checks import series_stems
-from lab_utils.course.batch import ClassRun, GradeOptions, LocalPool, grade_class, refuse_unknown
+from lab_utils.course.batch import ClassRun, LocalPool, grade_class, refuse_unknown
 from lab_utils.course.check import ERROR, Finding, check_course, roster_match
 from lab_utils.course.classdir import Learner, read_class, stem_of
 from lab_utils.course.coursefile import Course, load_course, read_submission_times
@@ -37,6 +37,7 @@ from lab_utils.course.records import learner_records
 from lab_utils.course.roster import Roster, read_roster
 from lab_utils.errors import LabError
 from lab_utils.grading.notebook import read_code_cells
+from lab_utils.grading.options import DEFAULT_TIMEOUT, GradeOptions
 from lab_utils.grading.results import GRADED, NotebookResult
 from lab_utils.grading.sandbox import SANDBOX_MODES
 from lab_utils.grading.text import for_terminal, one_line
@@ -54,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", metavar="PATH", help="notebooks: also write the grades as JSON to PATH")
     parser.add_argument("--workers", type=int, metavar="N", help="learners graded at once (default: the cores)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="grade on this Dask cluster, e.g. tcp://host:8786")
-    parser.add_argument("--timeout", type=int, metavar="S", help="time limit per cell, in seconds")
+    parser.add_argument(
+        "--timeout", type=int, default=DEFAULT_TIMEOUT, metavar="S", help="time limit per cell, in seconds"
+    )
     parser.add_argument("--seed", type=int, metavar="N", help="seed of the random test inputs (default: a new one)")
     parser.add_argument("--regrade", action="store_true", help="grade again learners whose files did not change")
     parser.add_argument("--course", type=Path, metavar="TOML", help="the course file (due date, late policy, ...)")
@@ -67,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    if args.timeout is not None and args.timeout < 1:
+    if args.timeout < 1:
         parser.error("--timeout must be at least 1 second")
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -305,7 +308,7 @@ def _grade_paths(args: argparse.Namespace, options: GradeOptions, shown: dict[Pa
         target[stem] = path
     graded: dict[Path, NotebookResult] = {}
     for files in submissions:
-        result = grade_submission("learner", {stem: files.get(stem) for stem in series_stems()}, **options.kwargs())
+        result = grade_submission("learner", {stem: files.get(stem) for stem in series_stems()}, options)
         graded.update({files[nb.notebook]: nb for nb in result.notebooks if nb.notebook in files})
     tables = [format_table(graded[p], shown[p]) if p in graded else _no_exercise(Path(shown[p])) for p in paths]
     print("\n\n".join(tables))

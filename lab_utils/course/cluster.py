@@ -14,9 +14,10 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from lab_utils.course.batch import GradeOptions, Task, grade_task, outcome_to_result
+from lab_utils.course.batch import Task, grade_task, outcome_to_result
 from lab_utils.course.classdir import Learner
 from lab_utils.errors import LabError
+from lab_utils.grading.options import GradeOptions
 from lab_utils.grading.results import SubmissionResult
 
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler before giving up with a one-line error

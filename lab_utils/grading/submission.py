@@ -19,12 +19,12 @@ from pathlib import Path
 
 from lab_utils.checks import exercises_in
 from lab_utils.checks.core import ExerciseCheck
-from lab_utils.errors import LabError
 from lab_utils.grading import judge
 from lab_utils.grading.cells import cells_to_run
 from lab_utils.grading.channels import MAX_MESSAGE
 from lab_utils.grading.files import RefusedFile, read_regular
 from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, cell_label, read_code_cells
+from lab_utils.grading.options import GradeError, GradeOptions
 from lab_utils.grading.results import (
     ERROR,
     GRADING_FAILED,
@@ -36,13 +36,10 @@ from lab_utils.grading.results import (
     SubmissionResult,
 )
 from lab_utils.grading.runner import Kernel, KernelStartError
-from lab_utils.grading.sandbox import SANDBOX_MODES, Limits, Sandbox, bwrap_available
+from lab_utils.grading.sandbox import Limits, Sandbox, bwrap_available
 from lab_utils.grading.text import one_line
 from lab_utils.observe import wire
 
-DEFAULT_TIMEOUT = 60  # seconds per cell and per exercise's grading cell
-DEFAULT_NOTEBOOK_TIMEOUT = 300  # seconds for all the cells of one notebook
-DEFAULT_LEARNER_TIMEOUT = 1800  # seconds for the whole learner: cells, grading calls, kernel starts and replays
 OUT_OF_TIME = "the time for grading this learner ran out"
 MAX_NOTES = 20  # notes kept per notebook
 # A fresh namespace for the next notebook. `%reset` runs a full garbage collection twice, over every object of
@@ -51,30 +48,20 @@ RESET = "__import__('gc').freeze()\n%reset -f\n" + judge.PRELOAD
 _warned = []
 
 
-class GradeError(LabError):
-    """Grading cannot run as asked (sandbox="required" without bubblewrap)."""
-
-
 def grade_submission(
     learner_id: str,
     notebooks: Mapping[str, Path | None],
-    *,
-    seed: int,
-    timeout: int = DEFAULT_TIMEOUT,
-    notebook_timeout: int = DEFAULT_NOTEBOOK_TIMEOUT,
-    learner_timeout: int = DEFAULT_LEARNER_TIMEOUT,
-    sandbox: str = "auto",
-    limits: Limits | None = None,
+    options: GradeOptions,
     on_notebook: Callable[[NotebookResult], None] | None = None,
 ) -> SubmissionResult:
-    """Grade one learner: `notebooks` maps a registry stem ("01_softmax") to the learner's file, or None.
+    """Grade one learner as `options` say: `notebooks` maps a registry stem ("01_softmax") to the learner's file,
+    or None.
 
     Never raises for anything a submission does; GradeError only for sandbox="required" without bwrap.
-    `learner_timeout` bounds the wall time of everything done for this learner, replays after a lost kernel
-    included: what is left when it runs out is recorded as timed out.
+    `options.learner_timeout` bounds the wall time of everything done for this learner, replays after a lost
+    kernel included: what is left when it runs out is recorded as timed out.
     """
-    if sandbox not in SANDBOX_MODES:
-        raise GradeError(f"sandbox must be one of {', '.join(SANDBOX_MODES)}, not {sandbox!r}")
+    sandbox = options.sandbox
     enabled = sandbox != "off" and bwrap_available()
     if sandbox == "required" and not enabled:
         raise GradeError("bubblewrap (bwrap) is not installed or cannot create namespaces here: cannot sandbox")
@@ -82,9 +69,10 @@ def grade_submission(
         _warned.append(True)
         print("grade: warning: bubblewrap not available, grading WITHOUT a sandbox", file=sys.stderr)
     started, cpu_before = time.monotonic(), _own_cpu()
-    submission = SubmissionResult(learner_id=learner_id, seed=seed, sandbox=enabled)
+    submission = SubmissionResult(learner_id=learner_id, seed=options.seed, sandbox=enabled)
+    sandboxed = Sandbox(options.limits or Limits(), enabled=enabled)
     grader = _Grader(
-        Sandbox(limits or Limits(), enabled=enabled), seed, timeout, notebook_timeout, started + learner_timeout
+        sandboxed, options.seed, options.timeout, options.notebook_timeout, started + options.learner_timeout
     )
     try:
         for stem, path in notebooks.items():  # all before the kernel starts: never write where it can reach

@@ -89,7 +89,7 @@ def precheck(files: dict[str, bytes], learner: str, seed: int) -> SubmissionResu
     """The instructor's grader on exactly these notebooks (file name -> bytes, the bytes that go into the zip):
     sandboxed where bubblewrap works, else (the learner's own code) without a sandbox, and without the grader's
     warning about that. Prints a line as each notebook is done: the whole series takes a minute or more."""
-    from lab_utils.grading import grade_submission
+    from lab_utils.grading import GradeOptions, grade_submission
     from lab_utils.grading.sandbox import bwrap_available
 
     def progress(nb: NotebookResult) -> None:
@@ -103,7 +103,7 @@ def precheck(files: dict[str, bytes], learner: str, seed: int) -> SubmissionResu
             if name in files:
                 (Path(private) / name).write_bytes(files[name])
             notebooks[stem] = Path(private) / name if name in files else None
-        return grade_submission(learner, notebooks, seed=seed, sandbox=sandbox, on_notebook=progress)
+        return grade_submission(learner, notebooks, GradeOptions(seed=seed, sandbox=sandbox), progress)
 
 
 def write_zip(path: Path, files: dict[str, bytes], manifest_data: bytes, when: datetime) -> Path:
