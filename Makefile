@@ -26,7 +26,7 @@ UV_SYNC = UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --no-python-downloa
 # How `make test` installs: from the lock, unless test-latest says otherwise.
 INSTALL_TEST = $(UV_SYNC) --extra grading --group test
 
-.PHONY: lab handin screenshots test test-unit test-notebooks test-latest lock lock-upgrade train bench notebooks solutions lint format clean
+.PHONY: lab handin screenshots test check test-unit test-notebooks test-latest lock lock-upgrade train bench notebooks solutions lint format clean
 
 $(UV): requirements-uv.txt
 	$(CHECK_PYTHON)
@@ -62,15 +62,22 @@ screenshots: $(TEST_STAMP)
 
 test: lint test-unit test-notebooks
 
+# The inner loop: lint, then every test that starts no kernel, browser, sandbox or hub (the `slow` mark).
+check: lint
+	$(BIN)/python -m pytest -n auto -m "not slow" tests
+
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# On every core (pytest-xdist); tests/conftest.py groups the tests and hands out the slow groups first.
 test-unit: $(TEST_STAMP)
-	$(BIN)/python -m pytest tests --durations=10
+	$(BIN)/python -m pytest -n auto tests --durations=10
 
+# One notebook per worker: nbval runs a notebook's cells in order, in one kernel.
 test-notebooks: $(TEST_STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg solutions
+	$(BIN)/python -m pytest -n auto --dist loadfile \
+		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg solutions
 
 # The whole suite in a separate environment with the newest releases the ranges allow, ignoring uv.lock.
 # Run it before `make lock-upgrade`; what breaks there breaks for learners once the lock is bumped.

@@ -1,16 +1,46 @@
-"""Shared fixtures: the embedded data set (loaded once) and, where present, full MNIST."""
+"""Shared fixtures and the suite's tiers.
+
+Fixtures: the embedded data set (loaded once), full MNIST where present, and the browser tests' JupyterLab,
+Chromium and solved-notebook runs (tests/browser_lab.py), each made once per test run.
+
+Tiers: a test is marked `slow` when it starts a kernel, a browser, a sandbox or a hub; `make check` runs the
+others (`pytest -m "not slow"`), `make test` all of them. The marks are given here, by module and by fixture, not
+in each test file; a test left unmarked that starts one of those programs fails with a line saying so, so the
+quick tier stays quick. For pytest-xdist (`--dist loadgroup`), each module is one group, so a module's shared
+fixtures (a submission graded once, a notebook run once) are made once, on one worker; the browser tests are
+one group, sharing one JupyterLab. The slow groups are handed out first, the longest first, so that the quick
+tests fill the other core while they run.
+"""
+
+from __future__ import annotations
 
 import os
+import re
+import subprocess
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest
+from browser_lab import lab_browser, lab_server, solved_in_lab  # noqa: F401 (fixtures, for every test module)
 
 from lab_utils.data import KERAS_CACHE, load_mnist
 
 FULL_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist.npz"
+
+# Modules each of whose tests starts a kernel, a browser, a sandbox or a hub (or reads a fixture that does),
+# longest-running first: after the browser tests, the order in which their groups are handed to the workers.
+SLOW_MODULES = ("test_course_pages_a11y.py",)
+# Fixtures that start one: a test using any of them (directly or through another fixture) is slow, in any module.
+SLOW_FIXTURES = frozenset({"lab_server"})
+# What such a test starts, as its command line names it.
+SLOW_PROGRAMS = re.compile(r"ipykernel|bwrap|playwright|-m jupyterlab|jupyterhub|configurable-http-proxy")
+# The tests in JupyterLab share one server, one Chromium and the solved notebooks' runs: one group, handed out first.
+BROWSER_GROUP = "browser"
+
+
+# ---------------------------------------------------------------- data
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +59,72 @@ def full_mnist_path():
         if path.is_file():
             return path
     pytest.skip(f"full MNIST is neither at {FULL_MNIST} nor in the Keras cache {KERAS_CACHE}")
+
+
+# ---------------------------------------------------------------- tiers and groups
+
+
+def is_slow(item: pytest.Item) -> bool:
+    """Whether the test starts a kernel, a browser, a sandbox or a hub (by its module or its fixtures)."""
+    return item.path.name in SLOW_MODULES or not SLOW_FIXTURES.isdisjoint(item.fixturenames)
+
+
+def xdist_group(item: pytest.Item) -> str:
+    """The group the test runs in under pytest-xdist: the browser tests' one, or its module's."""
+    return BROWSER_GROUP if "lab_server" in item.fixturenames else item.path.stem
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    if is_slow(item):
+        item.add_marker(pytest.mark.slow)
+    item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser group first, then the other slow groups in SLOW_MODULES' order, then the rest as collected.
+
+    pytest-xdist hands the groups to the workers in this order. A stable sort, after pytest's own ordering by fixture
+    parameters, so the tests of one solved notebook stay together.
+    """
+    rank = {name.removesuffix(".py"): index for index, name in enumerate(SLOW_MODULES, start=1)}
+    rank[BROWSER_GROUP] = 0
+    items.sort(key=lambda item: rank.get(xdist_group(item), len(rank)) if is_slow(item) else len(rank))
+
+
+# A test of the quick tier that starts a slow program: the command lines seen, by test id.
+_started_unmarked: dict[str, list[str]] = {}
+_current: list[pytest.Item] = []
+_popen_init = subprocess.Popen.__init__
+
+
+def _popen_init_watched(self, args, *rest, **kwargs):
+    command = args if isinstance(args, str) else " ".join(map(str, args))
+    if _current and not _current[0].get_closest_marker("slow") and SLOW_PROGRAMS.search(command):
+        _started_unmarked.setdefault(_current[0].nodeid, []).append(command[:200])
+    return _popen_init(self, args, *rest, **kwargs)
+
+
+subprocess.Popen.__init__ = _popen_init_watched
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    _current[:] = [item]
+    try:
+        return (yield)
+    finally:
+        _current.clear()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    started = _started_unmarked.pop(item.nodeid, None) if call.when == "teardown" else None
+    if started and report.passed:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} is in the quick tier (`make check`) but started {started[0]!r}: "
+            "give its module or fixture to SLOW_MODULES or SLOW_FIXTURES in tests/conftest.py"
+        )
+    return report

@@ -12,8 +12,7 @@ import json
 import zipfile
 
 import pytest
-from browser_lab import publish_screenshot
-from test_browser import browser, close_notebook, lab, open_notebook  # noqa: F401 - the fixtures, shared
+from browser_lab import close_notebook, open_notebook, publish_screenshot
 
 from lab_utils.checks import EXERCISES
 from lab_utils.course.cli import main as grade
@@ -26,20 +25,20 @@ EXPECTED = MAX_SCORE - next(ex.points for ex in EXERCISES if ex.function == "my_
 
 
 @pytest.fixture(scope="module")
-def handed_in(lab, browser):  # noqa: F811 - pytest fixtures
+def handed_in(lab_server, lab_browser):
     """01_softmax (solved) with my_softmax broken and not saved, then handin() run in a new cell below it."""
-    notebook = open_notebook(lab, browser, "solutions/01_softmax.ipynb")
+    notebook = open_notebook(lab_server, lab_browser, "solutions/01_softmax.ipynb")
     edited = notebook.cell_with("def my_softmax(")
     notebook.replace_source(edited, WRONG_SOFTMAX)
     cell = notebook.insert_cell_below(edited, HANDIN)
     notebook.run_cell(cell, PRECHECK_TIMEOUT_MS)
     notebook.cell = cell
     yield notebook
-    close_notebook(lab, notebook)
+    close_notebook(lab_server, notebook)
 
 
-def the_handin_file(lab) -> zipfile.ZipFile:  # noqa: F811 - pytest fixtures
-    (path,) = (lab.notebooks / "solutions" / "handed-in").glob("mnist-lab-*.zip")
+def the_handin_file(server) -> zipfile.ZipFile:
+    (path,) = (server.notebooks / "solutions" / "handed-in").glob("mnist-lab-*.zip")
     return zipfile.ZipFile(path)
 
 
@@ -57,14 +56,14 @@ def test_the_precheck_table_appears_with_the_total_and_the_receipt(handed_in):
     publish_screenshot(shot, "handin")
 
 
-def test_the_handin_file_holds_the_unsaved_edit(lab, handed_in):  # noqa: F811 - pytest fixtures
-    with the_handin_file(lab) as zf:
+def test_the_handin_file_holds_the_unsaved_edit(lab_server, handed_in):
+    with the_handin_file(lab_server) as zf:
         notebook = zf.read("01_softmax.ipynb").decode()
     assert "unsaved edit: forgot to divide" in notebook
 
 
-def test_grading_the_handin_file_gives_the_points_of_the_precheck(lab, handed_in, tmp_path):  # noqa: F811
-    with the_handin_file(lab) as zf:
+def test_grading_the_handin_file_gives_the_points_of_the_precheck(lab_server, handed_in, tmp_path):
+    with the_handin_file(lab_server) as zf:
         precheck = json.loads(zf.read("manifest.json"))["precheck"]
         path = zf.filename
     assert grade([path, "--json", str(tmp_path / "grades.json")]) == 0
