@@ -31,9 +31,25 @@ FULL_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "m
 
 # Modules each of whose tests starts a kernel, a browser, a sandbox or a hub (or reads a fixture that does),
 # longest-running first: after the browser tests, the order in which their groups are handed to the workers.
-SLOW_MODULES = ("test_course_pages_a11y.py",)
+SLOW_MODULES = (
+    "test_course_hostile.py",
+    "test_course_batch.py",
+    "test_course_cluster.py",
+    "test_grade.py",
+    "test_course_running.py",
+    "test_course_cli.py",
+    "test_grading_runner.py",
+    "test_handin.py",
+    "test_grading_sandbox.py",
+    "test_grading_answers.py",
+    "test_grading_hostile.py",
+    "test_checks_new_exercise.py",
+    "test_course_handin_class.py",
+    "test_course_pages_a11y.py",
+)
 # Fixtures that start one: a test using any of them (directly or through another fixture) is slow, in any module.
-SLOW_FIXTURES = frozenset({"lab_server"})
+# A single test elsewhere that starts one itself carries `@pytest.mark.slow`.
+SLOW_FIXTURES = frozenset({"lab_server", "first_check_errors"})
 # What such a test starts, as its command line names it.
 SLOW_PROGRAMS = re.compile(r"ipykernel|bwrap|playwright|-m jupyterlab|jupyterhub|configurable-http-proxy")
 # The tests in JupyterLab share one server, one Chromium and the solved notebooks' runs: one group, handed out first.
