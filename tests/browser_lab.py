@@ -363,7 +363,8 @@ def solved_in_lab(request, lab_server, lab_browser):
     """A solved notebook (outputs removed) after Run All Cells, with its name; run once for all the tests reading it.
 
     pytest runs the tests of one notebook together (it orders the tests by a session fixture's parameter), so only
-    one solved notebook's kernel runs at a time.
+    one solved notebook's kernel runs at a time. The tests share the page: each changes only the widget (or the
+    field of it) that no later test reads as the notebook left it.
     """
     notebook = open_notebook(lab_server, lab_browser, f"solutions/{request.param}.ipynb")
     notebook.name = request.param
