@@ -8,8 +8,8 @@ others (`pytest -m "not slow"`), `make test` all of them. The marks are given he
 in each test file; a test left unmarked that starts one of those programs fails with a line saying so, so the
 quick tier stays quick. For pytest-xdist (`--dist loadgroup`), each module is one group, so a module's shared
 fixtures (a submission graded once, a notebook run once) are made once, on one worker; the browser tests are
-one group, sharing one JupyterLab. The slow groups are handed out first, the longest first, so that the quick
-tests fill the other core while they run.
+one group, sharing one JupyterLab. The longest groups are handed out first, so that the shorter ones fill the
+other core meanwhile and none of the long ones starts last.
 """
 
 from __future__ import annotations
@@ -29,23 +29,24 @@ from lab_utils.data import KERAS_CACHE, load_mnist
 
 FULL_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist.npz"
 
-# Modules each of whose tests starts a kernel, a browser, a sandbox or a hub (or reads a fixture that does),
-# longest-running first: after the browser tests, the order in which their groups are handed to the workers.
-SLOW_MODULES = (
-    "test_course_hostile.py",
-    "test_course_batch.py",
-    "test_course_cluster.py",
-    "test_grade.py",
-    "test_course_running.py",
-    "test_course_cli.py",
-    "test_grading_runner.py",
-    "test_handin.py",
-    "test_grading_sandbox.py",
-    "test_grading_answers.py",
-    "test_grading_hostile.py",
-    "test_checks_new_exercise.py",
-    "test_course_handin_class.py",
-    "test_course_pages_a11y.py",
+# Modules each of whose tests starts a kernel, a browser, a sandbox or a hub (or reads a fixture that does).
+SLOW_MODULES = frozenset(
+    {
+        "test_checks_new_exercise",
+        "test_course_batch",
+        "test_course_cli",
+        "test_course_cluster",
+        "test_course_handin_class",
+        "test_course_hostile",
+        "test_course_pages_a11y",
+        "test_course_running",
+        "test_grade",
+        "test_grading_answers",
+        "test_grading_hostile",
+        "test_grading_runner",
+        "test_grading_sandbox",
+        "test_handin",
+    }
 )
 # Fixtures that start one: a test using any of them (directly or through another fixture) is slow, in any module.
 # A single test elsewhere that starts one itself carries `@pytest.mark.slow`.
@@ -54,6 +55,23 @@ SLOW_FIXTURES = frozenset({"lab_server", "first_check_errors"})
 SLOW_PROGRAMS = re.compile(r"ipykernel|bwrap|playwright|-m jupyterlab|jupyterhub|configurable-http-proxy")
 # The tests in JupyterLab share one server, one Chromium and the solved notebooks' runs: one group, handed out first.
 BROWSER_GROUP = "browser"
+# The longest-running modules after it (measured, 2026-12-06), handed out next in this order, so that none of them
+# starts last; the rest follow as collected.
+LONGEST_FIRST = (
+    "test_course_hostile",
+    "test_train",
+    "test_course_batch",
+    "test_notebooks",
+    "test_course_cluster",
+    "test_lazy_imports",
+    "test_grade",
+    "test_widgets",
+    "test_course_running",
+    "test_course_cli",
+    "test_grading_runner",
+    "test_checks_protocol",
+    "test_handin",
+)
 
 
 # ---------------------------------------------------------------- data
@@ -82,7 +100,7 @@ def full_mnist_path():
 
 def is_slow(item: pytest.Item) -> bool:
     """Whether the test starts a kernel, a browser, a sandbox or a hub (by its module or its fixtures)."""
-    return item.path.name in SLOW_MODULES or not SLOW_FIXTURES.isdisjoint(item.fixturenames)
+    return item.path.stem in SLOW_MODULES or not SLOW_FIXTURES.isdisjoint(item.fixturenames)
 
 
 def xdist_group(item: pytest.Item) -> str:
@@ -98,14 +116,13 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser group first, then the other slow groups in SLOW_MODULES' order, then the rest as collected.
+    """The browser group first, then LONGEST_FIRST's modules, then the rest as collected.
 
     pytest-xdist hands the groups to the workers in this order. A stable sort, after pytest's own ordering by fixture
     parameters, so the tests of one solved notebook stay together.
     """
-    rank = {name.removesuffix(".py"): index for index, name in enumerate(SLOW_MODULES, start=1)}
-    rank[BROWSER_GROUP] = 0
-    items.sort(key=lambda item: rank.get(xdist_group(item), len(rank)) if is_slow(item) else len(rank))
+    rank = {group: index for index, group in enumerate((BROWSER_GROUP, *LONGEST_FIRST))}
+    items.sort(key=lambda item: rank.get(xdist_group(item), len(rank)))
 
 
 # A test of the quick tier that starts a slow program: the command lines seen, by test id.
