@@ -125,6 +125,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(xdist_group(item), len(rank)))
 
 
+# ---------------------------------------------------------------- the quick tier's guard
+
 # A test of the quick tier that starts a slow program: the command lines seen, by test id.
 _started_unmarked: dict[str, list[str]] = {}
 _current: list[pytest.Item] = []
@@ -158,6 +160,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.outcome = "failed"
         report.longrepr = (
             f"{item.nodeid} is in the quick tier (`make check`) but started {started[0]!r}: "
-            "give its module or fixture to SLOW_MODULES or SLOW_FIXTURES in tests/conftest.py"
+            "give its module or fixture to SLOW_MODULES or SLOW_FIXTURES in tests/conftest.py, "
+            "or the test @pytest.mark.slow"
         )
     return report
