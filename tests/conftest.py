@@ -6,10 +6,13 @@ Chromium and solved-notebook runs (tests/browser_lab.py), each made once per tes
 Tiers: a test is marked `slow` when it starts a kernel, a browser, a sandbox or a hub; `make check` runs the
 others (`pytest -m "not slow"`), `make test` all of them. The marks are given here, by module and by fixture, not
 in each test file; a test left unmarked that starts one of those programs fails with a line saying so, so the
-quick tier stays quick. For pytest-xdist (`--dist loadgroup`), each module is one group, so a module's shared
-fixtures (a submission graded once, a notebook run once) are made once, on one worker; the browser tests are
-one group, sharing one JupyterLab. The longest groups are handed out first, so that the shorter ones fill the
-other core meanwhile and none of the long ones starts last.
+quick tier stays quick.
+
+Under pytest-xdist (`-n`), each module is one group, run on one worker, so its shared fixtures (a class graded
+once, the learner notebooks run once) are made once; the browser modules are one group, sharing one JupyterLab,
+one Chromium and the solved notebooks' runs. `pytest_xdist_make_scheduler` below hands the groups out, the longest
+first, so that the shorter ones fill the other core meanwhile and none of the long ones starts last. (Not
+xdist's `xdist_group` mark: with pytest 9.2 and pytest-xdist 3.8 it no longer groups anything.)
 """
 
 from __future__ import annotations
@@ -53,7 +56,8 @@ SLOW_MODULES = frozenset(
 SLOW_FIXTURES = frozenset({"lab_server", "first_check_errors"})
 # What such a test starts, as its command line names it.
 SLOW_PROGRAMS = re.compile(r"ipykernel|bwrap|playwright|-m jupyterlab|jupyterhub|configurable-http-proxy")
-# The tests in JupyterLab share one server, one Chromium and the solved notebooks' runs: one group, handed out first.
+# The modules whose tests run in JupyterLab (the `lab_server` fixture): one group, handed out first.
+BROWSER_MODULES = frozenset({"test_browser", "test_browser_a11y", "test_browser_handin"})
 BROWSER_GROUP = "browser"
 # The longest-running modules after it (measured, 2026-12-06), handed out next in this order, so that none of them
 # starts last; the rest follow as collected.
@@ -103,26 +107,39 @@ def is_slow(item: pytest.Item) -> bool:
     return item.path.stem in SLOW_MODULES or not SLOW_FIXTURES.isdisjoint(item.fixturenames)
 
 
-def xdist_group(item: pytest.Item) -> str:
-    """The group the test runs in under pytest-xdist: the browser tests' one, or its module's."""
-    return BROWSER_GROUP if "lab_server" in item.fixturenames else item.path.stem
+def group_of(nodeid: str) -> str:
+    """The xdist group of the test with this id: the browser tests' one, or its module's (its file's stem)."""
+    stem = Path(nodeid.split("::")[0]).stem
+    return BROWSER_GROUP if stem in BROWSER_MODULES else stem
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
     if is_slow(item):
         item.add_marker(pytest.mark.slow)
-    item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The browser group first, then LONGEST_FIRST's modules, then the rest as collected.
 
-    pytest-xdist hands the groups to the workers in this order. A stable sort, after pytest's own ordering by fixture
+    The groups are handed to the workers in this order. A stable sort, after pytest's own ordering by fixture
     parameters, so the tests of one solved notebook stay together.
     """
     rank = {group: index for index, group in enumerate((BROWSER_GROUP, *LONGEST_FIRST))}
-    items.sort(key=lambda item: rank.get(xdist_group(item), len(rank)))
+    items.sort(key=lambda item: rank.get(group_of(item.nodeid), len(rank)))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """For `--dist loadscope` (pyproject.toml): xdist's scheduling by scope, with `group_of` as the scope."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return GroupScheduling(config, log)
 
 
 # ---------------------------------------------------------------- the quick tier's guard
