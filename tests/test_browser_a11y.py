@@ -14,9 +14,10 @@ tests/browser_lab.py); the same skip rules apply. Screenshots go to artifacts/br
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
-from browser_lab import axe_violations, describe_violations
+from browser_lab import RUN_ALL_TIMEOUT_MS, axe_violations, describe_violations, open_notebook
 from test_browser import FIGURE, PROBABILITY
 
 OUTPUTS = ".jp-OutputArea"
@@ -59,24 +60,36 @@ def tab_through(page, count: int) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("solved_in_lab", ["01_softmax"], indirect=True)
-def test_the_softmax_logits_change_with_the_arrow_keys_and_tab_in_reading_order(solved_in_lab):
+@pytest.fixture
+def softmax_of_its_own(lab_server, lab_browser):
+    """Solved 01_softmax after Run All Cells, in a page and a kernel of its own (a copy in keyboard/): the keyboard
+    meets the sliders as the notebook shows them, whatever test_browser.py typed into the shared run's."""
+    folder = lab_server.notebooks / "keyboard"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(lab_server.notebooks / "solutions" / "01_softmax.ipynb", folder)
+    notebook = open_notebook(lab_server, lab_browser, "keyboard/01_softmax.ipynb")
+    notebook.run_all(RUN_ALL_TIMEOUT_MS)
+    yield notebook
+    notebook.page.close()  # its kernel ends with the shared run's, at the next close_notebook
+
+
+def test_the_softmax_logits_change_with_the_arrow_keys_and_tab_in_reading_order(softmax_of_its_own):
     from playwright.sync_api import expect
 
-    explorer = solved_in_lab.page.locator(".lab-softmax")
+    explorer = softmax_of_its_own.page.locator(".lab-softmax")
     fields = explorer.get_by_role("spinbutton")
     fields.first.scroll_into_view_if_needed()
     fields.first.focus()  # where a screen reader's cursor lands on the widget; from here on, only keys
-    assert tab_through(solved_in_lab.page, fields.count()) == [f"z[{k}]" for k in range(fields.count())]
+    assert tab_through(softmax_of_its_own.page, fields.count()) == [f"z[{k}]" for k in range(fields.count())]
 
     before = shown_probabilities(explorer)
     for _ in range(10):
-        solved_in_lab.page.keyboard.press("ArrowUp")  # the last logit, up by 10 steps of 0.1
+        softmax_of_its_own.page.keyboard.press("ArrowUp")  # the last logit, up by 10 steps of 0.1
     expect(explorer.locator(".lab-proba-value").last).not_to_have_text(f"p = {before[-1]:.3f}")
     after = shown_probabilities(explorer)
     assert after[-1] > before[-1]
     assert sum(after) == pytest.approx(1.0, abs=0.005)
-    solved_in_lab.screenshot("softmax_explorer_keyboard", explorer)
+    softmax_of_its_own.screenshot("softmax_explorer_keyboard", explorer)
 
 
 @pytest.mark.parametrize("solved_in_lab", ["05_evaluation"], indirect=True)
