@@ -3,8 +3,8 @@ notebook page with the actions a learner takes (Run All Cells, typing into a cel
 
 JupyterLab runs on a free 127.0.0.1 port with a random token, from `jupyter/lab.py` (the command and the
 settings `make lab` uses), serving a scratch copy of the notebooks; every process it starts is ended by PID.
-The fixtures `lab_server`, `lab_browser` and `solved_in_lab` (tests/conftest.py makes them everyone's) are
-made once per test run: one JupyterLab and one Chromium for all browser tests, and each solved notebook
+The fixtures `playwright_driver`, `lab_server`, `lab_browser` and `solved_in_lab` (tests/conftest.py makes them
+everyone's) are made once per test run: one JupyterLab and one Chromium for all browser tests, and each solved notebook
 run once (Run All Cells) for every test that reads it, whichever module the test is in.
 Screenshots go to artifacts/browser/, and with LAB_SCREENSHOTS=DIR the README's ones are also copied to DIR
 as small palette PNGs (`make screenshots`). `axe_violations(page, selector)` runs axe-core (through
@@ -328,21 +328,27 @@ def lab_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def lab_browser(lab_server):
-    """Headless Chromium (a persistent context, as a learner's browser keeps its settings), for `lab_server`."""
+def playwright_driver():
+    """Playwright, started once per test run: its sync API runs one at a time in a process."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(lab_server.log.parent / "chromium-profile"),
-            executable_path=chromium_path(),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1280, "height": 1000},
-        )
-        context.set_default_timeout(UI_TIMEOUT_MS)
-        yield context
-        context.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def lab_browser(lab_server, playwright_driver):
+    """Headless Chromium (a persistent context, as a learner's browser keeps its settings), for `lab_server`."""
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(lab_server.log.parent / "chromium-profile"),
+        executable_path=chromium_path(),
+        args=CHROMIUM_ARGS,
+        headless=True,
+        viewport={"width": 1280, "height": 1000},
+    )
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    yield context
+    context.close()
 
 
 def open_notebook(server: LabServer, browser, path: str) -> NotebookPage:

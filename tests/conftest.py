@@ -26,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest
-from browser_lab import lab_browser, lab_server, solved_in_lab  # noqa: F401 (fixtures, for every test module)
+from browser_lab import lab_browser, lab_server, playwright_driver, solved_in_lab  # noqa: F401 (fixtures)
 
 from lab_utils.data import KERAS_CACHE, load_mnist
 
