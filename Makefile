@@ -70,7 +70,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# On every core (pytest-xdist); tests/conftest.py groups the tests and hands out the slow groups first.
+# On every core (pytest-xdist); tests/conftest.py groups the tests and hands out the longest groups first.
 test-unit: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n auto tests --durations=10
 
