@@ -22,7 +22,7 @@ UV := .venv-uv/$(BIN_DIR)/uv
 $(UV): requirements-uv.txt
 	$(SETUP) install uv
 
-.PHONY: lab handin screenshots test check test-unit test-notebooks test-latest lock lock-upgrade train bench notebooks solutions lint format clean \
+.PHONY: lab handin screenshots test check test-unit test-notebooks test-platforms test-latest lock lock-upgrade train bench notebooks solutions lint format clean \
 	hub-env image course-branch
 
 $(LAB_STAMP): pyproject.toml uv.lock requirements-uv.txt
@@ -48,7 +48,7 @@ screenshots: $(TEST_STAMP)
 
 # Lint, unit tests and every solved notebook under nbval; `make check` is the quick loop (the commands are in
 # tools/make.py's SUITES).
-test check lint test-unit test-notebooks:
+test check lint test-unit test-notebooks test-platforms:
 	$(SETUP) $@
 
 # The whole suite in a separate environment with the newest releases the ranges allow, ignoring uv.lock.

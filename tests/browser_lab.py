@@ -1,8 +1,11 @@
-"""What tests/test_browser.py needs to drive the lab in JupyterLab: the server, as `make lab` starts it, and a
+"""What the browser tests need to drive the lab in JupyterLab: the server, as `make lab` starts it, and a
 notebook page with the actions a learner takes (Run All Cells, typing into a cell, running it).
 
 JupyterLab runs on a free 127.0.0.1 port with a random token, from `jupyter/lab.py` (the command and the
 settings `make lab` uses), serving a scratch copy of the notebooks; every process it starts is ended by PID.
+The fixtures `playwright_driver`, `lab_server`, `lab_browser` and `solved_in_lab` (tests/conftest.py makes them
+everyone's) are made once per test run: one JupyterLab and one Chromium for all browser tests, and each solved notebook
+run once (Run All Cells) for every test that reads it, whichever module the test is in.
 Screenshots go to artifacts/browser/, and with LAB_SCREENSHOTS=DIR the README's ones are also copied to DIR
 as small palette PNGs (`make screenshots`). `axe_violations(page, selector)` runs axe-core (through
 axe-playwright-python) on part of a page, for the accessibility tests.
@@ -23,6 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,6 +47,8 @@ INSTALL_HINT = (
 SERVER_START_TIMEOUT = 60
 KERNEL_TIMEOUT_MS = 180_000  # starting a kernel and importing TensorFlow on a busy 2-core machine
 UI_TIMEOUT_MS = 20_000
+RUN_ALL_TIMEOUT_MS = 20 * 60_000  # 06_going_further trains several networks; a busy 2-core machine is slow
+SOLVED = sorted(path.stem for path in (REPO / "solutions").glob("*.ipynb"))
 # The kernels get the environment a learner's would: without the quiet settings tests/conftest.py adds.
 TEST_ONLY_VARIABLES = ("TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")
 LEARNER_ENVIRONMENT = {key: value for key, value in os.environ.items() if key not in TEST_ONLY_VARIABLES}
@@ -296,3 +302,79 @@ def describe_violations(violations: list[dict]) -> str:
         for violation in violations
         for node in violation["nodes"]
     )
+
+
+# ---------------------------------------------------------------- the fixtures, made once per test run
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory):
+    """JupyterLab as `make lab` starts it, serving scratch copies: learner notebooks, and solved ones in solutions/."""
+    chromium_path()
+    root = tmp_path_factory.mktemp("lab")
+    served = root / "notebooks"
+    (served / "solutions").mkdir(parents=True)
+    for path in (REPO / "notebooks").glob("*.ipynb"):
+        shutil.copy(path, served)
+    for name in SOLVED:
+        notebook = nbformat.read(REPO / "solutions" / f"{name}.ipynb", as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nbformat.write(notebook, served / "solutions" / f"{name}.ipynb")
+    server = LabServer(served, root / "state")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """Playwright, started once per test run: its sync API runs one at a time in a process."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def lab_browser(lab_server, playwright_driver):
+    """Headless Chromium (a persistent context, as a learner's browser keeps its settings), for `lab_server`."""
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(lab_server.log.parent / "chromium-profile"),
+        executable_path=chromium_path(),
+        args=CHROMIUM_ARGS,
+        headless=True,
+        viewport={"width": 1280, "height": 1000},
+    )
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+def open_notebook(server: LabServer, browser, path: str) -> NotebookPage:
+    """`path` open in a JupyterLab workspace of its own, so that no other notebook is reopened with it."""
+    workspace = re.sub(r"\W", "-", path)
+    return NotebookPage(
+        browser.new_page(), server, f"{server.url}/lab/workspaces/{workspace}/tree/{path}?token={server.token}&reset"
+    )
+
+
+def close_notebook(server: LabServer, notebook: NotebookPage) -> None:
+    notebook.page.close()
+    server.stop_kernels()
+
+
+@pytest.fixture(scope="session", params=SOLVED)
+def solved_in_lab(request, lab_server, lab_browser):
+    """A solved notebook (outputs removed) after Run All Cells, with its name; run once for all the tests reading it.
+
+    pytest runs the tests of one notebook together (it orders the tests by a session fixture's parameter), so only
+    one solved notebook's kernel runs at a time. The tests share the page: each changes only the widget (or the
+    field of it) that no later test reads as the notebook left it.
+    """
+    notebook = open_notebook(lab_server, lab_browser, f"solutions/{request.param}.ipynb")
+    notebook.name = request.param
+    notebook.run_all(RUN_ALL_TIMEOUT_MS)
+    notebook.screenshot(f"solved-{request.param}")
+    yield notebook
+    close_notebook(lab_server, notebook)

@@ -22,29 +22,26 @@ skipped, except under CI and `make screenshots` (LAB_SCREENSHOTS set), where the
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 from browser_lab import (
-    CHROMIUM_ARGS,
     REPO,
+    RUN_ALL_TIMEOUT_MS,
     UI_TIMEOUT_MS,
-    LabServer,
     NotebookPage,
-    chromium_path,
+    close_notebook,
+    open_notebook,
     publish_screenshot,
 )
 
 from lab_utils.checks import EXERCISES
 
-SOLVED = sorted(path.stem for path in (REPO / "solutions").glob("*.ipynb"))
 EXERCISE_START = "### START CODE HERE ###"
 LEARNER = sorted(
     path.stem for path in (REPO / "notebooks").glob("*.ipynb") if EXERCISE_START in path.read_text(encoding="utf-8")
 )
-RUN_ALL_TIMEOUT_MS = 20 * 60_000  # 06_going_further trains several networks; a busy 2-core machine is slow
 # Each check's own wrong answer (`ExerciseCheck.wrong_answer`): the body of the learner's function, with {0}, {1},
 # ... standing for its parameters; a mistake the check recognises, so it gives a hint.
 WRONG_ANSWERS = {ex.function: ex.check.wrong_answer for ex in EXERCISES if ex.check.wrong_answer}
@@ -55,57 +52,7 @@ WIDGET_VIEW = ".jp-OutputArea-output > .jupyter-widgets"  # an output showing a 
 FIGURE = ".jp-OutputArea-output img.lab-figure"
 
 
-# ---------------------------------------------------------------- the server, the browser, the notebooks
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab as `make lab` starts it, serving scratch copies: learner notebooks, and solved ones in solutions/."""
-    chromium_path()
-    root = tmp_path_factory.mktemp("lab")
-    served = root / "notebooks"
-    (served / "solutions").mkdir(parents=True)
-    for path in (REPO / "notebooks").glob("*.ipynb"):
-        shutil.copy(path, served)
-    for name in SOLVED:
-        notebook = nbformat.read(REPO / "solutions" / f"{name}.ipynb", as_version=4)
-        for cell in notebook.cells:
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-        nbformat.write(notebook, served / "solutions" / f"{name}.ipynb")
-    server = LabServer(served, root / "state")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(lab.log.parent / "chromium-profile"),
-            executable_path=chromium_path(),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1280, "height": 1000},
-        )
-        context.set_default_timeout(UI_TIMEOUT_MS)
-        yield context
-        context.close()
-
-
-def open_notebook(lab, browser, path: str) -> NotebookPage:
-    """`path` open in a JupyterLab workspace of its own, so that no other notebook is reopened with it."""
-    workspace = re.sub(r"\W", "-", path)
-    return NotebookPage(
-        browser.new_page(), lab, f"{lab.url}/lab/workspaces/{workspace}/tree/{path}?token={lab.token}&reset"
-    )
-
-
-def close_notebook(lab, notebook: NotebookPage) -> None:
-    notebook.page.close()
-    lab.stop_kernels()
+# ---------------------------------------------------------------- the notebooks
 
 
 def stored_outputs(name: str, mime: str) -> int:
@@ -120,12 +67,12 @@ def stored_outputs(name: str, mime: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def start_page(lab, browser):
+def start_page(lab_server, lab_browser):
     """What `make lab` shows first: the server's root URL, which opens 01_softmax.ipynb."""
-    notebook = NotebookPage(browser.new_page(), lab, url=f"{lab.url}/?token={lab.token}")
+    notebook = NotebookPage(lab_browser.new_page(), lab_server, url=f"{lab_server.url}/?token={lab_server.token}")
     notebook.screenshot("start_page")
     yield notebook
-    close_notebook(lab, notebook)
+    close_notebook(lab_server, notebook)
 
 
 def test_make_lab_opens_the_first_notebook(start_page):
@@ -158,56 +105,45 @@ def test_the_page_asks_nothing_of_any_server_but_its_own(start_page):
 # ---------------------------------------------------------------- solved notebooks, Run All Cells
 
 
-@pytest.fixture(scope="module", params=SOLVED)
-def solved(request, lab, browser):
-    """A solved notebook (outputs removed) after Run All Cells, with its name."""
-    notebook = open_notebook(lab, browser, f"solutions/{request.param}.ipynb")
-    notebook.name = request.param
-    notebook.run_all(RUN_ALL_TIMEOUT_MS)
-    notebook.screenshot(f"solved-{request.param}")
-    yield notebook
-    close_notebook(lab, notebook)
-
-
-def test_every_cell_of_a_solved_notebook_runs_and_the_kernel_ends_idle(solved):
-    counts = solved.execution_counts()
+def test_every_cell_of_a_solved_notebook_runs_and_the_kernel_ends_idle(solved_in_lab):
+    counts = solved_in_lab.execution_counts()
     assert counts and None not in counts, counts
-    solved.wait_for_kernel_idle(UI_TIMEOUT_MS)
+    solved_in_lab.wait_for_kernel_idle(UI_TIMEOUT_MS)
 
 
-def test_every_figure_of_a_solved_notebook_renders_as_an_image(solved):
-    images = solved.page.locator(FIGURE)
-    assert images.count() == stored_outputs(solved.name, "image/png")
+def test_every_figure_of_a_solved_notebook_renders_as_an_image(solved_in_lab):
+    images = solved_in_lab.page.locator(FIGURE)
+    assert images.count() == stored_outputs(solved_in_lab.name, "image/png")
     for image in images.all():
         image.scroll_into_view_if_needed()
         assert image.evaluate("img => img.complete && img.naturalWidth > 0"), "an image did not load"
-    texts = " ".join(solved.page.locator(".jp-OutputArea-output").all_text_contents())
+    texts = " ".join(solved_in_lab.page.locator(".jp-OutputArea-output").all_text_contents())
     assert "<Figure size" not in texts  # a figure shown as its text form instead of an image
 
 
-def test_every_widget_of_a_solved_notebook_displays(solved):
+def test_every_widget_of_a_solved_notebook_displays(solved_in_lab):
     from playwright.sync_api import expect
 
-    expect(solved.page.get_by_text("Error displaying widget")).to_have_count(0)
-    expect(solved.page.get_by_text("Error rendering output")).to_have_count(0)
-    expect(solved.page.locator(WIDGET_VIEW)).to_have_count(
-        stored_outputs(solved.name, "application/vnd.jupyter.widget-view+json")
+    expect(solved_in_lab.page.get_by_text("Error displaying widget")).to_have_count(0)
+    expect(solved_in_lab.page.get_by_text("Error rendering output")).to_have_count(0)
+    expect(solved_in_lab.page.locator(WIDGET_VIEW)).to_have_count(
+        stored_outputs(solved_in_lab.name, "application/vnd.jupyter.widget-view+json")
     )
 
 
-def test_a_solved_notebook_writes_nothing_to_stderr(solved):
-    assert solved.page.locator(STDERR).all_text_contents() == []
+def test_a_solved_notebook_writes_nothing_to_stderr(solved_in_lab):
+    assert solved_in_lab.page.locator(STDERR).all_text_contents() == []
 
 
-def test_a_solved_notebook_and_its_widgets_ask_nothing_of_any_other_server(solved):
-    assert solved.foreign_requests() == []
+def test_a_solved_notebook_and_its_widgets_ask_nothing_of_any_other_server(solved_in_lab):
+    assert solved_in_lab.foreign_requests() == []
 
 
-@pytest.mark.parametrize("solved", ["01_softmax"], indirect=True)
-def test_softmax_logit_fields_move_the_probability_bars(solved):
+@pytest.mark.parametrize("solved_in_lab", ["01_softmax"], indirect=True)
+def test_softmax_logit_fields_move_the_probability_bars(solved_in_lab):
     from playwright.sync_api import expect
 
-    explorer = solved.page.locator(".lab-softmax")
+    explorer = solved_in_lab.page.locator(".lab-softmax")
     explorer.scroll_into_view_if_needed()
     fields = explorer.get_by_role("spinbutton")
     expect(fields).to_have_count(4)
@@ -220,30 +156,30 @@ def test_softmax_logit_fields_move_the_probability_bars(solved):
     after = shown_probabilities(explorer)
     assert after[-1] > before[-1]
     assert sum(after) == pytest.approx(1.0, abs=0.005)
-    solved.screenshot("softmax_explorer", explorer)
+    solved_in_lab.screenshot("softmax_explorer", explorer)
 
 
-@pytest.mark.parametrize("solved", ["04_training"], indirect=True)
-def test_live_training_curves_show_as_one_image(solved):
-    cell = solved.cell_with("callbacks=[LiveCurves()]")
+@pytest.mark.parametrize("solved_in_lab", ["04_training"], indirect=True)
+def test_live_training_curves_show_as_one_image(solved_in_lab):
+    cell = solved_in_lab.cell_with("callbacks=[LiveCurves()]")
     images = cell.locator(FIGURE)
     assert images.count() == 1
     images.scroll_into_view_if_needed()
-    publish_screenshot(solved.screenshot("live_curves", cell.locator(".jp-Cell-outputArea")), "live_curves")
+    publish_screenshot(solved_in_lab.screenshot("live_curves", cell.locator(".jp-Cell-outputArea")), "live_curves")
 
 
-@pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
-def test_the_confusion_heatmap_shows(solved):
-    cell = solved.cell_with("plot_confusion_matrix(cm)")
+@pytest.mark.parametrize("solved_in_lab", ["05_evaluation"], indirect=True)
+def test_the_confusion_heatmap_shows(solved_in_lab):
+    cell = solved_in_lab.cell_with("plot_confusion_matrix(cm)")
     image = cell.locator(FIGURE)
     image.scroll_into_view_if_needed()
     assert image.evaluate("img => img.naturalWidth") > 300
-    publish_screenshot(solved.screenshot("confusion_matrix", image), "confusion_matrix")
+    publish_screenshot(solved_in_lab.screenshot("confusion_matrix", image), "confusion_matrix")
 
 
-@pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
-def test_the_digit_pad_shows_a_blank_preview_before_anything_is_drawn(solved):
-    preview = solved.page.locator(".lab-digit-pad img.lab-picture")
+@pytest.mark.parametrize("solved_in_lab", ["05_evaluation"], indirect=True)
+def test_the_digit_pad_shows_a_blank_preview_before_anything_is_drawn(solved_in_lab):
+    preview = solved_in_lab.page.locator(".lab-digit-pad img.lab-picture")
     preview.scroll_into_view_if_needed()
     # Loaded (a broken-image icon has no natural size) and black all over.
     assert preview.evaluate(
@@ -258,17 +194,17 @@ def test_the_digit_pad_shows_a_blank_preview_before_anything_is_drawn(solved):
     )
 
 
-@pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
-def test_the_digit_pad_recognises_a_digit_drawn_with_the_mouse(solved):
+@pytest.mark.parametrize("solved_in_lab", ["05_evaluation"], indirect=True)
+def test_the_digit_pad_recognises_a_digit_drawn_with_the_mouse(solved_in_lab):
     from playwright.sync_api import expect
 
-    pad = solved.page.locator(".lab-digit-pad")
+    pad = solved_in_lab.page.locator(".lab-digit-pad")
     canvas = pad.locator("canvas").first
     # hover() scrolls the canvas into view and waits until it is visible and stable (JupyterLab renders cells
     # lazily as they scroll in): only then does its box say where the strokes land.
     canvas.hover()
     box = canvas.bounding_box()
-    mouse = solved.page.mouse
+    mouse = solved_in_lab.page.mouse
     # A "7": the top bar, then the diagonal down to the bottom.
     mouse.move(box["x"] + 70, box["y"] + 60)
     mouse.down()
@@ -276,7 +212,7 @@ def test_the_digit_pad_recognises_a_digit_drawn_with_the_mouse(solved):
     mouse.move(box["x"] + 120, box["y"] + 230, steps=15)
     mouse.up()
     # The strokes travel to the kernel and back as drawing commands: wait until the page shows them.
-    solved.page.wait_for_function(
+    solved_in_lab.page.wait_for_function(
         """canvas => {
             const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
             for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 200) return true;
@@ -290,7 +226,7 @@ def test_the_digit_pad_recognises_a_digit_drawn_with_the_mouse(solved):
     shown = shown_probabilities(pad)
     assert len(shown) == 10 and sum(shown) == pytest.approx(1.0, abs=0.01)
     assert re.search(r"prediction:\s*7\b", pad.inner_text()), pad.inner_text()
-    publish_screenshot(solved.screenshot("digit_pad", pad), "digit_pad")
+    publish_screenshot(solved_in_lab.screenshot("digit_pad", pad), "digit_pad")
 
 
 def shown_probabilities(widget) -> list[float]:
@@ -333,16 +269,16 @@ class Exercise:
 
 
 @pytest.fixture(scope="module", params=LEARNER)
-def learner(request, lab, browser):
+def learner(request, lab_server, lab_browser):
     """A learner notebook after Run All Cells, with its name and first exercise."""
-    notebook = open_notebook(lab, browser, f"{request.param}.ipynb")
+    notebook = open_notebook(lab_server, lab_browser, f"{request.param}.ipynb")
     notebook.name, notebook.exercise = request.param, Exercise(request.param)
     notebook.run_all(RUN_ALL_TIMEOUT_MS)
     check = notebook.cell_with(notebook.exercise.check)
     check.scroll_into_view_if_needed()
     notebook.screenshot(f"learner-{request.param}")
     yield notebook
-    close_notebook(lab, notebook)
+    close_notebook(lab_server, notebook)
 
 
 def check_output(notebook: NotebookPage):

@@ -7,51 +7,33 @@
 - The softmax sliders (01) and the digit pad's keyboard alternative (05) work from the keyboard alone:
   Tab to reach a control, arrow keys and typing to change it, Enter to press a button.
 
-Shares JupyterLab and Chromium with tests/test_browser.py (its `lab` and `browser` fixtures); the same
-skip rules apply. Screenshots go to artifacts/browser/.
+Shares JupyterLab, Chromium and the solved notebooks' runs with tests/test_browser.py (the session fixtures of
+tests/browser_lab.py); the same skip rules apply. Screenshots go to artifacts/browser/.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
-from browser_lab import axe_violations, describe_violations
-from test_browser import (  # noqa: F401  (the fixtures are used by name)
-    FIGURE,
-    PROBABILITY,
-    RUN_ALL_TIMEOUT_MS,
-    SOLVED,
-    browser,
-    close_notebook,
-    lab,
-    open_notebook,
-)
+from browser_lab import RUN_ALL_TIMEOUT_MS, axe_violations, describe_violations, open_notebook
+from test_browser import FIGURE, PROBABILITY
 
 OUTPUTS = ".jp-OutputArea"
 
 
-@pytest.fixture(scope="module", params=SOLVED)
-def solved(request, lab, browser):  # noqa: F811
-    """A solved notebook (outputs removed) after Run All Cells, with its name."""
-    notebook = open_notebook(lab, browser, f"solutions/{request.param}.ipynb")
-    notebook.name = request.param
-    notebook.run_all(RUN_ALL_TIMEOUT_MS)
-    yield notebook
-    close_notebook(lab, notebook)
-
-
-def test_the_outputs_of_a_solved_notebook_have_no_serious_or_critical_axe_violation(solved):
+def test_the_outputs_of_a_solved_notebook_have_no_serious_or_critical_axe_violation(solved_in_lab):
     # JupyterLab renders outputs lazily as they scroll into view: show each one before asking axe.
-    for output in solved.page.locator(OUTPUTS).all():
+    for output in solved_in_lab.page.locator(OUTPUTS).all():
         output.scroll_into_view_if_needed()
-    violations = axe_violations(solved.page, OUTPUTS)
+    violations = axe_violations(solved_in_lab.page, OUTPUTS)
     assert violations == [], describe_violations(violations)
 
 
-def test_every_figure_of_a_solved_notebook_shows_with_an_alt_text_written_from_its_data(solved):
-    figures = solved.page.locator(FIGURE)
-    assert figures.count() == len(solved.page.locator(".jp-OutputArea-output img:not(.lab-picture)").all())
+def test_every_figure_of_a_solved_notebook_shows_with_an_alt_text_written_from_its_data(solved_in_lab):
+    figures = solved_in_lab.page.locator(FIGURE)
+    assert figures.count() == len(solved_in_lab.page.locator(".jp-OutputArea-output img:not(.lab-picture)").all())
     for figure in figures.all():
         alt = figure.get_attribute("alt")
         assert alt and re.search(r"\d", alt), f"a figure's alt text says nothing from its data: {alt!r}"
@@ -78,50 +60,62 @@ def tab_through(page, count: int) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("solved", ["01_softmax"], indirect=True)
-def test_the_softmax_logits_change_with_the_arrow_keys_and_tab_in_reading_order(solved):
+@pytest.fixture
+def softmax_of_its_own(lab_server, lab_browser):
+    """Solved 01_softmax after Run All Cells, in a page and a kernel of its own (a copy in keyboard/): the keyboard
+    meets the sliders as the notebook shows them, whatever test_browser.py typed into the shared run's."""
+    folder = lab_server.notebooks / "keyboard"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(lab_server.notebooks / "solutions" / "01_softmax.ipynb", folder)
+    notebook = open_notebook(lab_server, lab_browser, "keyboard/01_softmax.ipynb")
+    notebook.run_all(RUN_ALL_TIMEOUT_MS)
+    yield notebook
+    notebook.page.close()  # its kernel ends with the shared run's, at the next close_notebook
+
+
+def test_the_softmax_logits_change_with_the_arrow_keys_and_tab_in_reading_order(softmax_of_its_own):
     from playwright.sync_api import expect
 
-    explorer = solved.page.locator(".lab-softmax")
+    explorer = softmax_of_its_own.page.locator(".lab-softmax")
     fields = explorer.get_by_role("spinbutton")
     fields.first.scroll_into_view_if_needed()
     fields.first.focus()  # where a screen reader's cursor lands on the widget; from here on, only keys
-    assert tab_through(solved.page, fields.count()) == [f"z[{k}]" for k in range(fields.count())]
+    assert tab_through(softmax_of_its_own.page, fields.count()) == [f"z[{k}]" for k in range(fields.count())]
 
     before = shown_probabilities(explorer)
     for _ in range(10):
-        solved.page.keyboard.press("ArrowUp")  # the last logit, up by 10 steps of 0.1
+        softmax_of_its_own.page.keyboard.press("ArrowUp")  # the last logit, up by 10 steps of 0.1
     expect(explorer.locator(".lab-proba-value").last).not_to_have_text(f"p = {before[-1]:.3f}")
     after = shown_probabilities(explorer)
     assert after[-1] > before[-1]
     assert sum(after) == pytest.approx(1.0, abs=0.005)
-    solved.screenshot("softmax_explorer_keyboard", explorer)
+    softmax_of_its_own.screenshot("softmax_explorer_keyboard", explorer)
 
 
-@pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
-def test_the_digit_pads_controls_tab_in_reading_order(solved):
-    pad = solved.page.locator(".lab-digit-pad")
+@pytest.mark.parametrize("solved_in_lab", ["05_evaluation"], indirect=True)
+def test_the_digit_pads_controls_tab_in_reading_order(solved_in_lab):
+    pad = solved_in_lab.page.locator(".lab-digit-pad")
     classify = pad.get_by_role("button", name="Classify")
     classify.scroll_into_view_if_needed()
     classify.focus()
-    names = tab_through(solved.page, 5)
+    names = tab_through(solved_in_lab.page, 5)
     assert names[:4] == ["Classify", "Clear", "test digit", "Use this test digit"]
     assert names[4].startswith("Load an image file")
 
 
-@pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
-def test_the_digit_pad_classifies_a_test_digit_chosen_from_the_keyboard(solved):
+@pytest.mark.parametrize("solved_in_lab", ["05_evaluation"], indirect=True)
+def test_the_digit_pad_classifies_a_test_digit_chosen_from_the_keyboard(solved_in_lab):
     from playwright.sync_api import expect
 
-    pad = solved.page.locator(".lab-digit-pad")
+    pad = solved_in_lab.page.locator(".lab-digit-pad")
     number = pad.get_by_role("spinbutton", name="test digit")
     number.scroll_into_view_if_needed()
     number.focus()
-    solved.page.keyboard.press("Control+a")
-    solved.page.keyboard.type("3")
-    solved.page.keyboard.press("Tab")
-    assert focused_name(solved.page) == "Use this test digit"
-    solved.page.keyboard.press("Enter")
+    solved_in_lab.page.keyboard.press("Control+a")
+    solved_in_lab.page.keyboard.type("3")
+    solved_in_lab.page.keyboard.press("Tab")
+    assert focused_name(solved_in_lab.page) == "Use this test digit"
+    solved_in_lab.page.keyboard.press("Enter")
 
     message = pad.get_by_text(re.compile(r"prediction: \d"))
     expect(message).to_be_visible()
@@ -129,22 +123,22 @@ def test_the_digit_pad_classifies_a_test_digit_chosen_from_the_keyboard(solved):
     shown = shown_probabilities(pad)
     assert len(shown) == 10 and sum(shown) == pytest.approx(1.0, abs=0.01)
     assert re.search(r"prediction: (\d)", message.inner_text()).group(1) == str(shown.index(max(shown)))
-    solved.screenshot("digit_pad_keyboard", pad)
+    solved_in_lab.screenshot("digit_pad_keyboard", pad)
 
 
-@pytest.mark.parametrize("solved", ["05_evaluation"], indirect=True)
-def test_the_prediction_explorer_steps_through_digits_with_the_arrow_keys(solved):
+@pytest.mark.parametrize("solved_in_lab", ["05_evaluation"], indirect=True)
+def test_the_prediction_explorer_steps_through_digits_with_the_arrow_keys(solved_in_lab):
     from playwright.sync_api import expect
 
-    explorer = solved.page.locator(".lab-prediction-explorer")
+    explorer = solved_in_lab.page.locator(".lab-prediction-explorer")
     number = explorer.get_by_role("spinbutton", name="test digit")
     number.scroll_into_view_if_needed()
     number.focus()
-    solved.page.keyboard.press("ArrowUp")
+    solved_in_lab.page.keyboard.press("ArrowUp")
     expect(number).to_have_value("1")
     described = re.compile(r"^test digit 1: a handwritten \d$")
     expect(explorer.locator("img.lab-picture")).to_have_attribute("alt", described)
-    solved.page.keyboard.press("Tab")
-    assert focused_name(solved.page) == "next error"
-    solved.page.keyboard.press("Enter")
+    solved_in_lab.page.keyboard.press("Tab")
+    assert focused_name(solved_in_lab.page) == "next error"
+    solved_in_lab.page.keyboard.press("Enter")
     expect(explorer.get_by_text("wrong")).to_be_visible()

@@ -12,8 +12,7 @@ import json
 import zipfile
 
 import pytest
-from browser_lab import publish_screenshot
-from test_browser import browser, close_notebook, lab, open_notebook  # noqa: F401 - the fixtures, shared
+from browser_lab import close_notebook, open_notebook, publish_screenshot
 
 from lab_utils.checks import EXERCISES
 from lab_utils.course.cli import main as grade
@@ -26,21 +25,19 @@ EXPECTED = MAX_SCORE - next(ex.points for ex in EXERCISES if ex.function == "my_
 
 
 @pytest.fixture(scope="module")
-def handed_in(lab, browser):  # noqa: F811 - pytest fixtures
+def handed_in(lab_server, lab_browser):
     """01_softmax (solved) with my_softmax broken and not saved, then handin() run in a new cell below it."""
-    notebook = open_notebook(lab, browser, "solutions/01_softmax.ipynb")
+    handed_in_files = lab_server.notebooks / "solutions" / "handed-in"
+    before = set(handed_in_files.glob("mnist-lab-*.zip"))  # solved 05_evaluation, run in the same lab, hands in too
+    notebook = open_notebook(lab_server, lab_browser, "solutions/01_softmax.ipynb")
     edited = notebook.cell_with("def my_softmax(")
     notebook.replace_source(edited, WRONG_SOFTMAX)
     cell = notebook.insert_cell_below(edited, HANDIN)
     notebook.run_cell(cell, PRECHECK_TIMEOUT_MS)
     notebook.cell = cell
+    (notebook.handin_file,) = set(handed_in_files.glob("mnist-lab-*.zip")) - before
     yield notebook
-    close_notebook(lab, notebook)
-
-
-def the_handin_file(lab) -> zipfile.ZipFile:  # noqa: F811 - pytest fixtures
-    (path,) = (lab.notebooks / "solutions" / "handed-in").glob("mnist-lab-*.zip")
-    return zipfile.ZipFile(path)
+    close_notebook(lab_server, notebook)
 
 
 def test_the_precheck_table_appears_with_the_total_and_the_receipt(handed_in):
@@ -57,17 +54,16 @@ def test_the_precheck_table_appears_with_the_total_and_the_receipt(handed_in):
     publish_screenshot(shot, "handin")
 
 
-def test_the_handin_file_holds_the_unsaved_edit(lab, handed_in):  # noqa: F811 - pytest fixtures
-    with the_handin_file(lab) as zf:
+def test_the_handin_file_holds_the_unsaved_edit(handed_in):
+    with zipfile.ZipFile(handed_in.handin_file) as zf:
         notebook = zf.read("01_softmax.ipynb").decode()
     assert "unsaved edit: forgot to divide" in notebook
 
 
-def test_grading_the_handin_file_gives_the_points_of_the_precheck(lab, handed_in, tmp_path):  # noqa: F811
-    with the_handin_file(lab) as zf:
+def test_grading_the_handin_file_gives_the_points_of_the_precheck(handed_in, tmp_path):
+    with zipfile.ZipFile(handed_in.handin_file) as zf:
         precheck = json.loads(zf.read("manifest.json"))["precheck"]
-        path = zf.filename
-    assert grade([path, "--json", str(tmp_path / "grades.json")]) == 0
+    assert grade([str(handed_in.handin_file), "--json", str(tmp_path / "grades.json")]) == 0
     grades = json.loads((tmp_path / "grades.json").read_text())
     assert grades["problems"] == []
     assert grades["score"] == precheck["score"] == EXPECTED

@@ -121,6 +121,7 @@ def test_exercises_in_accepts_a_notebook_name_or_path():
     assert exercises_in("06_going_further") == ()
 
 
+@pytest.mark.slow  # starts a kernel
 def test_in_a_notebook_a_failed_check_is_a_short_red_error_that_still_stops_the_run(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [

@@ -136,6 +136,7 @@ def test_an_exception_shows_the_learners_own_failing_line_and_no_lab_frames():
     assert "lab_utils" not in message
 
 
+@pytest.mark.slow  # starts a kernel
 def test_in_a_notebook_the_failing_line_is_named_by_its_cell_as_ipython_names_it(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [
@@ -154,6 +155,7 @@ def test_in_a_notebook_the_failing_line_is_named_by_its_cell_as_ipython_names_it
     assert "Cell In[2], line 3, in count_params: return layer_sizes[i]" in error["evalue"]
 
 
+@pytest.mark.slow  # starts a kernel
 def test_in_a_notebook_a_library_imported_in_another_cell_is_recognised(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [

@@ -8,6 +8,7 @@ The layers, lowest first, are the map of the package in docs/maintainers.md: wha
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,9 @@ def imports_of(path: Path, modules: dict[str, Path]) -> set[str]:
     return found
 
 
+@cache
 def import_graph() -> dict[str, set[str]]:
+    """Each module's lab_utils imports, read once per test run (every module's test reads the whole graph)."""
     modules = module_names()
     return {name: imports_of(path, modules) - {name} for name, path in modules.items()}
 

@@ -362,6 +362,7 @@ def test_going_further_text_quotes_no_result_of_a_run():
     assert not quoted, f"notebook 06 quotes {sorted(quoted)} in its text; print them from the run instead"
 
 
+@pytest.mark.slow  # starts a kernel
 def test_going_further_without_full_mnist_says_it_runs_on_the_fallback(tmp_path, monkeypatch):
     # A learner offline: no LAB_MNIST_PATH file, no Keras cache in a fresh home. Only the cells up to the data load run.
     monkeypatch.setenv("HOME", str(tmp_path))

@@ -4,6 +4,7 @@
     test        install the grader's and the tests' packages too, then lint, unit tests, every notebook under nbval
     check       the quick loop: lint and the unit tests not marked slow
     lint, test-unit, test-notebooks   one part of `test`
+    test-platforms  the tests that install the lab as Binder, Colab and Windows would (CI runs them too)
     handin      pre-check your notebooks and write the file to hand in (--learner ID names it)
     train       train the configured model without a notebook (further flags go to the trainer: --help)
     install     only install: `install lab` or `install test`
@@ -37,10 +38,14 @@ INSTALL_FLAGS = {"lab": [], "test": ["--extra", "grading", "--group", "test"]}
 
 # The test commands, in one place: each is the arguments of .venv's python.
 LINT = [["-m", "ruff", "check", "."], ["-m", "ruff", "format", "--check", "."]]
-UNIT_TESTS = ["-m", "pytest", "tests", "--durations=10"]
-QUICK_TESTS = ["-m", "pytest", "-m", "not slow", "tests"]
-NOTEBOOK_TESTS = ["-m", "pytest", "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
-NOTEBOOK_TESTS += ["solutions"]
+# On every core (pytest-xdist): tests/conftest.py groups the tests and hands out the longest groups first; the
+# quick tier is every test that starts no kernel, browser, sandbox or hub (the `slow` mark); nbval runs one
+# notebook per worker, its cells in order in one kernel.
+UNIT_TESTS = ["-m", "pytest", "-n", "auto", "-m", "not platforms", "tests", "--durations=10"]
+PLATFORM_TESTS = ["-m", "pytest", "-n", "auto", "-m", "platforms", "tests", "--durations=10"]
+QUICK_TESTS = ["-m", "pytest", "-n", "auto", "-m", "not slow", "tests"]
+NOTEBOOK_TESTS = ["-m", "pytest", "-n", "auto", "--dist", "loadfile", "--nbval", "--nbval-current-env"]
+NOTEBOOK_TESTS += ["--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "solutions"]
 # Notebook 06 runs its full experiments for a learner; the suites run its shortened ones.
 TEST_ENVIRONMENT = {"LAB_FULL_RUN": "0"}
 SUITES = {
@@ -49,6 +54,7 @@ SUITES = {
     "lint": LINT,
     "test-unit": [UNIT_TESTS],
     "test-notebooks": [NOTEBOOK_TESTS],
+    "test-platforms": [PLATFORM_TESTS],
 }
 
 OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
