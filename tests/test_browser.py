@@ -44,7 +44,7 @@ LEARNER = sorted(
 )
 # Each check's own wrong answer (`ExerciseCheck.wrong_answer`): the body of the learner's function, with {0}, {1},
 # ... standing for its parameters; a mistake the check recognises, so it gives a hint.
-WRONG_ANSWERS = {ex.function: ex.check.wrong_answer for ex in EXERCISES if ex.check.wrong_answer}
+WRONG_ANSWERS = {ex.function: ex.wrong_answer for ex in EXERCISES if ex.wrong_answer}
 PROBABILITY = re.compile(r"p = (\d\.\d{3})")
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 WIDGET_VIEW = ".jp-OutputArea-output > .jupyter-widgets"  # an output showing a widget (not the widgets inside it)
