@@ -36,7 +36,7 @@ HONEST = (
 )
 # Joins the cgroups named after the notebooks, grades the flooder then the honest learner, prints what it saw.
 GRADER = """
-import json, os, resource, sys
+import json, os, sys
 flooder, honest, *cgroups = sys.argv[1:]
 for procs in cgroups:
     with open(procs, "w") as f:
@@ -48,7 +48,10 @@ options = GradeOptions(seed=7, timeout=60, sandbox="required", limits=limits)
 for learner_id, path in (("flooder", flooder), ("honest", honest)):
     result = grade_submission(learner_id, {"01_softmax": path}, options)
     seen[learner_id] = {"score": result.score, "notes": result.notebooks[0].notes}
-seen["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM, this program's own peak: getrusage's ru_maxrss keeps the peak of the process before exec, which under
+# pytest-xdist is a worker that may have loaded TensorFlow.
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+seen["peak"] = int(status["VmHWM"].split()[0]) * 1024
 print(json.dumps(seen))
 """
 

@@ -8,6 +8,7 @@ you built in notebook 02") points in that direction.
 """
 
 import ast
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -196,7 +197,7 @@ def test_right_mentions_pass(text):
 
 # ---------------------------------------------------------------- what a notebook says of itself is true
 
-MAKEFILE = SOLUTIONS.parent / "Makefile"
+SETUP_SCRIPT = SOLUTIONS.parent / "tools" / "make.py"
 
 
 def outputs_text(notebook: dict) -> str:
@@ -282,9 +283,12 @@ def test_going_further_runs_the_shortened_experiments_only_when_lab_full_run_is_
     assert full_run({"LAB_FULL_RUN": "1"}) is True
 
 
-def test_make_test_notebooks_asks_for_the_shortened_run():
-    line = next(line for line in MAKEFILE.read_text().splitlines() if "--nbval" in line)
-    assert line.strip().startswith("LAB_FULL_RUN=0 ")
+def test_the_test_suites_ask_notebook_06_for_the_shortened_run():
+    spec = importlib.util.spec_from_file_location("lab_setup", SETUP_SCRIPT)
+    setup = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(setup)
+    assert setup.TEST_ENVIRONMENT["LAB_FULL_RUN"] == "0"
+    assert setup.NOTEBOOK_TESTS in setup.SUITES["test-notebooks"]
 
 
 def test_going_further_text_quotes_no_trial_run():
