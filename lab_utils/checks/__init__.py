@@ -24,8 +24,8 @@ Where each part lives (import the check functions from `lab_utils.checks` itself
 - `core`: `ExerciseCheck`, `run_check`; `messages`: `CheckFailure`, `NotImplementedYet`, how values are shown and
   the judge's comparisons; `relations`: how a wrong value relates to the right one; `explain`: the exceptions
   learners trigger, explained; `library`: the source check, `library_failure`;
-- this module: the registry `EXERCISES` (the checks themselves), `exercises_in`, `series_stems` (used by the grader
-  and the course),
+- this module: the registry `EXERCISES` (the checks themselves), `exercises_in`, `series_stems` and
+  `UNGRADED_STEMS` (the series' graded and ungraded notebooks, used by the grader and the course),
   found by importing every module of this package that sets `NOTEBOOK`, in the notebooks' order.
   Adding an exercise is adding its check (and `check_*` function) to its notebook's module: nothing here.
 """
@@ -71,6 +71,9 @@ globals().update(
 )
 
 
+UNGRADED_STEMS = ("06_going_further",)  # the series' notebooks with no graded exercise: listed, never graded
+
+
 def series_stems() -> list[str]:
     """The graded notebooks' stems, in series order ("01_softmax", "02_model", ...)."""
     return list(dict.fromkeys(ex.notebook for ex in EXERCISES))
@@ -87,6 +90,7 @@ __all__ = [
     "CheckFailure",
     "ExerciseCheck",
     "NotImplementedYet",
+    "UNGRADED_STEMS",
     "exercises_in",
     "series_stems",
     *(ex.name for ex in EXERCISES),

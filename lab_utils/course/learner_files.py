@@ -27,14 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from lab_utils.checks import EXERCISES, series_stems
+from lab_utils.checks import EXERCISES, UNGRADED_STEMS, series_stems
 from lab_utils.course.handin_file import Allowance, HandInRefused, is_handin, read_handin
 from lab_utils.course.layouts import clash_number
 from lab_utils.grading.files import RefusedFile, read_regular, refusal
 from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, read_code_cells
 from lab_utils.grading.text import one_line
 
-UNGRADED_STEMS = ("06_going_further",)  # notebooks of the series with no graded exercise
 MAX_FILES = 200  # notebooks and hand-in files looked at in one learner's folder
 MAX_READS = 32  # notebooks with another name opened to find which notebook of the series they are
 MAX_LINES = 10  # lines of one list shown (problems, files not graded, unmatched)
