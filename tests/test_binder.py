@@ -154,6 +154,8 @@ def test_solved_notebooks_01_to_03_pass_nbval_on_binder(binder_env):
         "tests/nbval_sanitize.cfg",
         "-p",
         "no:cacheprovider",
+        "-o",
+        "addopts=",  # the project's own options are pytest-xdist's, which a Binder environment does not have
     ]
     done = subprocess.run(
         [str(python), "-m", "pytest", "-q", *nbval, *notebooks],
