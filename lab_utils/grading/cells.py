@@ -132,8 +132,8 @@ def master_record(master: Iterable[tuple[str, str]], generated: Mapping[str, str
 def _masters() -> dict[str, list[dict]]:
     """The package's `masters.json`: notebook stem -> `master_record` of its master; empty when not installed."""
     try:
-        return json.loads(resources.files(__package__).joinpath(MASTERS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return json.loads(resources.files(__package__).joinpath(MASTERS).read_text(encoding="utf-8"))["notebooks"]
+    except (OSError, ValueError, KeyError, TypeError):
         return {}
 
 
