@@ -216,7 +216,7 @@ def test_latest(args):
     must([uv, "venv", "--allow-existing", "--no-python-downloads", "--python", sys.executable, LATEST_VENV])
     upgrade = [uv, "pip", "install", "--python", LATEST_VENV, "--upgrade", "--compile-bytecode"]
     must(upgrade + ["--editable", ".[grading]", "--group", "test"])
-    return run_all(venv_program(LATEST_VENV, "python"), SUITES["test"])
+    return run_all(venv_program(LATEST_VENV, "python"), SUITES["test"], dict(os.environ, **TEST_ENVIRONMENT))
 
 
 COMMANDS = {"lab": lab, "handin": handin, "train": train, "install": install_only, "lock": lock}
