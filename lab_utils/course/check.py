@@ -18,8 +18,6 @@ matched on (`roster_match`).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +27,7 @@ from lab_utils.course.classdir import Learner
 from lab_utils.course.coursefile import Course
 from lab_utils.course.lms import moodle_identifier
 from lab_utils.course.records import class_id, handin, handin_time_known
-from lab_utils.course.roster import Roster
+from lab_utils.course.roster import Roster, RosterError, export_rows
 from lab_utils.course.scoring import format_points
 
 ERROR, WARNING = "error", "warning"
@@ -199,22 +197,14 @@ def _unknown_times(learners: list[Learner], course: Course, times: dict[str, dat
 
 def _roster_columns(course: Course, roster: Roster, path: Path) -> list[Finding]:
     try:
-        rows = _rows(path)
-    except (OSError, UnicodeDecodeError, csv.Error):
+        rows = export_rows(path)
+    except RosterError:
         return []  # read_roster has refused it already, with its reason
     if not rows:
         return []
     if roster.lms == "canvas":
         return _canvas_columns(course, rows, path.name)
     return _moodle_maximum(course, rows, path.name)
-
-
-def _rows(path: Path) -> list[list[str]]:
-    """The CSV's rows, with the separator Canvas or Moodle wrote (`,`, `;` or a tab) and without a BOM."""
-    text = Path(path).read_text(encoding="utf-8-sig")
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if any(row)]
 
 
 def _canvas_columns(course: Course, rows: list[list[str]], name: str) -> list[Finding]:

@@ -118,17 +118,7 @@ def comparable(name: str, lms: str) -> str:
 
 def read_roster(path: Path, columns: dict[str, str] | None = None) -> Roster:
     """The Canvas or Moodle export at `path`; raises `RosterError` (one line) when it is neither."""
-    try:
-        with Path(path).open("rb") as f:
-            text = f.read(MAX_ROSTER_BYTES + 1).decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise RosterError(f"{path}: cannot read the roster ({e})") from None
-    if len(text) > MAX_ROSTER_BYTES:
-        raise RosterError(f"{path}: larger than {MAX_ROSTER_BYTES // 1024**2} MB: not a class list")
-    try:
-        rows = [row for row in csv.reader(io.StringIO(text), delimiter=_separator(text)) if any(c.strip() for c in row)]
-    except csv.Error as e:
-        raise RosterError(f"{path}: cannot read the roster ({e})") from None
+    rows = export_rows(path)
     header = [cell.strip() for cell in rows[0]] if rows else []
     if header[:2] == ["Student", "ID"]:
         return _canvas(header, rows[1:])
@@ -138,6 +128,22 @@ def read_roster(path: Path, columns: dict[str, str] | None = None) -> Roster:
         f"{path}: not a roster export: expected Canvas' gradebook export (Student, ID, ...) or a Moodle "
         "grading worksheet or participants download (with email addresses)"
     )
+
+
+def export_rows(path: Path) -> list[list[str]]:
+    """The non-blank rows of the LMS export at `path`, read as the LMS wrote it (UTF-8 with or without a BOM, the
+    separator its first line uses); raises `RosterError` (one line) when it cannot be read or is too large."""
+    try:
+        with Path(path).open("rb") as f:
+            text = f.read(MAX_ROSTER_BYTES + 1).decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RosterError(f"{path}: cannot read the roster ({e})") from None
+    if len(text) > MAX_ROSTER_BYTES:
+        raise RosterError(f"{path}: larger than {MAX_ROSTER_BYTES // 1024**2} MB: not a class list")
+    try:
+        return [row for row in csv.reader(io.StringIO(text), delimiter=_separator(text)) if any(c.strip() for c in row)]
+    except csv.Error as e:
+        raise RosterError(f"{path}: cannot read the roster ({e})") from None
 
 
 def _separator(text: str) -> str:
