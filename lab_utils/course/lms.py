@@ -21,20 +21,16 @@ learners and the LMS wrote.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from lab_utils.course.coursefile import MOODLE_IDENTIFIERS, Course
+from lab_utils.course.layouts import CANVAS, parse_name
 from lab_utils.course.roster import Member, Roster
 from lab_utils.course.scoring import CourseScore, format_points
 from lab_utils.course.spreadsheet import write_csv
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
-# Canvas' download name, `<name>[_LATE]_<user id>_<attachment id>_<file>` (the name has no `_`): its re-upload reads
-# the first two all-digit `_`-parts as the user and the attachment (app/models/assignment.rb,
-# infer_comment_context_from_filename).
-_CANVAS_DOWNLOAD = re.compile(r"^[^_/]+(?:_late)?_(?P<user>\d+)_(?P<attachment>\d+)_[^/]", re.IGNORECASE)  # _LATE_
 
 
 @dataclass(frozen=True)
@@ -49,8 +45,8 @@ class Standing:
 def canvas_attachment_id(learner_id: str, relpath: str) -> str | None:
     """The Canvas attachment id in the name of a learner's downloaded file (relative to the class folder), when it
     is Canvas' download name for that learner; None otherwise."""
-    match = _CANVAS_DOWNLOAD.match(relpath)
-    return match["attachment"] if match and match["user"] == learner_id else None
+    lms = parse_name(CANVAS, relpath.split("/", 1)[0])  # Canvas' re-upload reads the same two ids (assignment.rb)
+    return str(lms.order) if lms and lms.learner_id == learner_id else None
 
 
 def moodle_identifier(course: Course, member: Member) -> str:
