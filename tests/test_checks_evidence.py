@@ -7,9 +7,9 @@ value of the same kind) without having its cause.
 
 import numpy as np
 import pytest
+from check_failures import failure_text
 
 from lab_utils.checks import (
-    CheckFailure,
     check_confusion_matrix,
     check_count_params,
     check_cross_entropy,
@@ -23,21 +23,13 @@ from lab_utils.checks import (
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
-def said(check, fn, *args) -> str:
-    """The failure's message without the learner's own line of code, as one line of text."""
-    with pytest.raises(CheckFailure) as failure:
-        check(fn, *args)
-    lines = [line for line in str(failure.value).splitlines() if not line.startswith("  at ")]
-    return " ".join(" ".join(lines).split())
-
-
 def log_probabilities(logits):
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def test_the_overflow_hint_stays_silent_for_nan_from_small_logits():
-    message = said(check_softmax, lambda z: np.exp(z) / (np.sum(np.exp(z)) - np.sum(np.exp(z))))
+    message = failure_text(check_softmax, lambda z: np.exp(z) / (np.sum(np.exp(z)) - np.sum(np.exp(z))))
     assert "np.exp overflows for large logits" not in message
     assert "your result has inf where every right value is finite" in message
 
@@ -47,25 +39,25 @@ def test_the_clipping_hint_stays_silent_for_probabilities_that_do_not_add_up():
         e = np.exp(z - np.max(z, axis=-1, keepdims=True))
         return e / (1 + np.sum(e, axis=-1, keepdims=True))
 
-    message = said(check_stable_softmax, stable_softmax)
+    message = failure_text(check_stable_softmax, stable_softmax)
     assert "clip" not in message
     assert "times the right one: a constant factor is extra or missing" in message
 
 
 def test_the_keepdims_hint_stays_silent_for_a_broadcast_error_that_is_not_a_rows_max():
-    message = said(check_stable_softmax, lambda z: np.exp(z - z.max(axis=-1, keepdims=True)) + np.ones(7))
+    message = failure_text(check_stable_softmax, lambda z: np.exp(z - z.max(axis=-1, keepdims=True)) + np.ones(7))
     assert "keepdims" not in message
     assert "NumPy cannot combine two arrays element by element" in message
 
 
 def test_the_float_hint_stays_silent_for_a_digit_count_returned_as_a_bool():
-    message = said(check_count_params, lambda layer_sizes: True)
+    message = failure_text(check_count_params, lambda layer_sizes: True)
     assert "not a float" not in message
     assert "return a whole number (an int), not a bool" in message
 
 
 def test_the_transpose_hint_stays_silent_for_a_bias_added_as_a_column():
-    message = said(check_dense, lambda a_in, W, b, g: g(a_in @ W + b[:, None]))
+    message = failure_text(check_dense, lambda a_in, W, b, g: g(a_in @ W + b[:, None]))
     assert "transpose" not in message
     assert "b's values in another shape" in message
 
@@ -74,7 +66,7 @@ def test_the_one_loss_per_example_hint_stays_silent_for_the_mean_inside_an_array
     def cross_entropy_from_logits(logits, y):
         return np.array([-np.mean(log_probabilities(logits)[np.arange(len(y)), y])])
 
-    message = said(check_cross_entropy, cross_entropy_from_logits)
+    message = failure_text(check_cross_entropy, cross_entropy_from_logits)
     assert "not one loss per example" not in message
     assert "the right value with an extra axis, shape (1,)" in message
 
@@ -83,7 +75,7 @@ def test_the_one_hot_labels_hint_stays_silent_for_a_broadcast_error_of_other_sha
     def cross_entropy_from_logits(logits, y):
         return float(-np.mean(log_probabilities(logits) + np.ones(logits.shape[1] + 1)))
 
-    message = said(check_cross_entropy, cross_entropy_from_logits)
+    message = failure_text(check_cross_entropy, cross_entropy_from_logits)
     assert "not one-hot rows" not in message
     assert "(2, 3), the shape of logits" in message
 
@@ -92,7 +84,7 @@ def test_the_label_indexing_hint_stays_silent_for_too_many_indices():
     def cross_entropy_from_logits(logits, y):
         return float(-np.mean(log_probabilities(logits)[np.arange(len(y)), y, 0]))
 
-    message = said(check_cross_entropy, cross_entropy_from_logits)
+    message = failure_text(check_cross_entropy, cross_entropy_from_logits)
     assert "two index arrays of length m" not in message
     assert "an index with 3 positions on an array of 2 dimension(s)" in message
 
@@ -103,7 +95,7 @@ def test_the_stability_hint_stays_silent_for_nan_from_small_logits():
         p[np.arange(len(y)), y] -= 1
         return p / (len(y) - len(y))
 
-    message = said(check_softmax_cross_entropy_grad, softmax_cross_entropy_grad)
+    message = failure_text(check_softmax_cross_entropy_grad, softmax_cross_entropy_grad)
     assert "subtract each row's maximum" not in message
     assert "where every right value is finite" in message
 
@@ -114,7 +106,7 @@ def test_the_never_occurring_labels_hint_stays_silent_for_a_matrix_too_large():
         np.add.at(cm, (y_true, y_pred), 1)
         return cm
 
-    message = said(check_confusion_matrix, my_confusion_matrix)
+    message = failure_text(check_confusion_matrix, my_confusion_matrix)
     assert "never occur" not in message
     assert "one row and one column per class" in message
 
@@ -125,7 +117,7 @@ def test_the_reshape_hint_stays_silent_for_a_numpy_shape_error_of_the_learners_o
         probs = np.exp(logits) / np.exp(logits).sum() + np.zeros(9)
         return int(np.argmax(probs)), probs
 
-    message = said(check_predict_digit, predict_digit, lambda x: x)
+    message = failure_text(check_predict_digit, predict_digit, lambda x: x)
     assert "reshape the image" not in message
     assert "NumPy cannot combine two arrays element by element" in message
 
@@ -136,6 +128,6 @@ def test_the_argmax_hint_stays_silent_for_a_digit_one_too_high():
         probs = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
         return int(np.argmax(probs)) + 1, probs
 
-    message = said(check_predict_digit, predict_digit, lambda x: x)
+    message = failure_text(check_predict_digit, predict_digit, lambda x: x)
     assert "np.argmax" not in message
     assert "classes are numbered from 0" in message

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from check_failures import failure_text
 
 from lab_utils.checks import (
     CheckFailure,
@@ -28,13 +29,6 @@ from lab_utils.checks import (
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
-def said(check, fn, *args) -> str:
-    """The failure's message as one line of text (phrases may be broken across its lines)."""
-    with pytest.raises(CheckFailure) as failure:
-        check(fn, *args)
-    return " ".join(str(failure.value).split())
-
-
 def softmax(z):
     e = np.exp(z - np.max(z, axis=-1, keepdims=True))
     return e / np.sum(e, axis=-1, keepdims=True)
@@ -53,7 +47,7 @@ def test_count_params_formatted_as_the_printout_is_told_it_returned_a_string():
         total = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:], strict=False))
         return f"{total:,}"
 
-    message = said(check_count_params, count_params)
+    message = failure_text(check_count_params, count_params)
     assert "you returned a string, '20,175': the right number written as text" in message
     assert "not a float" not in message
 
@@ -63,19 +57,19 @@ def test_predict_digit_returning_the_max_probability_is_told_max_against_argmax(
         probs = softmax(np.asarray(model(image.reshape(1, 784)))[0])
         return np.max(probs), probs
 
-    message = said(check_predict_digit, predict_digit, lambda x: x)
+    message = failure_text(check_predict_digit, predict_digit, lambda x: x)
     assert "the largest probability itself (max), not the digit: the digit is its position, argmax" in message
     assert "as an int" not in message
 
 
 def test_my_dense_with_b_as_a_column_is_told_the_shapes_and_that_b_was_reshaped():
-    message = said(check_dense, lambda a_in, W, b, g: g(a_in @ W + b.reshape(-1, 1)))
+    message = failure_text(check_dense, lambda a_in, W, b, g: g(a_in @ W + b.reshape(-1, 1)))
     assert "(3, 1), b's values in another shape: compared from the right" in message
     assert "transpose" not in message
 
 
 def test_my_dense_multiplying_element_wise_is_told_to_use_the_matrix_product():
-    message = said(check_dense, lambda a_in, W, b, g: g(a_in * W + b))
+    message = failure_text(check_dense, lambda a_in, W, b, g: g(a_in * W + b))
     assert "(2, 3), the shape of a_in; and (3, 3), the shape of W" in message
     assert "line up for a matrix product (@), not for an element-wise one" in message
     assert "no transpose needed" not in message
@@ -85,7 +79,7 @@ def test_stable_softmax_shifting_the_numerator_only_is_told_so():
     def stable_softmax(z):
         return np.exp(z - np.max(z, axis=-1, keepdims=True)) / np.sum(np.exp(z), axis=-1, keepdims=True)
 
-    message = said(check_stable_softmax, stable_softmax)
+    message = failure_text(check_stable_softmax, stable_softmax)
     assert "you subtracted the max in the numerator only" in message
     assert "clip" not in message
 
@@ -100,7 +94,7 @@ def test_train_step_scaling_the_gradients_by_the_rate_is_told_the_rate_is_applie
         optimizer.apply_gradients(zip([rate * g for g in grads], model.trainable_variables, strict=True))
         return float(loss)
 
-    message = said(check_train_step, train_step)
+    message = failure_text(check_train_step, train_step)
     assert "a factor of learning_rate too many; apply_gradients multiplies by the rate itself" in message
     assert "check the loss you differentiate" not in message
 
@@ -114,7 +108,7 @@ def test_compile_model_with_the_loss_class_is_told_to_call_the_class():
         )
         return model
 
-    message = said(check_compile, compile_model)
+    message = failure_text(check_compile, compile_model)
     assert "a class was passed where an object of it is wanted: call the class to make one" in message
     assert "expected: a compiled model" not in message
 
@@ -127,7 +121,7 @@ def test_compile_model_with_the_loss_class_is_told_to_call_the_class():
     ],
 )
 def test_python_max_or_and_on_an_array_is_told_to_use_numpys_element_wise_forms(stable_softmax):
-    message = said(check_stable_softmax, stable_softmax)
+    message = failure_text(check_stable_softmax, stable_softmax)
     assert "need one True or False" in message and "use NumPy's element-wise forms" in message
 
 
@@ -135,7 +129,7 @@ def test_python_max_or_and_on_an_array_is_told_to_use_numpys_element_wise_forms(
 
 
 def test_my_softmax_with_integer_division_is_told_the_fractions_were_rounded_down():
-    message = said(check_softmax, lambda z: np.exp(z) // np.sum(np.exp(z)))
+    message = failure_text(check_softmax, lambda z: np.exp(z) // np.sum(np.exp(z)))
     assert "every value is 0: fractions below 1 rounded down to 0, as integer division (//)" in message
 
 
@@ -143,7 +137,9 @@ def test_a_loss_divided_by_k_instead_of_m_is_told_the_factor():
     def cross_entropy_from_logits(logits, y):
         return float(-np.sum(log_probabilities(logits)[np.arange(len(y)), y]) / logits.shape[1])
 
-    assert "a factor of m/K (m = 2, K = 3) is extra or missing" in said(check_cross_entropy, cross_entropy_from_logits)
+    assert "a factor of m/K (m = 2, K = 3) is extra or missing" in failure_text(
+        check_cross_entropy, cross_entropy_from_logits
+    )
 
 
 def test_a_gradient_divided_by_m_twice_is_told_the_factor():
@@ -152,14 +148,16 @@ def test_a_gradient_divided_by_m_twice_is_told_the_factor():
         p[np.arange(len(y)), y] -= 1
         return p / len(y) / len(y)
 
-    assert "a factor of 1/2 or 1/m (m = 2)" in said(check_softmax_cross_entropy_grad, softmax_cross_entropy_grad)
+    assert "a factor of 1/2 or 1/m (m = 2)" in failure_text(
+        check_softmax_cross_entropy_grad, softmax_cross_entropy_grad
+    )
 
 
 def test_gd_step_pairing_params_with_themselves_is_told_the_pairing():
     def gd_step(params, grads, learning_rate):
         return [p - learning_rate * g for p, g in zip(params, params, strict=True)]
 
-    assert "you stepped each parameter along itself" in said(check_gd_step, gd_step)
+    assert "you stepped each parameter along itself" in failure_text(check_gd_step, gd_step)
 
 
 def test_a_confusion_matrix_of_one_repeated_row_is_told_every_row_is_the_same():
@@ -169,11 +167,11 @@ def test_a_confusion_matrix_of_one_repeated_row_is_told_every_row_is_the_same():
             cm[t][p] += 1
         return np.array(cm)
 
-    assert "every row is the same: one row repeated" in said(check_confusion_matrix, my_confusion_matrix)
+    assert "every row is the same: one row repeated" in failure_text(check_confusion_matrix, my_confusion_matrix)
 
 
 def test_np_dot_without_the_transpose_is_told_the_inner_sizes_and_the_arrays():
-    message = said(check_dense_backward, lambda a_in, W, dz: (np.dot(a_in, dz), dz.sum(axis=0), dz @ W.T))
+    message = failure_text(check_dense_backward, lambda a_in, W, dz: (np.dot(a_in, dz), dz.sum(axis=0), dz @ W.T))
     assert "needs the inner sizes equal" in message
     assert "a_in is (4, 3), W is (3, 2), dz is (4, 2)" in message
 
@@ -201,6 +199,6 @@ def test_predict_on_a_flat_image_is_told_about_the_batch_axis_without_keras_inte
         probs = softmax(model.predict(image, verbose=0)[0])
         return int(np.argmax(probs)), probs
 
-    message = said(check_predict_digit, predict_digit, lambda x: x)
+    message = failure_text(check_predict_digit, predict_digit, lambda x: x)
     assert "(1, 784)" in message
     assert "keras_tensor" not in message and 'Tensor("' not in message

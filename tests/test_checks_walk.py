@@ -16,10 +16,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from check_failures import failure_text
 from solved import code_cells
 
 from lab_utils.checks import (
-    CheckFailure,
     check_compile,
     check_confusion_matrix,
     check_count_params,
@@ -434,11 +434,8 @@ def solution_lines(notebook: str) -> frozenset[str]:
 def message_of(wrong: Wrong) -> str:
     """The failure's message without the learner's own line of code ("  at Cell In[5], line 3, ..."), its lines
     joined as one text (a phrase may be broken across two lines)."""
-    args = (wrong.fn, lambda x: x) if wrong.check is check_predict_digit else (wrong.fn,)
-    with pytest.raises(CheckFailure) as failure:
-        wrong.check(*args)
-    said = [line for line in str(failure.value).splitlines() if not line.startswith("  at ")]
-    return " ".join(" ".join(said).split())
+    args = (lambda x: x,) if wrong.check is check_predict_digit else ()
+    return failure_text(wrong.check, wrong.fn, *args)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
