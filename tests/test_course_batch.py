@@ -31,8 +31,8 @@ from lab_utils.course.batch import (
     LocalPool,
     failed_result,
     grade_class,
+    grader_version,
     is_failed,
-    lab_version,
     outcome_to_result,
 )
 from lab_utils.course.cli import main
@@ -358,4 +358,4 @@ def test_the_journal_records_how_each_result_was_graded(tmp_path):
     class_dir, out = _two_learners(tmp_path), tmp_path / "out"
     grade_class(class_dir, out, CannedPool(_softmax_result), GradeOptions(seed=1, sandbox="off", timeout=9))
     how = Journal(out / "journal.jsonl").load()["ada"].how
-    assert (how["sandbox"], how["timeout"], how["lab_version"]) == ("off", 9, lab_version())
+    assert (how["sandbox"], how["timeout"], how["lab_version"]) == ("off", 9, grader_version())

@@ -52,8 +52,10 @@ JOURNAL = "journal.jsonl"
 
 
 @cache
-def lab_version() -> str:
-    """The lab's package version, with the git commit of its checkout when there is one ("0.1.0+g1a2b3c4")."""
+def grader_version() -> str:
+    """The grader's version, as a journaled result records it: the lab's package version with the git commit of
+    its checkout when there is one ("0.1.0+g1a2b3c4"); a hand-in's manifest records the package version alone
+    (`handin.manifest.lab_version`)."""
     version = metadata.version("lab-utils")
     try:
         commit = subprocess.run(
@@ -72,7 +74,7 @@ def lab_version() -> str:
 def how(options: GradeOptions) -> dict[str, Any]:
     """What makes a journaled result reusable by a run with `options`: every option but the seed, and the lab's
     version."""
-    return {**{k: v for k, v in asdict(options).items() if k != "seed"}, "lab_version": lab_version()}
+    return {**{k: v for k, v in asdict(options).items() if k != "seed"}, "lab_version": grader_version()}
 
 
 @dataclass(frozen=True)
