@@ -94,7 +94,8 @@ def _notebook_rows(data_path: Path, quick: bool) -> list[Row]:
 def _grading_rows(quick: bool) -> list[Row]:
     from bench import grading
 
-    return grading.notebook_rows(quick) + grading.grading_rows(quick) + grading.command_rows(quick)
+    rows = grading.notebook_rows(quick) + grading.notebook_cpu_rows(quick)
+    return rows + grading.grading_rows(quick) + grading.command_rows(quick)
 
 
 def _memory_rows(data_path: Path) -> list[Row]:

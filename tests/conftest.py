@@ -46,6 +46,7 @@ SLOW_MODULES = frozenset(
         "test_grade",
         "test_grading_answers",
         "test_grading_hostile",
+        "test_grading_isolation",
         "test_grading_leftovers",
         "test_grading_messages",
         "test_grading_runner",

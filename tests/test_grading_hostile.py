@@ -146,8 +146,7 @@ attempt("procs", lambda: len([p for p in os.listdir("/proc") if p.isdigit()]))
 
 def plant():
     # Symlinks to a host file where the grader might write later: its connection file, the submission copies.
-    args = open("/proc/self/cmdline").read().split(chr(0))
-    connection = args[args.index("-f") + 1]
+    connection = sys.argv[sys.argv.index("-f") + 1]
     os.remove(connection)
     os.symlink({str(sentinel)!r}, connection)
     os.symlink({str(sentinel)!r}, os.path.join(os.path.dirname(connection), "kernel-2.json"))

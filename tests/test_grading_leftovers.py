@@ -16,18 +16,21 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lab_utils.grading.sandbox import PREFIX, _own_cgroups, bwrap_available, sweep_leftovers
+from lab_utils.grading.cgroups import PREFIX, own_cgroups
+from lab_utils.grading.sandbox import bwrap_available, sweep_leftovers
 
 pytestmark = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap is not installed here")
 
-# Grades one notebook whose cell says it started (a file in the sandbox's /tmp), then sleeps.
+# Grades one notebook whose cell says it started (a file in the sandbox's /tmp), then sleeps; argv[2]: "forked" or
+# "fresh", how its kernel starts.
 GRADER = """
 import sys
 from lab_utils.grading import GradeOptions, Limits, grade_submission
 limits = Limits(memory=1024**3, processes=64, file_size=1024**2, cpu_seconds=300, disk=64 * 1024**2)
-options = GradeOptions(seed=1, timeout=600, sandbox="required", limits=limits)
+options = GradeOptions(seed=1, timeout=600, sandbox="required", limits=limits, fork=sys.argv[2] == "forked")
 grade_submission("ada", {"01_softmax": sys.argv[1]}, options)
 """
+KERNEL_STARTS = ["forked", "fresh"]
 SLEEPER = "open('/tmp/started', 'w').close()\nimport time\ntime.sleep(600)\ndef my_softmax(z):\n    return z"
 SWEEP = "import json\nfrom lab_utils.grading.sandbox import sweep_leftovers\nprint(json.dumps(sweep_leftovers()))"
 
@@ -49,7 +52,13 @@ def _mounts_under(folder: Path) -> list[str]:
 
 
 def _cgroups_of(pid: int) -> list[Path]:
-    return [d for path in _own_cgroups().values() for d in path.glob(f"{PREFIX}{pid}.*")]
+    return [d for path in own_cgroups().values() for d in path.glob(f"{PREFIX}{pid}.*")]
+
+
+def _learner_started(grader: int) -> bool:
+    """Whether a process in the cgroups of `grader` has the file the learner's cell writes in its /tmp."""
+    pids = {pid for d in _cgroups_of(grader) for pid in (d / "cgroup.procs").read_text().split()}
+    return any(Path(f"/proc/{pid}/root/tmp/started").exists() for pid in pids)
 
 
 def _wait_for(predicate, seconds: float) -> bool:
@@ -61,14 +70,15 @@ def _wait_for(predicate, seconds: float) -> bool:
     return False
 
 
-def test_a_grader_killed_mid_run_leaves_nothing_after_the_next_start(short_tmpdir, tmp_path):
+@pytest.mark.parametrize("kernels", KERNEL_STARTS)
+def test_a_grader_killed_mid_run_leaves_nothing_after_the_next_start(short_tmpdir, tmp_path, kernels):
     notebook = tmp_path / "01_softmax.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SLEEPER)]), notebook)
     env = {**os.environ, "TMPDIR": str(short_tmpdir)}
-    grader = subprocess.Popen([sys.executable, "-c", GRADER, str(notebook)], env=env, start_new_session=True)
+    argv = [sys.executable, "-c", GRADER, str(notebook), kernels]
+    grader = subprocess.Popen(argv, env=env, start_new_session=True)
     try:
-        started = f"{PREFIX}{grader.pid}.*/disk/tmp/started"
-        assert _wait_for(lambda: any(short_tmpdir.glob(started)), 120), "the learner's cell never ran"
+        assert _wait_for(lambda: _learner_started(grader.pid), 120), "the learner's cell never ran"
         left = {"dirs": list(short_tmpdir.iterdir()), "mounts": _mounts_under(short_tmpdir)}
         left["cgroups"] = _cgroups_of(grader.pid)
         cgroup_procs = [d / "cgroup.procs" for d in left["cgroups"]]
@@ -80,7 +90,8 @@ def test_a_grader_killed_mid_run_leaves_nothing_after_the_next_start(short_tmpdi
             grader.wait(timeout=30)
     # The kernel died with its grader (--die-with-parent, its PID namespace); its files are still there.
     assert _wait_for(lambda: all(not p.read_text().split() for p in cgroup_procs), 30)
-    assert left["dirs"] and left["mounts"]
+    assert left["dirs"]
+    assert left["mounts"] or kernels == "forked"  # a forked kernel's tmpfs are in its own mount namespace
     assert all(d.exists() for d in left["dirs"])
 
     swept = subprocess.run([sys.executable, "-c", SWEEP], env=env, capture_output=True, text=True, timeout=120)
@@ -92,17 +103,18 @@ def test_a_grader_killed_mid_run_leaves_nothing_after_the_next_start(short_tmpdi
     assert _cgroups_of(grader.pid) == []
 
 
-def test_the_next_start_leaves_a_live_graders_sandbox_alone(short_tmpdir, tmp_path):
+@pytest.mark.parametrize("kernels", KERNEL_STARTS)
+def test_the_next_start_leaves_a_live_graders_sandbox_alone(short_tmpdir, tmp_path, kernels):
     notebook = tmp_path / "01_softmax.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SLEEPER)]), notebook)
     env = {**os.environ, "TMPDIR": str(short_tmpdir)}
-    grader = subprocess.Popen([sys.executable, "-c", GRADER, str(notebook)], env=env, start_new_session=True)
+    argv = [sys.executable, "-c", GRADER, str(notebook), kernels]
+    grader = subprocess.Popen(argv, env=env, start_new_session=True)
     try:
-        started = f"{PREFIX}{grader.pid}.*/disk/tmp/started"
-        assert _wait_for(lambda: any(short_tmpdir.glob(started)), 120), "the learner's cell never ran"
+        assert _wait_for(lambda: _learner_started(grader.pid), 120), "the learner's cell never ran"
         swept = subprocess.run([sys.executable, "-c", SWEEP], env=env, capture_output=True, text=True, timeout=120)
         assert not [path for path in json.loads(swept.stdout) if f"{PREFIX}{grader.pid}." in path]
-        assert any(short_tmpdir.glob(started))
+        assert _learner_started(grader.pid)
         assert _cgroups_of(grader.pid)
     finally:
         os.kill(grader.pid, signal.SIGKILL)
@@ -110,7 +122,7 @@ def test_the_next_start_leaves_a_live_graders_sandbox_alone(short_tmpdir, tmp_pa
 
 
 def test_a_dead_graders_cgroup_goes_with_the_cgroups_nested_in_it():
-    controllers = _own_cgroups()
+    controllers = own_cgroups()
     if not controllers:
         pytest.skip("no cgroup may be created here")
     # PID 1 never started at this time: the owner of this name is gone. Inside it, a grader run in its cgroup left

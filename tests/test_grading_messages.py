@@ -14,8 +14,9 @@ import nbformat
 import pytest
 
 from lab_utils.checks import exercises_in
+from lab_utils.grading.cgroups import Cgroup
 from lab_utils.grading.channels import MAX_MESSAGE
-from lab_utils.grading.sandbox import Cgroup, Limits, bwrap_available
+from lab_utils.grading.sandbox import Limits, bwrap_available
 
 pytestmark = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap is not installed here")
 

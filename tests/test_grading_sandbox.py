@@ -1,6 +1,7 @@
 """The sandbox around grading kernels (lab_utils.grading.sandbox): what a process inside can see, write,
-reach and use. Each test runs a short Python program through `Sandbox.command`, as the kernel is run,
-and reads what it printed; every test's limits are set here, and every process is ended by the sandbox.
+reach and use. Each test runs a short Python program through `forking.start`, as the kernel is run, both ways a
+kernel starts (forked from the fork server, and afresh), and reads what it printed; every test's limits are set
+here, and every process is ended by the sandbox.
 """
 
 import json
@@ -14,7 +15,9 @@ from pathlib import Path
 import pytest
 
 import lab_utils
-from lab_utils.grading.sandbox import IPC_BYTES, Cgroup, Limits, Sandbox, bwrap_available
+from lab_utils.grading.cgroups import Cgroup
+from lab_utils.grading.forking import start
+from lab_utils.grading.sandbox import FORKED_IPC, IPC_BYTES, Limits, Sandbox, bwrap_available
 
 pytestmark = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap is not installed here")
 
@@ -22,25 +25,43 @@ ROOT = Path(lab_utils.__file__).resolve().parents[1]
 SMALL = Limits(memory=512 * 1024**2, processes=32, file_size=1024**2, cpu_seconds=30)
 
 
-def run_inside(code: str, limits: Limits = SMALL, argv: list[str] = ()) -> tuple[dict, Sandbox]:
-    """Run `code` (with `argv`) in a fresh sandbox; returns the JSON it printed last, and the (closed) sandbox."""
-    sandbox = Sandbox(limits, enabled=True)
+@pytest.fixture(params=["forked", "fresh"])
+def kernels(request) -> str:
+    """How the program starts: forked from the fork server, or afresh through bubblewrap."""
+    return request.param
+
+
+def start_inside(kernels: str, code: str, limits: Limits = SMALL, argv: list[str] = ()) -> tuple[int | None, str]:
+    """Run `code` (with `argv`) in a fresh sandbox until it ends; returns its exit status and what it printed."""
+    sandbox = Sandbox(limits, enabled=True, forked=kernels == "forked")
+    read, write = os.pipe()
+    process = None
     try:
-        done = subprocess.run(
-            sandbox.command([sys.executable, "-c", code, *argv]),
-            env=sandbox.environment(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            start_new_session=True,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        return json.loads(done.stdout.splitlines()[-1]), sandbox
+        process = start(sandbox, {"code": code, "argv": list(argv)}, (write, write))
+        os.close(write)
+        write = None
+        with os.fdopen(read, "rb") as output:
+            printed = output.read().decode()  # until every process of the sandbox has ended
+        return process.wait(timeout=120), printed
     finally:
-        sandbox.close(None)
+        if write is not None:
+            os.close(write)
+        sandbox.close(process)
 
 
-def test_host_files_solutions_and_the_instructors_home_are_invisible():
+@pytest.fixture
+def run_inside(kernels):
+    """run_inside(code, limits, argv): the JSON that `code` printed last, in a fresh sandbox (see start_inside)."""
+
+    def run(code: str, limits: Limits = SMALL, argv: list[str] = ()):
+        status, printed = start_inside(kernels, code, limits, argv)
+        assert status == 0, printed[-2000:]
+        return json.loads(printed.splitlines()[-1]), None
+
+    return run
+
+
+def test_host_files_solutions_and_the_instructors_home_are_invisible(run_inside):
     seen, _ = run_inside(
         "import json, os\n"
         f"paths = ['/etc/passwd', '/etc/shadow', {str(ROOT / 'solutions')!r}, {str(ROOT / 'tests')!r},"
@@ -57,7 +78,7 @@ def test_host_files_solutions_and_the_instructors_home_are_invisible():
     }
 
 
-def test_lab_utils_and_the_environment_are_read_only():
+def test_lab_utils_and_the_environment_are_read_only(run_inside):
     target = ROOT / "lab_utils" / "__init__.py"
     before = target.read_bytes()
     seen, _ = run_inside(
@@ -75,7 +96,7 @@ def test_lab_utils_and_the_environment_are_read_only():
     assert not (Path(sys.prefix) / "forged.pth").exists()
 
 
-def test_the_submission_tmp_and_home_are_the_writable_places():
+def test_the_submission_tmp_and_home_are_the_writable_places(run_inside):
     seen, _ = run_inside(
         "import json, os\n"
         "for p in ['/submission/out.txt', '/tmp/out.txt', os.path.expanduser('~/out.txt')]:\n"
@@ -104,27 +125,30 @@ print(json.dumps([written, refused]))
 ENOSPC = 28
 PLACES = ["/dev/shm", "/tmp", "/submission", "/home/learner"]
 DISK_CAP = Limits(memory=512 * 1024**2, processes=32, file_size=4 * 1024**2, cpu_seconds=60, disk=32 * 1024**2)
-needs_root = pytest.mark.skipif(
-    os.geteuid() != 0, reason="the capped tmpfs is mounted only by a grader running as root"
-)
 
 
-@needs_root
+def skip_unless_capped(kernels: str) -> None:
+    """Started afresh, a kernel's tmpfs are capped only when the grader runs as root (it mounts them)."""
+    if kernels == "fresh" and os.geteuid() != 0:
+        pytest.skip("the capped tmpfs is mounted only by a grader running as root")
+
+
 @pytest.mark.parametrize("place", PLACES)
-def test_every_writable_place_is_on_the_learners_capped_disk(place):
+def test_every_writable_place_is_on_the_learners_capped_disk(run_inside, kernels, place):
+    skip_unless_capped(kernels)
     (written, refused), _ = run_inside(FILL, DISK_CAP, argv=[place])
     assert refused == [ENOSPC]
     assert written <= DISK_CAP.disk
 
 
-@needs_root
-def test_the_disk_cap_is_one_for_all_places_not_one_each():
+def test_the_disk_cap_is_one_for_all_places_not_one_each(run_inside, kernels):
+    skip_unless_capped(kernels)
     (written, refused), _ = run_inside(FILL, DISK_CAP, argv=PLACES)
     assert refused == [ENOSPC] * len(PLACES)
     assert written <= DISK_CAP.disk
 
 
-def test_dev_and_the_hidden_compiled_cache_are_not_writable():
+def test_dev_and_the_hidden_compiled_cache_are_not_writable(run_inside):
     cache = ROOT / "lab_utils" / "__pycache__"
     cache.mkdir(exist_ok=True)  # as Python makes it (it does not here with PYTHONDONTWRITEBYTECODE): then hidden
     seen, _ = run_inside(
@@ -140,26 +164,29 @@ def test_dev_and_the_hidden_compiled_cache_are_not_writable():
     assert seen == [30, 30]  # EROFS
 
 
-@needs_root
-def test_the_kernels_socket_folder_is_capped_too():
-    sandbox = Sandbox(DISK_CAP, enabled=True)
-    ipc = sandbox.new_ipc_dir()
-    try:
-        done = subprocess.run(
-            sandbox.command([sys.executable, "-c", FILL, str(ipc)]),
-            env=sandbox.environment(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            start_new_session=True,
-        )
-    finally:
-        sandbox.close(None)
-    written, refused = json.loads(done.stdout.splitlines()[-1])
+def test_the_kernels_socket_folder_is_capped_too(kernels):
+    skip_unless_capped(kernels)
+    if kernels == "forked":
+        _, printed = start_inside(kernels, FILL, DISK_CAP, argv=[FORKED_IPC])
+    else:
+        sandbox = Sandbox(DISK_CAP, enabled=True)
+        ipc = sandbox.new_ipc_dir()
+        try:
+            printed = subprocess.run(
+                sandbox.command([sys.executable, "-c", FILL, str(ipc)]),
+                env=sandbox.environment(),
+                capture_output=True,
+                text=True,
+                timeout=120,
+                start_new_session=True,
+            ).stdout
+        finally:
+            sandbox.close(None)
+    written, refused = json.loads(printed.splitlines()[-1])
     assert refused == [ENOSPC] and written <= IPC_BYTES
 
 
-def test_no_network_even_to_a_listener_on_this_machine():
+def test_no_network_even_to_a_listener_on_this_machine(run_inside):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -189,12 +216,12 @@ def _accept(listener: socket.socket):
         return None
 
 
-def test_the_graders_processes_are_invisible():
+def test_the_graders_processes_are_invisible(run_inside):
     seen, _ = run_inside("import json, os\nprint(json.dumps([p for p in os.listdir('/proc') if p.isdigit()]))")
     assert len(seen) <= 3  # bwrap's init, this program, nothing of the host
 
 
-def test_memory_over_the_limit_raises_memory_error():
+def test_memory_over_the_limit_raises_memory_error(run_inside):
     seen, _ = run_inside(
         "import json\ntry:\n    b = bytearray(1024**3)\n    print(json.dumps('allocated'))\n"
         "except MemoryError:\n    print(json.dumps('MemoryError'))"
@@ -202,7 +229,7 @@ def test_memory_over_the_limit_raises_memory_error():
     assert seen == "MemoryError"
 
 
-def test_file_size_over_the_limit_is_refused():
+def test_file_size_over_the_limit_is_refused(run_inside):
     seen, _ = run_inside(
         "import json\ntry:\n    open('/tmp/big', 'wb').write(b'x' * (2 * 1024**2))\n    print(json.dumps('written'))\n"
         "except OSError as e:\n    print(json.dumps(e.errno))"
@@ -222,7 +249,7 @@ def _pids_cgroup() -> bool:
     not _pids_cgroup() and os.geteuid() == 0,
     reason="no pids cgroup here, and RLIMIT_NPROC does not bind root",
 )
-def test_a_fork_bomb_is_stopped_by_the_process_limit():
+def test_a_fork_bomb_is_stopped_by_the_process_limit(run_inside):
     seen, _ = run_inside(
         "import json, os, time\nchildren = 0\ntry:\n    for _ in range(1000):\n"
         "        if os.fork() == 0:\n            time.sleep(60)\n            os._exit(0)\n        children += 1\n"
@@ -231,22 +258,12 @@ def test_a_fork_bomb_is_stopped_by_the_process_limit():
     assert seen < SMALL.processes
 
 
-def test_cpu_time_over_the_limit_ends_the_process():
-    sandbox = Sandbox(Limits(cpu_seconds=1), enabled=True)
-    try:
-        done = subprocess.run(
-            sandbox.command([sys.executable, "-c", "while True:\n    pass"]),
-            env=sandbox.environment(),
-            capture_output=True,
-            timeout=120,
-            start_new_session=True,
-        )
-    finally:
-        sandbox.close(None)
-    assert done.returncode != 0  # SIGXCPU, then SIGKILL at the hard limit
+def test_cpu_time_over_the_limit_ends_the_process(kernels):
+    status, _ = start_inside(kernels, "while True:\n    pass", Limits(cpu_seconds=1))
+    assert status != 0  # SIGXCPU, then SIGKILL at the hard limit
 
 
-def test_the_checks_and_the_reference_maths_cannot_be_imported_inside():
+def test_the_checks_and_the_reference_maths_cannot_be_imported_inside(run_inside):
     seen, _ = run_inside(
         "import importlib, json\n"
         "found = {}\n"
@@ -275,7 +292,7 @@ def test_the_checks_and_the_reference_maths_cannot_be_imported_inside():
     }
 
 
-def test_no_file_inside_holds_the_reference_maths():
+def test_no_file_inside_holds_the_reference_maths(run_inside):
     seen, _ = run_inside(
         "import json, pathlib\n"
         f"package = pathlib.Path({str(ROOT / 'lab_utils')!r})\n"
@@ -286,7 +303,7 @@ def test_no_file_inside_holds_the_reference_maths():
     assert seen["files"] > 10 and seen["with_backprop"] == 0 and seen["with_judge"] == 0
 
 
-def test_the_notebooks_imports_of_the_checks_still_work_inside_and_only_say_where_checks_run():
+def test_the_notebooks_imports_of_the_checks_still_work_inside_and_only_say_where_checks_run(run_inside):
     seen, _ = run_inside(
         "import json, contextlib, io\n"
         "from lab_utils.checks import check_softmax\n"

@@ -72,9 +72,10 @@ def grader_version() -> str:
 
 
 def how(options: GradeOptions) -> dict[str, Any]:
-    """What makes a journaled result reusable by a run with `options`: every option but the seed, and the lab's
-    version."""
-    return {**{k: v for k, v in asdict(options).items() if k != "seed"}, "lab_version": grader_version()}
+    """What makes a journaled result reusable by a run with `options`: every option but the seed and how kernels
+    start (neither changes what a correct grading gives), and the lab's version."""
+    options_used = {k: v for k, v in asdict(options).items() if k not in ("seed", "fork")}
+    return {**options_used, "lab_version": grader_version()}
 
 
 @dataclass(frozen=True)

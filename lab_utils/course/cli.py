@@ -6,7 +6,8 @@
     python -m lab_utils.grade CLASS_DIR --course course.toml --check
 
 Both take `--timeout S` (per cell), `--seed N` (reproduce a grading: the seed is printed and recorded) and
-`--sandbox auto|required|off`. Notebooks print a table per notebook; a class writes RESULTS_DIR (see
+`--sandbox auto|required|off` and `--fresh-kernels` (see `lab_utils.grading.forking`). Notebooks print a table per
+notebook; a class writes RESULTS_DIR (see
 `lab_utils.course.reports`) with a progress bar and ETA on a terminal, quiet otherwise. With a course file, the
 course check (`lab_utils.course.check`) runs first and prints each finding on stderr; `--check` runs only it.
 Unusable input gets one line on stderr and exit status 2; an error of the course check exits 1 (the grading is
@@ -64,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--only", nargs="+", metavar="ID", default=[], help="grade only these learners again")
     parser.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto", help="bubblewrap sandbox")
     parser.add_argument(
+        "--fresh-kernels", action="store_true", help="start every kernel afresh, not forked from a warm one (slower)"
+    )
+    parser.add_argument(
         "--check", action="store_true", help="only check the class folder, roster and course file; grade nothing"
     )
     return parser
@@ -101,9 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _check_args(parser, args)
-    options = GradeOptions(
-        seed=secrets.randbits(32) if args.seed is None else args.seed, timeout=args.timeout, sandbox=args.sandbox
-    )
+    seed = secrets.randbits(32) if args.seed is None else args.seed
+    options = GradeOptions(seed=seed, timeout=args.timeout, sandbox=args.sandbox, fork=not args.fresh_kernels)
     try:
         if args.check:
             return _check_only(Path(args.paths[0]), load_course(args.course))

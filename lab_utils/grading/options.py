@@ -26,7 +26,7 @@ class GradeError(LabError):
 @dataclass(frozen=True)
 class GradeOptions:
     """Every setting of a grading but the learner's notebooks: the seed the inputs are drawn from, the time limits,
-    the sandbox mode and the sandbox's resource limits (None: `Limits()`'s defaults)."""
+    the sandbox mode, the sandbox's resource limits (None: `Limits()`'s defaults), and how kernels start."""
 
     seed: int
     timeout: int = DEFAULT_TIMEOUT
@@ -34,6 +34,7 @@ class GradeOptions:
     learner_timeout: int = DEFAULT_LEARNER_TIMEOUT
     sandbox: str = "auto"
     limits: Limits | None = None
+    fork: bool = True  # start each kernel from the warm fork server where it works (`forking`); same grades either way
 
     def __post_init__(self) -> None:
         if self.sandbox not in SANDBOX_MODES:

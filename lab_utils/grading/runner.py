@@ -14,22 +14,25 @@ private directories go with `close()`.
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 
-from jupyter_client.connect import write_connection_file
 from jupyter_client.session import Session, new_id_bytes
 
+from lab_utils.grading import forking
 from lab_utils.grading.channels import Channel, ChannelClosed, Flooded, connect
-from lab_utils.grading.sandbox import Sandbox
+from lab_utils.grading.forking import ForkServerError
+from lab_utils.grading.sandbox import Process, Sandbox
 from lab_utils.grading.text import one_line
 from lab_utils.observe.wire import MIME
 
 STARTUP_TIMEOUT = 120  # seconds for a kernel to answer its first request (a loaded machine is slow)
 INTERRUPT_GRACE = 5  # seconds an interrupted cell gets to stop before the kernel counts as hung
 CHANNELS = {"shell": "DEALER", "control": "DEALER", "iopub": "SUB"}  # stdin and heartbeat are not used
+# The kernel's connection file but its address and key: each kernel has a folder of its own, so the ports (which
+# for IPC only name the socket files) can be the same every time.
+CONNECTION = {"transport": "ipc", "signature_scheme": "hmac-sha256", "kernel_name": ""}
+CONNECTION |= {"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5}
 
 
 class KernelStartError(Exception):
@@ -58,7 +61,7 @@ class Kernel:
     def __init__(self, sandbox: Sandbox, startup_timeout: float = STARTUP_TIMEOUT) -> None:
         self.sandbox = sandbox
         self.startup_timeout = startup_timeout
-        self.process: subprocess.Popen | None = None
+        self.process: Process | None = None
         self.session: Session | None = None
         self.channels: dict[str, Channel] = {}
         self.starts = 0
@@ -71,30 +74,16 @@ class Kernel:
         self.starts += 1
         key = new_id_bytes()  # not a secret from the kernel, which reads it: it only signs the messages
         try:
-            ipc = self.sandbox.new_ipc_dir()
-            connection, config = write_connection_file(
-                str(ipc / "kernel.json"), transport="ipc", ip=str(ipc / "k"), key=key
-            )
-        except OSError as e:
-            raise KernelStartError(
-                f"the grading kernel's connection file could not be written ({e.strerror})"
-            ) from None
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection, "--HistoryManager.enabled=False"]
-        self.process = subprocess.Popen(
-            self.sandbox.command(argv),
-            env=self.sandbox.environment(),
-            cwd=str(self.sandbox.submission),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group, killed as one
-        )
-        self.session = Session(key=key, signature_scheme=config["signature_scheme"])
+            self.process = forking.start(self.sandbox, {"kernel": {**CONNECTION, "key": key.decode()}})
+        except (OSError, ForkServerError) as e:
+            raise KernelStartError(f"the grading kernel could not be started ({one_line(e)})") from None
+        address = self.sandbox.kernel_address(self.process)
+        self.session = Session(key=key, signature_scheme=CONNECTION["signature_scheme"])
         deadline = time.monotonic() + timeout
         while True:  # a connection made as the kernel starts may be closed by it: connect again, as libzmq would
             try:
                 for name, kind in CHANNELS.items():
-                    path = f"{config['ip']}-{config[name + '_port']}"
+                    path = f"{address}-{CONNECTION[name + '_port']}"
                     self.channels[name] = connect(path, kind, max(deadline - time.monotonic(), 0), self.alive)
                 self._wait_for_ready(deadline)
                 return

@@ -39,22 +39,28 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any, Protocol
 
 import lab_utils
+from lab_utils.grading.cgroups import PREFIX, Cgroup, own_cgroups, owner_tag, start_time
+from lab_utils.observe.fork_server import DISK as FORKED_DISK
+from lab_utils.observe.fork_server import (  # the sandbox's private $HOME, the learner's copies
+    HOME,
+    LEARNER_FOLDERS,
+    WORKDIR,
+)
+from lab_utils.observe.fork_server import HOST as FORKED_HOST
+from lab_utils.observe.fork_server import IPC as FORKED_IPC
 
 BWRAP = "bwrap"
 # How grading may run: "auto" sandboxes where bubblewrap works (else warns and runs without), "required"
 # refuses to run without it, "off" never sandboxes (only for a learner grading their own notebooks).
 SANDBOX_MODES = ("auto", "required", "off")
 GiB = 1024**3
-PREFIX = "lab-grade-"  # of every sandbox's directory and cgroup: "lab-grade-<owner tag>-..."
 IPC_BYTES, IPC_FILES = 1024**2, 1000  # the small tmpfs of the kernels' connection files and sockets
-HOME = "/home/learner"  # the sandbox's private $HOME (a tmpfs)
-WORKDIR = "/submission"  # where the learner's copies appear inside the sandbox
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 WITHHELD_DIR = Path(__file__).resolve().parent / "withheld"
 # Parts of lab_utils that compute exercises' answers -> what the kernel sees instead (see `withheld`).
@@ -77,6 +83,17 @@ for name, value in spec["rlimits"].items():
     resource.setrlimit(getattr(resource, name), (value, value))
 os.execv(sys.argv[2], sys.argv[2:])
 """
+
+
+class Process(Protocol):
+    """A process started in a sandbox: a `subprocess.Popen`, or a `forking.ForkedProcess`."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -108,121 +125,13 @@ def bwrap_available() -> bool:
     return bwrap is not None and _bwrap_works(bwrap)
 
 
-class Cgroup:
-    """A cgroup for one sandbox under each writable controller (pids, memory), or none when not allowed."""
-
-    def __init__(self, limits: Limits | None, dirs: tuple[Path, ...] = ()) -> None:
-        """A new cgroup with `limits`; or, with limits None, the existing cgroup `dirs` (to remove it)."""
-        self.dirs: list[Path] = list(dirs)
-        if limits is None:
-            return
-        name = f"{PREFIX}{owner_tag()}-{time.monotonic_ns()}"
-        settings = {
-            "pids": {"pids.max": limits.processes},
-            "memory": {"memory.limit_in_bytes": limits.memory},
-            "cpuacct": {},  # accounting only: the CPU seconds of every process, reaped or not
-        }
-        for controller, path in _own_cgroups().items():
-            if controller not in settings:
-                continue
-            try:
-                directory = path / name
-                directory.mkdir()
-            except OSError:
-                continue  # not delegated to us: the rlimits still apply
-            self.dirs.append(directory)
-            for key, value in settings[controller].items():
-                (directory / key).write_text(str(value))
-
-    @property
-    def procs_files(self) -> list[str]:
-        return [str(d / "cgroup.procs") for d in self.dirs]
-
-    def cpu_seconds(self) -> float:
-        """CPU time used by the cgroup's processes so far (0 without a cpuacct cgroup)."""
-        for directory in self.dirs:
-            if (directory / "cpuacct.usage").exists():
-                return int((directory / "cpuacct.usage").read_text()) / 1e9
-        return 0.0
-
-    def kill_all(self) -> None:
-        """SIGKILL every process in the cgroups, until none is left (a fork bomb keeps forking meanwhile)."""
-        for directory in self.dirs:
-            _kill_members(directory)
-
-    def remove(self) -> None:
-        """Kill every process and remove the cgroups, with any cgroup nested in them (a grader run inside this
-        one's cgroup, by a test or the bench, that died before removing its own)."""
-        for directory in self.dirs:
-            _remove_cgroup_tree(directory)
-        self.dirs = []
-
-
-def _kill_members(directory: Path) -> None:
-    for _ in range(100):
-        pids = [int(p) for p in (directory / "cgroup.procs").read_text().split()]
-        if not pids:
-            break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.02)
-
-
-def _remove_cgroup_tree(directory: Path) -> None:
-    for child in directory.iterdir():
-        if child.is_dir():
-            _remove_cgroup_tree(child)
-    _kill_members(directory)
-    for _ in range(50):  # the kernel frees a cgroup shortly after its last process is reaped
-        try:
-            directory.rmdir()
-            return
-        except OSError:
-            time.sleep(0.05)
-
-
-def _own_cgroups() -> dict[str, Path]:
-    """The cgroup v1 directory of this process for each mounted controller (v2 is not used: its
-    controllers must be delegated, which containers rarely do)."""
-    found = {}
-    try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
-    except OSError:
-        return found
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
-        for controller in controllers.split(","):
-            directory = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
-            if controller and directory.is_dir():
-                found[controller] = directory
-    return found
-
-
-def _start_time(pid: int) -> str | None:
-    """When process `pid` started (clock ticks since boot, /proc/<pid>/stat), or None when there is none."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the command's name
-
-
-def owner_tag() -> str:
-    """This process's "<pid>.<start time>": unique on this machine even once the PID is reused (not cached: a
-    forked worker is an owner of its own)."""
-    return f"{os.getpid()}.{_start_time(os.getpid())}"
-
-
 def _owner_gone(name: str) -> bool:
     """Whether the grader named in "lab-grade-<pid>.<start time>-..." has exited (not this one, nor a live one)."""
     tag = name.removeprefix(PREFIX).split("-", 1)[0]
     pid, _, started = tag.partition(".")
     if not pid.isdigit() or not started:
         return False  # not one of ours
-    return _start_time(int(pid)) != started
+    return start_time(int(pid)) != started
 
 
 @cache
@@ -236,7 +145,7 @@ def sweep_leftovers() -> list[str]:
             _remove_root(root)
             if not root.exists():
                 removed.append(str(root))
-    for path in _own_cgroups().values():
+    for path in own_cgroups().values():
         for directory in path.glob(f"{PREFIX}*"):
             if _owner_gone(directory.name):
                 Cgroup(None, (directory,)).remove()
@@ -251,10 +160,11 @@ def _lab_utils_root() -> Path:
 
 
 class Sandbox:
-    """One learner's sandbox: private directories, the cgroup, and the command line that enters it."""
+    """One learner's sandbox: private directories, the cgroup, and how a process is started in it: forked from the
+    fork server (`forked`, see `forking`), or started afresh through `command`."""
 
-    def __init__(self, limits: Limits, *, enabled: bool) -> None:
-        self.limits, self.enabled = limits, enabled
+    def __init__(self, limits: Limits, *, enabled: bool, forked: bool = False) -> None:
+        self.limits, self.enabled, self.forked = limits, enabled, enabled and forked
         sweep_leftovers()
         # Short: IPC socket paths must fit in 107 bytes. The owner's tag lets a later grader remove it.
         self.root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{owner_tag()}-"))
@@ -264,9 +174,11 @@ class Sandbox:
         self.sockets = self.root / "ipc"  # the kernels' ipc-N directories
         self.disk.mkdir()
         self.sockets.mkdir()
-        # + the few folders made here
-        self.disk_bounded = _mount_tmpfs(self.disk, limits.disk, limits.disk_files + 8)
-        self.disk_bounded &= _mount_tmpfs(self.sockets, IPC_BYTES, IPC_FILES)
+        if self.forked:  # each forked process mounts its own capped disk and socket folder, whoever runs this
+            self.disk_bounded = True
+        else:  # + the few folders made here
+            self.disk_bounded = _mount_tmpfs(self.disk, limits.disk, limits.disk_files + 8)
+            self.disk_bounded &= _mount_tmpfs(self.sockets, IPC_BYTES, IPC_FILES)
         names = ("submission", "tmp", "home", "shm")
         self.submission, self.tmp, self.home, self.shm = (self.disk / name for name in names)
         for directory in (self.submission, self.tmp, self.home, self.shm):
@@ -296,78 +208,66 @@ class Sandbox:
 
     def environment(self) -> dict[str, str]:
         """The kernel's whole environment: nothing of the grader's but what Python needs."""
-        return {
-            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-            "HOME": HOME if self.enabled else str(self.home),
-            "TMPDIR": "/tmp" if self.enabled else str(self.tmp),
-            "USER": "learner",
-            "LANG": "C.UTF-8",
-            "PYTHONPATH": str(_lab_utils_root()),
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-            "MPLBACKEND": "agg",
-            "OMP_NUM_THREADS": "1",  # one learner's kernel should not claim every core of a shared grader
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        }
+        return sandboxed_environment() if self.enabled else _environment(str(self.home), str(self.tmp))
+
+    def start(self, run: dict[str, Any], outputs: tuple[int, int] | None = None) -> Process:
+        """Start `run` afresh in the sandbox (`forking.start` forks it where `forked`): {"kernel": connection info
+        without "ip"} (an IPython kernel) or {"code": ..., "argv": [...]} (a Python program, for tests); `outputs`
+        are its stdout and stderr (default: discarded)."""
+        if "kernel" in run:
+            ipc = self.new_ipc_dir()
+            (ipc / "kernel.json").write_text(json.dumps({**run["kernel"], "ip": str(ipc / "k")}))
+            argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(ipc / "kernel.json")]
+            argv.append("--HistoryManager.enabled=False")
+        else:
+            argv = [sys.executable, "-c", run["code"], *run["argv"]]
+        stdout, stderr = outputs or (subprocess.DEVNULL, subprocess.DEVNULL)
+        return subprocess.Popen(
+            self.command(argv),
+            env=self.environment(),
+            cwd=str(self.submission),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,  # its own process group, killed as one
+        )
+
+    def kernel_address(self, process: Process) -> str:
+        """Where the kernel started by `start` has its sockets ("<address>-<port>"), as the grader reaches them."""
+        if self.forked:  # the forked process's own tmpfs, seen through its mount namespace
+            return f"/proc/{process.pid}/root{FORKED_IPC}/k"
+        assert self.ipc is not None
+        return str(self.ipc / "k")
+
+    def rlimits(self) -> dict[str, int]:
+        """The resource limits of every process in the sandbox, by `resource` name."""
+        return _rlimits(self.limits, self.cgroup)
+
+    def fork_request(self) -> dict[str, Any]:
+        """What the fork server needs of this sandbox to set up a forked process (see `forking`)."""
+        disk = {"disk": self.limits.disk, "inodes": self.limits.disk_files + 8, "covered": _covered_by_learner()}
+        return {**disk, "rlimits": self.rlimits(), "environment": self.environment()}
 
     def command(self, argv: list[str]) -> list[str]:
         """`argv` wrapped in the launcher (limits, cgroup) and, when enabled, in bubblewrap."""
-        rlimits = {
-            "RLIMIT_DATA": self.limits.memory,
-            "RLIMIT_FSIZE": self.limits.file_size,
-            "RLIMIT_CPU": self.limits.cpu_seconds,
-            "RLIMIT_NOFILE": self.limits.open_files,
-            "RLIMIT_CORE": 0,
-        }
-        if os.geteuid() != 0 and not self.cgroup.dirs:
-            # Counts every process of this user, so the allowance comes on top of those running now.
-            rlimits["RLIMIT_NPROC"] = _processes_of_this_user() + self.limits.processes
-        spec = json.dumps({"cgroups": self.cgroup.procs_files, "rlimits": rlimits})
         inner = self._bwrap(argv) if self.enabled else argv
-        return [sys.executable, "-I", "-S", "-c", LAUNCHER, spec, *inner]
+        return _launcher(inner, self.cgroup, self.rlimits())
 
     def _bwrap(self, argv: list[str]) -> list[str]:
-        bwrap = shutil.which(BWRAP)
-        assert bwrap is not None, "the caller checks bwrap_available() first"
-        args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
-        args += ["--proc", "/proc", "--dev", "/dev"]
+        args = _bwrap_base() + ["--cap-drop", "ALL"]
         if self.disk_bounded:
-            args += [
-                "--bind",
-                str(self.tmp),
-                "/tmp",
-                "--bind",
-                str(self.home),
-                HOME,
-                "--bind",
-                str(self.shm),
-                "/dev/shm",
-            ]
+            args += ["--bind", str(self.tmp), "/tmp", "--bind", str(self.home), HOME]
+            args += ["--bind", str(self.shm), "/dev/shm"]
         else:  # bubblewrap's own tmpfs, in memory (and the memory cgroup) rather than on the host's disk
             args += ["--tmpfs", "/tmp", "--tmpfs", HOME, "--tmpfs", "/dev/shm"]
-        args += ["--remount-ro", "/dev"]  # bubblewrap's /dev is a tmpfs of its own: nothing is written there
-        for path in SYSTEM_DIRS:
-            if Path(path).is_symlink():
-                args += ["--symlink", os.readlink(path), path]
-            elif Path(path).is_dir():
-                args += ["--ro-bind", path, path]
-        for path in ETC_FILES:
-            if Path(path).exists():
-                args += ["--ro-bind", path, path]
-        for path in _python_dirs():
-            args += ["--ro-bind", path, path]
-        package = _lab_utils_root() / "lab_utils"
-        args += ["--ro-bind", str(package), str(package)]
-        for name, stand_in in WITHHELD.items():
-            args += ["--ro-bind", str(stand_in), str(package / name)]
-        if (package / "__pycache__").is_dir():  # compiled copies of the withheld modules
-            args += ["--tmpfs", str(package / "__pycache__"), "--remount-ro", str(package / "__pycache__")]
+        args += common_view()
         args += ["--bind", str(self.submission), WORKDIR]
         if self.ipc is not None:
             args += ["--bind", str(self.ipc), str(self.ipc)]
         args += ["--chdir", WORKDIR, "--"]
         return args + argv
 
-    def kill(self, process: subprocess.Popen | None) -> None:
+    def kill(self, process: Process | None) -> None:
         """End the sandbox's processes: its process group, then whatever is left in its cgroup."""
         if process is not None:
             try:
@@ -380,11 +280,99 @@ class Sandbox:
                 pass
         self.cgroup.kill_all()
 
-    def close(self, process: subprocess.Popen | None) -> None:
+    def close(self, process: Process | None) -> None:
         """Kill everything and remove the private directories and the cgroup."""
         self.kill(process)
         self.cgroup.remove()
         _remove_root(self.root)
+
+
+def sandboxed_environment() -> dict[str, str]:
+    """The environment of every process in bubblewrap (see `Sandbox.environment`)."""
+    return _environment(HOME, "/tmp")
+
+
+def _environment(home: str, tmp: str) -> dict[str, str]:
+    return {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": tmp,
+        "USER": "learner",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(_lab_utils_root()),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "MPLBACKEND": "agg",
+        "OMP_NUM_THREADS": "1",  # one learner's kernel should not claim every core of a shared grader
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+
+
+def _rlimits(limits: Limits, cgroup: Cgroup) -> dict[str, int]:
+    rlimits = {
+        "RLIMIT_DATA": limits.memory,
+        "RLIMIT_FSIZE": limits.file_size,
+        "RLIMIT_CPU": limits.cpu_seconds,
+        "RLIMIT_NOFILE": limits.open_files,
+        "RLIMIT_CORE": 0,
+    }
+    if os.geteuid() != 0 and not cgroup.dirs:
+        # Counts every process of this user, so the allowance comes on top of those running now.
+        rlimits["RLIMIT_NPROC"] = _processes_of_this_user() + limits.processes
+    return rlimits
+
+
+def _launcher(argv: list[str], cgroup: Cgroup, rlimits: dict[str, int]) -> list[str]:
+    spec = json.dumps({"cgroups": cgroup.procs_files, "rlimits": rlimits})
+    return [sys.executable, "-I", "-S", "-c", LAUNCHER, spec, *argv]
+
+
+def _bwrap_base() -> list[str]:
+    bwrap = shutil.which(BWRAP)
+    assert bwrap is not None, "the caller checks bwrap_available() first"
+    return [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev"]
+
+
+def common_view() -> list[str]:
+    """bubblewrap's arguments for what every learner sees alike: the system, the Python installation and
+    environment and the grader's `lab_utils`, all read-only, with the answers withheld, and a read-only /dev."""
+    args = ["--remount-ro", "/dev"]  # bubblewrap's /dev is a tmpfs of its own: nothing is written there
+    for path in SYSTEM_DIRS:
+        if Path(path).is_symlink():
+            args += ["--symlink", os.readlink(path), path]
+        elif Path(path).is_dir():
+            args += ["--ro-bind", path, path]
+    for path in ETC_FILES:
+        if Path(path).exists():
+            args += ["--ro-bind", path, path]
+    for path in _python_dirs():
+        args += ["--ro-bind", path, path]
+    package = _lab_utils_root() / "lab_utils"
+    args += ["--ro-bind", str(package), str(package)]
+    for name, stand_in in WITHHELD.items():
+        args += ["--ro-bind", str(stand_in), str(package / name)]
+    if (package / "__pycache__").is_dir():  # compiled copies of the withheld modules
+        args += ["--tmpfs", str(package / "__pycache__"), "--remount-ro", str(package / "__pycache__")]
+    return args
+
+
+def _covered_by_learner() -> list[str]:
+    """The read-only folders of `common_view` that lie under a folder of the learner's own (a checkout or an
+    environment under /tmp): a forked process binds them again over its own folder."""
+    bound = [*_python_dirs(), str(_lab_utils_root() / "lab_utils")]
+    folders = [target for _, target in LEARNER_FOLDERS]
+    return [path for path in bound if any(path.startswith(folder + "/") for folder in folders)]
+
+
+def server_command(argv: list[str], cgroup: Cgroup, capabilities: tuple[str, ...]) -> list[str]:
+    """`argv` as the fork server: in bubblewrap with `common_view`, the mount points of every forked process's
+    own folders, a /tmp and $HOME of its own, and `capabilities` in a user namespace of its own; in `cgroup`."""
+    args = _bwrap_base() + ["--unshare-user"]
+    for capability in capabilities:
+        args += ["--cap-add", capability]
+    args += ["--tmpfs", "/tmp", "--tmpfs", HOME, "--dir", WORKDIR]
+    args += ["--dir", FORKED_DISK, "--dir", FORKED_IPC, "--dir", FORKED_HOST]
+    args += common_view() + ["--chdir", "/", "--"]
+    return _launcher(args + argv, cgroup, {"RLIMIT_CORE": 0})
 
 
 def _remove_root(root: Path) -> None:

@@ -23,6 +23,7 @@ from lab_utils.grading import judge
 from lab_utils.grading.cells import cells_to_run
 from lab_utils.grading.channels import MAX_MESSAGE
 from lab_utils.grading.files import RefusedFile, read_regular
+from lab_utils.grading.forking import fork_server
 from lab_utils.grading.notebook import MAX_NOTEBOOK_BYTES, cell_label, read_code_cells
 from lab_utils.grading.options import GradeError, GradeOptions
 from lab_utils.grading.results import (
@@ -70,7 +71,9 @@ def grade_submission(
         print("grade: warning: bubblewrap not available, grading WITHOUT a sandbox", file=sys.stderr)
     started, cpu_before = time.monotonic(), _own_cpu()
     submission = SubmissionResult(learner_id=learner_id, seed=options.seed, sandbox=enabled)
-    sandboxed = Sandbox(options.limits or Limits(), enabled=enabled)
+    limits = options.limits or Limits()
+    forked = enabled and options.fork and fork_server().usable()
+    sandboxed = Sandbox(limits, enabled=enabled, forked=forked)
     grader = _Grader(
         sandboxed, options.seed, options.timeout, options.notebook_timeout, started + options.learner_timeout
     )

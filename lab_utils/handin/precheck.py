@@ -96,6 +96,9 @@ def precheck(files: dict[str, bytes], learner: str, seed: int) -> SubmissionResu
         print(f"pre-check: {nb.notebook} {nb.score:g}/{nb.max_score:g}", flush=True)
 
     sandbox = "auto" if bwrap_available() else "off"
+    # One learner: a fork server would import what one fresh kernel imports, and then stay, holding its memory, in
+    # the learner's own Jupyter kernel, which runs this. So the kernel starts afresh.
+    options = GradeOptions(seed=seed, sandbox=sandbox, fork=False)
     with tempfile.TemporaryDirectory(prefix="lab-handin-") as private:
         notebooks: dict[str, Path | None] = {}
         for stem in series_stems():
@@ -103,7 +106,7 @@ def precheck(files: dict[str, bytes], learner: str, seed: int) -> SubmissionResu
             if name in files:
                 (Path(private) / name).write_bytes(files[name])
             notebooks[stem] = Path(private) / name if name in files else None
-        return grade_submission(learner, notebooks, GradeOptions(seed=seed, sandbox=sandbox), progress)
+        return grade_submission(learner, notebooks, options, progress)
 
 
 def write_zip(path: Path, files: dict[str, bytes], manifest_data: bytes, when: datetime) -> Path:
