@@ -4,6 +4,7 @@ mounts, the copies of the learner's notebook and the cgroups it left. Both grade
 the test's own (TMPDIR), so no other grader's files on this machine are touched.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -141,3 +142,39 @@ def test_a_dead_graders_cgroup_goes_with_the_cgroups_nested_in_it():
 
     assert sorted(map(str, made)) == sorted(p for p in swept if f"{PREFIX}1.999999999-1" in p)
     assert not any(d.exists() for d in made)
+
+
+def test_two_threads_starting_at_once_sweep_a_dead_graders_leftovers_without_error(short_tmpdir):
+    # As LocalPool's workers do: each thread's first sandbox sweeps. A dead grader left a folder and a cgroup.
+    leftover = short_tmpdir / f"{PREFIX}1.999999999-abc"
+    (leftover / "disk").mkdir(parents=True)
+    cgroups = []
+    for path in own_cgroups().values():
+        with contextlib.suppress(OSError):
+            (path / f"{PREFIX}1.999999999-2").mkdir()
+            cgroups.append(path / f"{PREFIX}1.999999999-2")
+    code = (
+        "import json, threading\nfrom lab_utils.grading.sandbox import sweep_leftovers\n"
+        "errors = []\n"
+        "def sweep():\n    try:\n        sweep_leftovers.__wrapped__()\n    except Exception as e:\n"
+        "        errors.append(repr(e))\n"
+        "threads = [threading.Thread(target=sweep) for _ in range(2)]\n"
+        "[t.start() for t in threads]\n[t.join() for t in threads]\nprint(json.dumps(errors))"
+    )
+    env = {**os.environ, "TMPDIR": str(short_tmpdir)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert json.loads(done.stdout) == []
+    assert not leftover.exists()
+    assert not any(d.exists() for d in cgroups)
+
+
+def test_the_grading_command_leaves_no_folder_of_its_fork_server(short_tmpdir, tmp_path):
+    notebook = tmp_path / "01_softmax.ipynb"
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("def my_softmax(z):\n    return z")]), notebook
+    )
+    env = {**os.environ, "TMPDIR": str(short_tmpdir)}
+    argv = [sys.executable, "-m", "lab_utils.grade", str(notebook), "--sandbox", "required", "--seed", "1"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert list(short_tmpdir.iterdir()) == []

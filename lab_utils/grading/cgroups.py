@@ -72,7 +72,10 @@ class Cgroup:
 
 def _kill_members(directory: Path) -> None:
     for _ in range(100):
-        pids = [int(p) for p in (directory / "cgroup.procs").read_text().split()]
+        try:
+            pids = [int(p) for p in (directory / "cgroup.procs").read_text().split()]
+        except FileNotFoundError:  # removed meanwhile (another grader's sweep of a dead grader's cgroups)
+            break
         if not pids:
             break
         for pid in pids:
@@ -84,9 +87,12 @@ def _kill_members(directory: Path) -> None:
 
 
 def _remove_cgroup_tree(directory: Path) -> None:
-    for child in directory.iterdir():
-        if child.is_dir():
-            _remove_cgroup_tree(child)
+    try:
+        children = [child for child in directory.iterdir() if child.is_dir()]
+    except FileNotFoundError:  # removed meanwhile, as above
+        return
+    for child in children:
+        _remove_cgroup_tree(child)
     _kill_members(directory)
     for _ in range(50):  # the kernel frees a cgroup shortly after its last process is reaped
         try:

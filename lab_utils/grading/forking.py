@@ -17,6 +17,7 @@ install), `ForkServerError` says why and grading starts each kernel afresh inste
 from __future__ import annotations
 
 import array
+import atexit
 import json
 import os
 import select
@@ -231,5 +232,7 @@ def start(sandbox: Sandbox, run: dict[str, Any], outputs: tuple[int, int] | None
 
 @cache
 def fork_server() -> ForkServer:
-    """This process's fork server (started on its first fork)."""
-    return ForkServer()
+    """This process's fork server (started on its first fork); stopped, its cgroup and folder removed, at exit."""
+    server = ForkServer()
+    atexit.register(server.close)
+    return server

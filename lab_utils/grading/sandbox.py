@@ -32,6 +32,7 @@ sees the machine as the grader does; `bwrap_available()` says which.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -39,6 +40,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -134,23 +136,34 @@ def _owner_gone(name: str) -> bool:
     return start_time(int(pid)) != started
 
 
+_SWEEPING = threading.Lock()
+
+
 @cache
 def sweep_leftovers() -> list[str]:
     """Remove what graders that died (SIGKILL, the OOM killer, a power cut of the process) left: their sandboxes'
     tmpfs mounts and directories (the learners' notebook copies) under the temporary directory, and their
-    cgroups with any process still in them. Run once per process, before its first sandbox; returns what went."""
+    cgroups with any process still in them. Run once per process, before its first sandbox (its threads wait for the
+    first sweep: two at once would remove the same folders under each other); returns what went."""
     removed = []
-    for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
-        if root.lstat().st_uid == os.getuid() and root.is_dir() and not root.is_symlink() and _owner_gone(root.name):
-            _remove_root(root)
-            if not root.exists():
-                removed.append(str(root))
-    for path in own_cgroups().values():
-        for directory in path.glob(f"{PREFIX}*"):
-            if _owner_gone(directory.name):
-                Cgroup(None, (directory,)).remove()
-                if not directory.exists():
-                    removed.append(str(directory))
+    with _SWEEPING:
+        for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+            with contextlib.suppress(FileNotFoundError):  # another grader starting now may sweep it first
+                if (
+                    root.lstat().st_uid == os.getuid()
+                    and root.is_dir()
+                    and not root.is_symlink()
+                    and _owner_gone(root.name)
+                ):
+                    _remove_root(root)
+                    if not root.exists():
+                        removed.append(str(root))
+        for path in own_cgroups().values():
+            for directory in path.glob(f"{PREFIX}*"):
+                if _owner_gone(directory.name):
+                    Cgroup(None, (directory,)).remove()
+                    if not directory.exists():
+                        removed.append(str(directory))
     return removed
 
 
