@@ -13,7 +13,6 @@ axe-playwright-python) on part of a page, for the accessibility tests.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from scripts import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "artifacts" / "browser"
@@ -57,10 +57,7 @@ SCREENSHOT_COLOURS = 256  # a palette PNG: a third of the size of a full-colour 
 
 def load_launcher():
     """jupyter/lab.py, the module `make lab` runs, imported from its path (it is a script, not a package)."""
-    spec = importlib.util.spec_from_file_location("lab_launcher", REPO / "jupyter" / "lab.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / "jupyter" / "lab.py", "lab_launcher")
 
 
 def chromium_path() -> str:

@@ -6,7 +6,6 @@ The slow tests build what repo2docker would build, without Docker: a venv of run
 environment's top-level packages at repo2docker's pins, then binder/requirements.txt with pip, then postBuild.
 """
 
-import importlib.util
 import json
 import re
 import shutil
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from pythons import pip, venv, venv_env
+from scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
@@ -25,10 +25,7 @@ PYPI_NAMES = {"jupyterhub-singleuser": "jupyterhub"}
 
 
 def make_script():
-    spec = importlib.util.spec_from_file_location("lab_make", ROOT / "tools" / "make.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "tools" / "make.py", "lab_make")
 
 
 def runtime_python() -> str:

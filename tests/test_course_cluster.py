@@ -6,13 +6,11 @@ is ended by its PID at the end. The class is small (each learner one short noteb
 """
 
 import os
-import signal
-import socket
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from dask_cluster import dask_cluster, free_port
 from grading_class import MY_SOFTMAX, STABLE_SOFTMAX, STABLE_SOFTMAX_NO_KEEPDIMS, write_notebook
 
 from lab_utils.course import cluster
@@ -21,57 +19,14 @@ from lab_utils.course.cluster import ClusterError, DaskPool
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = "20261127"
-START_TIMEOUT = 120  # seconds for the scheduler and both workers to be up, TensorFlow imports included
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(process: subprocess.Popen) -> None:
-    """End one process we started, by its PID: SIGTERM, then SIGKILL if it has not exited within 20 s."""
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory):
     """The address of a running 2-worker Dask cluster on 127.0.0.1."""
-    folder = tmp_path_factory.mktemp("dask")
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    dask = [sys.executable, "-m", "dask"]
-    processes = [
-        subprocess.Popen(
-            [*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-            env=env,
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=(folder / "scheduler.log").open("w"),
-        )
-    ]
-    try:
-        for i in range(2):
-            worker = [*dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny"]
-            worker += ["--no-dashboard", "--local-directory", str(folder / f"worker{i}")]
-            log = (folder / f"worker{i}.log").open("w")
-            processes.append(subprocess.Popen(worker, env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=log))
-        from distributed import Client
-
-        with Client(address, timeout=START_TIMEOUT) as client:
-            client.wait_for_workers(2, timeout=START_TIMEOUT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with dask_cluster(sys.executable, env, tmp_path_factory.mktemp("dask"), workers=2) as address:
         yield address
-    finally:
-        for process in reversed(processes):  # workers first, then the scheduler
-            stop(process)
 
 
 @pytest.fixture(scope="module")

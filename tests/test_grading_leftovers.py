@@ -71,34 +71,47 @@ def _wait_for(predicate, seconds: float) -> bool:
     return False
 
 
-@pytest.mark.parametrize("kernels", KERNEL_STARTS)
-def test_a_grader_killed_mid_run_leaves_nothing_after_the_next_start(short_tmpdir, tmp_path, kernels):
-    notebook = tmp_path / "01_softmax.ipynb"
+@contextlib.contextmanager
+def grading_a_sleeper(folder: Path, tmpdir: Path, kernels: str):
+    """A grader (its Popen) of a learner whose cell has started sleeping, in TMPDIR `tmpdir`; killed by its PID at the
+    end if the test has not killed it."""
+    notebook = folder / "01_softmax.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SLEEPER)]), notebook)
-    env = {**os.environ, "TMPDIR": str(short_tmpdir)}
     argv = [sys.executable, "-c", GRADER, str(notebook), kernels]
-    grader = subprocess.Popen(argv, env=env, start_new_session=True)
+    grader = subprocess.Popen(argv, env={**os.environ, "TMPDIR": str(tmpdir)}, start_new_session=True)
     try:
         assert _wait_for(lambda: _learner_started(grader.pid), 120), "the learner's cell never ran"
+        yield grader
+    finally:
+        if grader.poll() is None:
+            os.kill(grader.pid, signal.SIGKILL)
+            grader.wait(timeout=30)
+
+
+def sweep_in(tmpdir: Path) -> list[str]:
+    """What a grader starting now in TMPDIR `tmpdir` sweeps."""
+    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    return json.loads(subprocess.run([sys.executable, "-c", SWEEP], env=env, capture_output=True, timeout=120).stdout)
+
+
+@pytest.mark.parametrize("kernels", KERNEL_STARTS)
+def test_a_grader_killed_mid_run_leaves_nothing_after_the_next_start(short_tmpdir, tmp_path, kernels):
+    with grading_a_sleeper(tmp_path, short_tmpdir, kernels) as grader:
         left = {"dirs": list(short_tmpdir.iterdir()), "mounts": _mounts_under(short_tmpdir)}
         left["cgroups"] = _cgroups_of(grader.pid)
         cgroup_procs = [d / "cgroup.procs" for d in left["cgroups"]]
         os.kill(grader.pid, signal.SIGKILL)
         grader.wait(timeout=30)
-    finally:
-        if grader.poll() is None:
-            os.kill(grader.pid, signal.SIGKILL)
-            grader.wait(timeout=30)
     # The kernel died with its grader (--die-with-parent, its PID namespace); its files are still there.
     assert _wait_for(lambda: all(not p.read_text().split() for p in cgroup_procs), 30)
     assert left["dirs"]
     assert left["mounts"] or kernels == "forked"  # a forked kernel's tmpfs are in its own mount namespace
     assert all(d.exists() for d in left["dirs"])
 
-    swept = subprocess.run([sys.executable, "-c", SWEEP], env=env, capture_output=True, text=True, timeout=120)
+    swept = sweep_in(short_tmpdir)
 
     # (and any other dead grader's leftovers on this machine: cgroups are not per TMPDIR)
-    assert set(map(str, left["dirs"] + left["cgroups"])) <= set(json.loads(swept.stdout))
+    assert set(map(str, left["dirs"] + left["cgroups"])) <= set(swept)
     assert list(short_tmpdir.iterdir()) == []
     assert _mounts_under(short_tmpdir) == []
     assert _cgroups_of(grader.pid) == []
@@ -106,20 +119,11 @@ def test_a_grader_killed_mid_run_leaves_nothing_after_the_next_start(short_tmpdi
 
 @pytest.mark.parametrize("kernels", KERNEL_STARTS)
 def test_the_next_start_leaves_a_live_graders_sandbox_alone(short_tmpdir, tmp_path, kernels):
-    notebook = tmp_path / "01_softmax.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SLEEPER)]), notebook)
-    env = {**os.environ, "TMPDIR": str(short_tmpdir)}
-    argv = [sys.executable, "-c", GRADER, str(notebook), kernels]
-    grader = subprocess.Popen(argv, env=env, start_new_session=True)
-    try:
-        assert _wait_for(lambda: _learner_started(grader.pid), 120), "the learner's cell never ran"
-        swept = subprocess.run([sys.executable, "-c", SWEEP], env=env, capture_output=True, text=True, timeout=120)
-        assert not [path for path in json.loads(swept.stdout) if f"{PREFIX}{grader.pid}." in path]
+    with grading_a_sleeper(tmp_path, short_tmpdir, kernels) as grader:
+        swept = sweep_in(short_tmpdir)
+        assert not [path for path in swept if f"{PREFIX}{grader.pid}." in path]
         assert _learner_started(grader.pid)
         assert _cgroups_of(grader.pid)
-    finally:
-        os.kill(grader.pid, signal.SIGKILL)
-        grader.wait(timeout=30)
 
 
 def test_a_dead_graders_cgroup_goes_with_the_cgroups_nested_in_it():

@@ -8,13 +8,13 @@ you built in notebook 02") points in that direction.
 """
 
 import ast
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scripts import load_script
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 STEM = re.compile(r"(?<![\w.])(\d\d)_([a-z][a-z_]*[a-z])\b")
@@ -284,9 +284,7 @@ def test_going_further_runs_the_shortened_experiments_only_when_lab_full_run_is_
 
 
 def test_the_test_suites_ask_notebook_06_for_the_shortened_run():
-    spec = importlib.util.spec_from_file_location("lab_setup", SETUP_SCRIPT)
-    setup = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(setup)
+    setup = load_script(SETUP_SCRIPT, "lab_setup")
     assert setup.TEST_ENVIRONMENT["LAB_FULL_RUN"] == "0"
     assert setup.NOTEBOOK_TESTS in setup.SUITES["test-notebooks"]
 

@@ -6,7 +6,6 @@ notebooks. The solved notebooks themselves run under nbval (`make test-notebooks
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,6 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from scripts import load_script
 
 from lab_utils.checks import EXERCISES
 
@@ -22,9 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 NOTEBOOKS = ROOT / "notebooks"
 
-_spec = importlib.util.spec_from_file_location("build_notebooks", ROOT / "tools" / "build_notebooks.py")
-build_notebooks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build_notebooks)
+build_notebooks = load_script(ROOT / "tools" / "build_notebooks.py", "build_notebooks")
 
 # Issue 3: the check each notebook must call on each exercise, as a learner's check cell begins.
 CHECK_CALLS = {

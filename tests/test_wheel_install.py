@@ -7,7 +7,6 @@ with no PYTHONPATH, so only the installed `lab_utils` can be imported. The Dask 
 on free ports of 127.0.0.1 only) is started from that environment, and every process started is ended by its PID.
 """
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -15,8 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from dask_cluster import dask_cluster
 from grading_class import MY_SOFTMAX, STABLE_SOFTMAX, STABLE_SOFTMAX_NO_KEEPDIMS, write_notebook
-from test_course_cluster import free_port, stop
+from scripts import load_script
 
 from lab_utils.course.cli import main
 from lab_utils.grading.notebook import read_code_cells
@@ -24,7 +24,6 @@ from lab_utils.grading.notebook import read_code_cells
 ROOT = Path(__file__).resolve().parents[1]
 SEED = "20261206"
 SOLVED = sorted((ROOT / "solutions").glob("*.ipynb"))
-START_TIMEOUT = 120  # seconds for the scheduler and the worker to be up, TensorFlow imports included
 # Which cells grading runs, printed as JSON by the environment's Python: {notebook: [cell numbers run]}.
 PLAN = """
 import json, sys
@@ -77,9 +76,7 @@ def test_the_environment_holds_the_labs_jupyterlab_settings_in_the_form_each_pla
 
 
 def test_the_settings_install_keeps_what_other_packages_put_in_the_overrides(tmp_path):
-    spec = importlib.util.spec_from_file_location("jupyter_install", ROOT / "jupyter" / "install.py")
-    install = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(install)
+    install = load_script(ROOT / "jupyter" / "install.py", "jupyter_install")
     existing = tmp_path / "overrides.json"
     existing.write_text(json.dumps({"@jupyterlab/apputils-extension:notification": {"doNotDisturbMode": True}}))
     merged = install.merged_overrides(existing)["@jupyterlab/apputils-extension:notification"]
@@ -122,27 +119,8 @@ def _points(report: dict) -> dict[str, tuple]:
 @pytest.fixture(scope="module")
 def scheduler(installed, tmp_path_factory):
     """The address of a Dask scheduler with one worker, both run by the installed environment on 127.0.0.1."""
-    folder = tmp_path_factory.mktemp("dask-installed")
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**clean_env(), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    dask = [str(installed), "-m", "dask"]
-    scheduler = [*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
-    worker = [*dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny", "--no-dashboard"]
-    worker += ["--local-directory", str(folder / "worker")]
-    processes = []
-    try:
-        for name, argv in (("scheduler", scheduler), ("worker", worker)):
-            log = (folder / f"{name}.log").open("w")
-            processes.append(subprocess.Popen(argv, env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=log))
-        from distributed import Client
-
-        with Client(address, timeout=START_TIMEOUT) as client:
-            client.wait_for_workers(1, timeout=START_TIMEOUT)
+    with dask_cluster(str(installed), clean_env(), tmp_path_factory.mktemp("dask-installed"), workers=1) as address:
         yield address
-    finally:
-        for process in reversed(processes):  # the worker first, then the scheduler
-            stop(process)
 
 
 def test_workers_from_the_installed_environment_grade_a_class_as_a_local_run_does(installed, scheduler, tmp_path):

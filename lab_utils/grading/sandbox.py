@@ -185,17 +185,18 @@ class Sandbox:
         self.starts = 0
         self.disk = self.root / "disk"  # everything the kernel may write, see disk_bounded
         self.sockets = self.root / "ipc"  # the kernels' ipc-N directories
-        self.disk.mkdir()
-        self.sockets.mkdir()
-        if self.forked:  # each forked process mounts its own capped disk and socket folder, whoever runs this
-            self.disk_bounded = True
-        else:  # + the few folders made here
-            self.disk_bounded = _mount_tmpfs(self.disk, limits.disk, limits.disk_files + 8)
-            self.disk_bounded &= _mount_tmpfs(self.sockets, IPC_BYTES, IPC_FILES)
         names = ("submission", "tmp", "home", "shm")
         self.submission, self.tmp, self.home, self.shm = (self.disk / name for name in names)
-        for directory in (self.submission, self.tmp, self.home, self.shm):
-            directory.mkdir()
+        self.disk.mkdir()
+        if self.forked:  # each forked process mounts its own capped folders: here only the copies it takes in
+            self.disk_bounded = True
+            self.submission.mkdir()
+        else:  # + the few folders made here
+            self.sockets.mkdir()
+            self.disk_bounded = _mount_tmpfs(self.disk, limits.disk, limits.disk_files + 8)
+            self.disk_bounded &= _mount_tmpfs(self.sockets, IPC_BYTES, IPC_FILES)
+            for directory in (self.submission, self.tmp, self.home, self.shm):
+                directory.mkdir()
         self.cgroup = Cgroup(limits)
 
     @property
