@@ -7,9 +7,9 @@
 
 Both take `--timeout S` (per cell), `--seed N` (reproduce a grading: the seed is printed and recorded) and
 `--sandbox auto|required|off` and `--fresh-kernels` (see `lab_utils.grading.forking`). Notebooks print a table per
-notebook; a class writes RESULTS_DIR (see
-`lab_utils.course.reports`) with a progress bar and ETA on a terminal, quiet otherwise. With a course file, the
-course check (`lab_utils.course.check`) runs first and prints each finding on stderr; `--check` runs only it.
+notebook; a class writes RESULTS_DIR (see `lab_utils.course.reports`) with a progress bar and ETA on a terminal,
+quiet otherwise. With a course file, the course check (`lab_utils.course.check`) runs first and prints each finding
+on stderr; `--check` runs only it.
 Unusable input gets one line on stderr and exit status 2; an error of the course check exits 1 (the grading is
 written, the exports are not); a finished grading exits 0, whatever the scores.
 """

@@ -1,14 +1,15 @@
-"""The grading kernel: one IPython kernel per learner, started in its `Sandbox`, that runs code with time limits.
+"""The grading kernel: one IPython kernel per learner, started in its `Sandbox` (forked from the fork server where it
+can be, see `forking`), that runs code with time limits.
 
-The grader talks to the kernel over IPC sockets in a fresh `ipc-N/` directory of the sandbox (the sandbox has
-no network), through `channels`: every message is bounded as a whole (16 MB in all its frames; a larger one is
-dropped unread, and a kernel that keeps sending is stopped), so the grader's memory does not depend on what
-a kernel sends. `Kernel.run(code, timeout)` executes one cell and keeps only what grading needs: whether it
-raised (one line), and the last output of the grader's own MIME type, which the judge decodes and validates
-(nothing else a cell prints is kept, so an output flood costs the grader nothing). A cell that outlives its
-time limit is interrupted; one that ignores the interrupt has its kernel killed at once; both it and one that
-kills its kernel report "dead", and the caller restarts the kernel. The kernel's process tree, cgroup and
-private directories go with `close()`.
+The grader talks to the kernel over IPC sockets in a folder of that kernel's own (a fresh `ipc-N/` of the sandbox,
+or a forked kernel's own tmpfs; the sandbox has no network), through `channels`: every message is bounded as a
+whole (16 MB in all its frames; a larger one is dropped unread, and a kernel that keeps sending is stopped), so the
+grader's memory does not depend on what a kernel sends. `Kernel.run(code, timeout)` executes one cell and keeps
+only what grading needs: whether it raised (one line), and the last output of the grader's own MIME type, which the
+judge decodes and validates (nothing else a cell prints is kept, so an output flood costs the grader nothing). A
+cell that outlives its time limit is interrupted; one that ignores the interrupt has its kernel killed at once;
+both it and one that kills its kernel report "dead", and the caller restarts the kernel. The kernel's process
+tree, cgroup and private directories go with `close()`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from jupyter_client.session import Session, new_id_bytes
 
 from lab_utils.grading import forking
 from lab_utils.grading.channels import Channel, ChannelClosed, Flooded, connect
-from lab_utils.grading.forking import ForkServerError
 from lab_utils.grading.sandbox import Process, Sandbox
 from lab_utils.grading.text import one_line
 from lab_utils.observe.wire import MIME
@@ -75,7 +75,7 @@ class Kernel:
         key = new_id_bytes()  # not a secret from the kernel, which reads it: it only signs the messages
         try:
             self.process = forking.start(self.sandbox, {"kernel": {**CONNECTION, "key": key.decode()}})
-        except (OSError, ForkServerError) as e:
+        except (OSError, forking.ForkServerError) as e:
             raise KernelStartError(f"the grading kernel could not be started ({one_line(e)})") from None
         address = self.sandbox.kernel_address(self.process)
         self.session = Session(key=key, signature_scheme=CONNECTION["signature_scheme"])

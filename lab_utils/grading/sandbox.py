@@ -8,8 +8,9 @@ grader runs as root, `disk/` is a tmpfs of `Limits.disk` bytes and `Limits.disk_
 1 MiB, so the learner's writes are bounded in all by the Linux kernel itself (`disk_bounded`). A grader that
 dies leaves these (and its cgroups) behind, named after it: `sweep_leftovers` removes them at the next start.
 The grader never writes into a directory after a kernel could reach it, so a symlink planted there cannot
-redirect the grader's writes.
-`Sandbox.command(argv)` wraps a command so that it runs:
+redirect the grader's writes. A `forked` sandbox keeps only `submission/` here, the copies its forked process
+takes in: that process mounts its own capped folders, whoever runs the grader (`lab_utils.observe.fork_server`).
+`Sandbox.command(argv)` wraps a command so that it runs afresh:
 - in bubblewrap (`bwrap`), with every namespace unshared (no network, its own PIDs, no IPC with the
   host), all capabilities dropped, and a filesystem made only of the system directories, the Python
   installation and environment, and the grader's `lab_utils`, all read-only, a read-only /dev, plus the
